@@ -1,0 +1,159 @@
+//! The defect catalogue: named, documented ways to make the reference server wrong on purpose.
+//!
+//! Each defect is a real-world failure mode taken from `shared/reference/entra-wire.md` or
+//! `peers.md`. A defect changes only the behaviour it names; the mutation matrix proves that
+//! the suites notice every one of them.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! defects {
+    ($($variant:ident = $name:literal : $doc:literal,)*) => {
+        /// A server defect that can be switched on with `--defect NAME`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Defect {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Defect {
+            /// Every defect, in catalogue order.
+            pub const ALL: &'static [Defect] = &[$(Defect::$variant,)*];
+
+            /// The name used on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $(Defect::$variant => $name,)* }
+            }
+
+            /// One line saying what goes wrong.
+            pub fn description(self) -> &'static str {
+                match self { $(Defect::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+defects! {
+    EmptyQuery404 = "empty-query-404":
+        "A filter query with no match answers 404 instead of 200 with an empty ListResponse (Entra quarantines the job).",
+    CreateReturns200 = "create-returns-200":
+        "POST answers 200 instead of 201 Created.",
+    DuplicatesAccepted = "duplicates-accepted":
+        "A duplicate userName or group displayName is created instead of answering 409.",
+    PascalCaseOpsRejected = "pascalcase-ops-rejected":
+        "PATCH op values are matched case-sensitively, so Entra's `Replace`/`Add`/`Remove` get 400.",
+    StringBooleansRejected = "string-booleans-rejected":
+        "Boolean attributes sent as the strings \"True\"/\"False\" (Entra's default job) get 400.",
+    MembersDespiteExclusion = "members-despite-exclusion":
+        "Group responses include `members` even with excludedAttributes=members.",
+    FilterIgnored = "filter-ignored":
+        "The filter parameter is ignored and every resource is returned.",
+    FilterCaseSensitive = "filter-case-sensitive":
+        "Filters compare every value case-sensitively, even userName and displayName.",
+    RemoveValueArrayEmptiesGroup = "remove-value-array-empties-group":
+        "PATCH `Remove` of `members` with a value array removes every member, not just those listed.",
+    PathlessDottedKeysDropped = "pathless-dotted-keys-dropped":
+        "A path-less replace silently drops dotted (`name.givenName`) and URN-qualified keys.",
+    InactiveHidden = "inactive-hidden":
+        "Users with active=false disappear from filter queries.",
+    DeleteReturns200 = "delete-returns-200":
+        "DELETE answers 200 with a body instead of 204 No Content.",
+    NoAuth = "no-auth":
+        "Requests without a valid bearer token are accepted.",
+    JsonContentType = "json-content-type":
+        "Responses are typed application/json instead of application/scim+json.",
+    ListWithoutSchemas = "list-without-schemas":
+        "ListResponse bodies lack the `schemas` attribute.",
+    ResourcesLowercase = "resources-lowercase":
+        "ListResponse carries `resources` instead of `Resources`.",
+    DeletedStillReturned = "deleted-still-returned":
+        "A deleted resource is still returned by GET by id.",
+    EnterpriseDropped = "enterprise-dropped":
+        "The enterprise extension is not stored (employeeNumber, department, manager vanish).",
+    ValuePathPatchRejected = "value-path-patch-rejected":
+        "PATCH paths with a value filter (`emails[type eq \"work\"].value`) get 400.",
+    PaginationIgnored = "pagination-ignored":
+        "startIndex and count are ignored; every match is returned on one page.",
+    NoLocationHeader = "no-location-header":
+        "201 Created carries no Location header.",
+    NumericErrorStatus = "numeric-error-status":
+        "Error bodies carry `status` as a JSON number instead of a string.",
+    UnknownSchemaRejected = "unknown-schema-rejected":
+        "A create listing an unknown schema URI (Entra's ADSCIM group URI) gets 400.",
+    StrayParamRejected = "stray-param-rejected":
+        "An unknown query parameter (Entra's `aadOptscim062020`) gets 400.",
+    ManagerStringRejected = "manager-string-rejected":
+        "A manager set as a bare id string (Entra's current shape) gets 400.",
+    ActivePatchIgnored = "active-patch-ignored":
+        "PATCH of `active` answers success but leaves the user active.",
+    MemberAddIgnored = "member-add-ignored":
+        "PATCH add of members answers success but adds nobody after the first member.",
+    UserNameRenameNotIndexed = "rename-not-indexed":
+        "After a userName rename, filters still match the old name and not the new one.",
+}
+
+impl fmt::Display for Defect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Defect {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Defect::ALL
+            .iter()
+            .copied()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| {
+                format!("unknown defect `{s}`; `scimtest serve --list-defects` lists them")
+            })
+    }
+}
+
+/// The set of defects switched on for one server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defects(Vec<Defect>);
+
+impl Defects {
+    /// A set holding `defects`.
+    pub fn new(defects: impl IntoIterator<Item = Defect>) -> Self {
+        let mut v: Vec<Defect> = defects.into_iter().collect();
+        v.sort();
+        v.dedup();
+        Defects(v)
+    }
+
+    /// Whether `defect` is on.
+    pub fn has(&self, defect: Defect) -> bool {
+        self.0.contains(&defect)
+    }
+
+    /// The defects that are on.
+    pub fn iter(&self) -> impl Iterator<Item = Defect> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut names: Vec<&str> = Defect::ALL.iter().map(|d| d.name()).collect();
+        for d in Defect::ALL {
+            assert_eq!(d.name().parse::<Defect>().unwrap(), *d);
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Defect::ALL.len());
+        assert!(Defect::ALL.len() >= 20);
+    }
+
+    #[test]
+    fn unknown_name_says_how_to_list() {
+        let err = "nope".parse::<Defect>().unwrap_err();
+        assert!(err.contains("--list-defects"));
+    }
+}

@@ -1,0 +1,761 @@
+//! PATCH (RFC 7644 §3.5.2): path parsing and application to a stored resource.
+//!
+//! Beyond the RFC, this accepts every shape Entra sends: PascalCase ops, `"True"`/`"False"`
+//! strings, member removal by a `value` array, `$ref: null`, a bare manager id or `""`, and
+//! path-less replaces whose map is keyed by dotted or URN-qualified attribute paths.
+
+use super::defect::{Defect, Defects};
+use super::error::ScimError;
+use super::filter::{self, AttrPath, CompareOp, EvalOptions, Filter};
+use super::resource::{Coercion, Slot, coerce, dedup_members, slot};
+use super::schema::{Attr, ENTERPRISE, Kind, PATCH_OP, ResourceKind};
+use serde_json::{Map, Value};
+
+/// A PATCH path: `attrPath`, or `attr[filter]` optionally followed by `.sub`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchPath {
+    /// The attribute (with `sub` when the path is `attr.sub`).
+    pub attr: AttrPath,
+    /// The value filter, when the path has `[...]`.
+    pub filter: Option<Filter>,
+}
+
+impl PatchPath {
+    /// Parses a PATCH path.
+    pub fn parse(text: &str) -> Result<PatchPath, ScimError> {
+        let bad = |e: String| ScimError::bad_request("invalidPath", format!("path `{text}`: {e}"));
+        let text = text.trim();
+        let Some(open) = text.find('[') else {
+            return Ok(PatchPath {
+                attr: AttrPath::parse(text).map_err(bad)?,
+                filter: None,
+            });
+        };
+        let close = text.rfind(']').ok_or_else(|| bad("missing `]`".into()))?;
+        if close < open {
+            return Err(bad("`]` before `[`".into()));
+        }
+        let mut attr = AttrPath::parse(&text[..open]).map_err(bad)?;
+        if attr.sub.is_some() {
+            return Err(bad(
+                "a value filter must follow a multi-valued attribute".into()
+            ));
+        }
+        let filter = filter::parse(&text[open + 1..close]).map_err(bad)?;
+        let rest = &text[close + 1..];
+        if !rest.is_empty() {
+            let sub = rest
+                .strip_prefix('.')
+                .filter(|s| {
+                    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '$')
+                })
+                .ok_or_else(|| bad(format!("unexpected `{rest}` after `]`")))?;
+            attr.sub = Some(sub.to_string());
+        }
+        Ok(PatchPath {
+            attr,
+            filter: Some(filter),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Add,
+    Replace,
+    Remove,
+}
+
+/// Applies a PatchOp request body to `resource` in place.
+pub fn apply(
+    kind: ResourceKind,
+    resource: &mut Map<String, Value>,
+    body: &Value,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let syntax = |m: &str| ScimError::bad_request("invalidSyntax", m.to_string());
+    let obj = body
+        .as_object()
+        .ok_or_else(|| syntax("the PATCH body must be a JSON object"))?;
+    if let Some(schemas) = filter::get_ci(body, "schemas") {
+        let ok = schemas.as_array().is_some_and(|s| {
+            s.iter()
+                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(PATCH_OP)))
+        });
+        if !ok {
+            return Err(syntax(
+                "`schemas` must list urn:ietf:params:scim:api:messages:2.0:PatchOp",
+            ));
+        }
+    }
+    let ops = obj
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+        .and_then(|(_, v)| v.as_array())
+        .ok_or_else(|| syntax("the PATCH body needs an `Operations` array"))?;
+    if ops.is_empty() {
+        return Err(syntax("`Operations` is empty"));
+    }
+    let how = Coercion {
+        strict_booleans: defects.has(Defect::StringBooleansRejected),
+        strict_manager: defects.has(Defect::ManagerStringRejected),
+    };
+    for op in ops {
+        let op_name = filter::get_ci(op, "op")
+            .and_then(Value::as_str)
+            .ok_or_else(|| syntax("every operation needs an `op`"))?;
+        let parsed = if defects.has(Defect::PascalCaseOpsRejected) {
+            match op_name {
+                "add" => Some(Op::Add),
+                "replace" => Some(Op::Replace),
+                "remove" => Some(Op::Remove),
+                _ => None,
+            }
+        } else {
+            match op_name.to_ascii_lowercase().as_str() {
+                "add" => Some(Op::Add),
+                "replace" => Some(Op::Replace),
+                "remove" => Some(Op::Remove),
+                _ => None,
+            }
+        };
+        let op_kind = parsed.ok_or_else(|| {
+            ScimError::bad_request("invalidSyntax", format!("unknown op `{op_name}`"))
+        })?;
+        let value = filter::get_ci(op, "value");
+        match filter::get_ci(op, "path").and_then(Value::as_str) {
+            Some(path) if !path.trim().is_empty() => {
+                let path = PatchPath::parse(path)?;
+                apply_path(kind, resource, op_kind, &path, value, how, defects)?;
+            }
+            _ => {
+                if op_kind == Op::Remove {
+                    return Err(ScimError::bad_request("noTarget", "remove needs a `path`"));
+                }
+                let map = value.and_then(Value::as_object).ok_or_else(|| {
+                    ScimError::bad_request(
+                        "invalidValue",
+                        "a path-less operation needs an object `value`",
+                    )
+                })?;
+                apply_map(kind, resource, op_kind, map, how, defects)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_map(
+    kind: ResourceKind,
+    resource: &mut Map<String, Value>,
+    op: Op,
+    map: &Map<String, Value>,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    for (key, value) in map {
+        if matches!(key.to_ascii_lowercase().as_str(), "schemas" | "id" | "meta") {
+            continue;
+        }
+        if key.eq_ignore_ascii_case(ENTERPRISE) && kind == ResourceKind::User {
+            if let Some(inner) = value.as_object() {
+                for (k, v) in inner {
+                    let path = PatchPath::parse(&format!("{ENTERPRISE}:{k}"))?;
+                    apply_path(kind, resource, op, &path, Some(v), how, defects)?;
+                }
+                continue;
+            }
+        }
+        if defects.has(Defect::PathlessDottedKeysDropped)
+            && (key.contains('.') || key.contains(':'))
+        {
+            continue;
+        }
+        let path = PatchPath::parse(key)?;
+        apply_path(kind, resource, op, &path, Some(value), how, defects)?;
+    }
+    Ok(())
+}
+
+fn apply_path(
+    kind: ResourceKind,
+    resource: &mut Map<String, Value>,
+    op: Op,
+    path: &PatchPath,
+    value: Option<&Value>,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let (attr, in_ext) = match slot(kind, &path.attr) {
+        Slot::Core(a) => (a, false),
+        Slot::Enterprise(a) => (a, true),
+        _ => {
+            return Err(ScimError::bad_request(
+                "invalidPath",
+                format!("unknown attribute `{}`", path.attr),
+            ));
+        }
+    };
+    if attr.mutability == "readOnly" {
+        return Err(ScimError::bad_request(
+            "mutability",
+            format!("attribute `{}` is read-only", attr.name),
+        ));
+    }
+    if defects.has(Defect::ActivePatchIgnored) && attr.name == "active" {
+        return Ok(());
+    }
+    if in_ext && defects.has(Defect::EnterpriseDropped) {
+        return Ok(());
+    }
+    let container = if in_ext {
+        let ext = resource
+            .entry(ENTERPRISE.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !ext.is_object() {
+            *ext = Value::Object(Map::new());
+        }
+        ext.as_object_mut().expect("just made an object")
+    } else {
+        &mut *resource
+    };
+    let sub = match &path.attr.sub {
+        Some(s) => Some(attr.sub(s).ok_or_else(|| {
+            ScimError::bad_request(
+                "invalidPath",
+                format!("unknown sub-attribute `{}.{s}`", attr.name),
+            )
+        })?),
+        None => None,
+    };
+    match (&path.filter, sub) {
+        (None, None) => whole(container, attr, op, value, how, defects)?,
+        (None, Some(sub)) => sub_attr(container, attr, sub, op, value, how)?,
+        (Some(f), sub) => {
+            if defects.has(Defect::ValuePathPatchRejected) {
+                return Err(ScimError::bad_request(
+                    "invalidPath",
+                    "value filters in PATCH paths are not supported",
+                ));
+            }
+            filtered(kind, container, attr, &path.attr, f, sub, op, value, how)?
+        }
+    }
+    if in_ext
+        && resource
+            .get(ENTERPRISE)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+    {
+        resource.remove(ENTERPRISE);
+    }
+    Ok(())
+}
+
+fn need_value(value: Option<&Value>, attr: &Attr) -> Result<Value, ScimError> {
+    value.cloned().ok_or_else(|| {
+        ScimError::bad_request(
+            "invalidValue",
+            format!("operation on `{}` needs a `value`", attr.name),
+        )
+    })
+}
+
+fn whole(
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    op: Op,
+    value: Option<&Value>,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let name = attr.name.to_string();
+    match op {
+        Op::Remove => {
+            let listed = value.map(|v| coerce(attr, v, how)).transpose()?.flatten();
+            match (listed, attr.multi, container.get_mut(&name)) {
+                // Entra's default job: remove exactly the listed members.
+                (Some(Value::Array(listed)), true, Some(Value::Array(items)))
+                    if !defects.has(Defect::RemoveValueArrayEmptiesGroup) =>
+                {
+                    let gone: Vec<&Value> = listed.iter().filter_map(|m| m.get("value")).collect();
+                    items.retain(|m| m.get("value").is_none_or(|v| !gone.contains(&v)));
+                    if items.is_empty() {
+                        container.remove(&name);
+                    }
+                }
+                _ => {
+                    container.remove(&name);
+                }
+            }
+        }
+        Op::Add | Op::Replace => {
+            let raw = need_value(value, attr)?;
+            let Some(new) = coerce(attr, &raw, how)? else {
+                // Entra clears with "" (manager) and Microsoft's null-update test with "".
+                container.remove(&name);
+                return Ok(());
+            };
+            match (op, attr.multi, attr.kind, container.get_mut(&name)) {
+                (Op::Add, true, _, Some(Value::Array(items))) => {
+                    let Value::Array(mut new) = new else {
+                        unreachable!("multi coerces to array")
+                    };
+                    if attr.name == "members"
+                        && defects.has(Defect::MemberAddIgnored)
+                        && !items.is_empty()
+                    {
+                        new.clear();
+                    }
+                    for v in new {
+                        if !items.contains(&v) {
+                            items.push(v);
+                        }
+                    }
+                    if attr.name == "members" {
+                        dedup_members(items);
+                    }
+                }
+                (Op::Add, false, Kind::Complex, Some(Value::Object(existing))) => {
+                    if let Value::Object(new) = new {
+                        existing.extend(new);
+                    }
+                }
+                (_, true, _, _) => {
+                    let mut new = new;
+                    if let (Value::Array(items), "members") = (&mut new, attr.name) {
+                        if defects.has(Defect::MemberAddIgnored) {
+                            items.truncate(1);
+                        }
+                        dedup_members(items);
+                    }
+                    container.insert(name, new);
+                }
+                _ => {
+                    container.insert(name, new);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sub_attr(
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    sub: &Attr,
+    op: Op,
+    value: Option<&Value>,
+    how: Coercion,
+) -> Result<(), ScimError> {
+    let name = attr.name.to_string();
+    if attr.kind != Kind::Complex {
+        return Err(ScimError::bad_request(
+            "invalidPath",
+            format!("`{name}` has no sub-attributes"),
+        ));
+    }
+    let new = match op {
+        Op::Remove => None,
+        _ => coerce(sub, &need_value(value, sub)?, how)?,
+    };
+    let set = |obj: &mut Map<String, Value>| match &new {
+        Some(v) => {
+            obj.insert(sub.name.to_string(), v.clone());
+        }
+        None => {
+            obj.remove(sub.name);
+        }
+    };
+    match container.get_mut(&name) {
+        Some(Value::Array(items)) => items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(set),
+        Some(Value::Object(obj)) => set(obj),
+        _ if new.is_some() && !attr.multi => {
+            let mut obj = Map::new();
+            set(&mut obj);
+            container.insert(name.clone(), Value::Object(obj));
+        }
+        _ => {}
+    }
+    if container
+        .get(&name)
+        .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
+    {
+        container.remove(&name);
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn filtered(
+    kind: ResourceKind,
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    path: &AttrPath,
+    f: &Filter,
+    sub: Option<&Attr>,
+    op: Op,
+    value: Option<&Value>,
+    how: Coercion,
+) -> Result<(), ScimError> {
+    let name = attr.name.to_string();
+    if !attr.multi {
+        return Err(ScimError::bad_request(
+            "invalidFilter",
+            format!("`{name}` is not multi-valued and cannot take a value filter"),
+        ));
+    }
+    let opts = EvalOptions::default();
+    let new = match (op, sub) {
+        (Op::Remove, _) => None,
+        (_, Some(sub)) => coerce(sub, &need_value(value, sub)?, how)?,
+        (_, None) => {
+            let single = Attr {
+                multi: false,
+                ..attr.clone()
+            };
+            coerce(&single, &need_value(value, attr)?, how)?
+        }
+    };
+    let items = container
+        .entry(name.clone())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !items.is_array() {
+        *items = Value::Array(Vec::new());
+    }
+    let items = items.as_array_mut().expect("just made an array");
+    let mut hit = false;
+    let mut index = 0;
+    items.retain_mut(|elem| {
+        let matched = filter::element_matches(f, elem, kind, path, opts);
+        hit |= matched;
+        index += 1;
+        match (matched, op, sub, elem.as_object_mut()) {
+            (false, ..) => true,
+            (true, Op::Remove, None, _) => false,
+            (true, _, Some(sub), Some(obj)) => {
+                match &new {
+                    Some(v) => obj.insert(sub.name.to_string(), v.clone()),
+                    None => obj.remove(sub.name),
+                };
+                true
+            }
+            (true, _, None, Some(obj)) => {
+                if let Some(Value::Object(n)) = &new {
+                    if op == Op::Replace {
+                        obj.clear();
+                    }
+                    obj.extend(n.clone());
+                }
+                true
+            }
+            (true, ..) => true,
+        }
+    });
+    // Entra writes `emails[type eq "work"].value` whether or not a work email exists yet:
+    // create the element from the filter's equality terms.
+    if !hit
+        && op != Op::Remove
+        && let Some(new) = new
+    {
+        let mut elem = Map::new();
+        seed_from_filter(f, &mut elem);
+        match (sub, new) {
+            (Some(sub), v) => {
+                elem.insert(sub.name.to_string(), v);
+            }
+            (None, Value::Object(n)) => elem.extend(n),
+            _ => {}
+        }
+        items.push(Value::Object(elem));
+    }
+    if items.is_empty() {
+        container.remove(&name);
+    }
+    Ok(())
+}
+
+fn seed_from_filter(f: &Filter, elem: &mut Map<String, Value>) {
+    match f {
+        Filter::Compare(p, CompareOp::Eq, v) if p.urn.is_none() && p.sub.is_none() => {
+            let v = filter::as_bool(v)
+                .filter(|_| p.attr.eq_ignore_ascii_case("primary"))
+                .map_or(v.clone(), Value::Bool);
+            elem.insert(p.attr.clone(), v);
+        }
+        Filter::And(a, b) => {
+            seed_from_filter(a, elem);
+            seed_from_filter(b, elem);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user() -> Map<String, Value> {
+        json!({
+            "id": "u1", "userName": "alice", "active": true,
+            "name": {"givenName": "Alice", "familyName": "Smith"},
+            "emails": [{"value": "a@work.com", "type": "work", "primary": true}]
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    fn patch(kind: ResourceKind, r: &mut Map<String, Value>, ops: Value) -> Result<(), ScimError> {
+        let body = json!({"schemas": [PATCH_OP], "Operations": ops});
+        apply(kind, r, &body, &Defects::default())
+    }
+
+    #[test]
+    fn path_parsing() {
+        let p = PatchPath::parse(r#"emails[type eq "work"].value"#).unwrap();
+        assert_eq!(p.attr.attr, "emails");
+        assert_eq!(p.attr.sub.as_deref(), Some("value"));
+        assert!(p.filter.is_some());
+        let p =
+            PatchPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager")
+                .unwrap();
+        assert_eq!(p.attr.urn.as_deref(), Some(ENTERPRISE));
+        assert_eq!(p.attr.attr, "manager");
+        let p = PatchPath::parse(r#"members[value eq "x"]"#).unwrap();
+        assert!(p.filter.is_some() && p.attr.sub.is_none());
+        for bad in [
+            "",
+            "emails[type eq",
+            "emails]x[",
+            "a.b[type eq \"x\"]",
+            r#"emails[type eq "w"]value"#,
+            "1x",
+            r#"emails[type eq "w"]."#,
+        ] {
+            assert!(PatchPath::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn entra_default_replace_ops() {
+        let mut r = user();
+        patch(ResourceKind::User, &mut r, json!([
+            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@work.com"},
+            {"op": "Replace", "path": "name.familyName", "value": "Jones"},
+            {"op": "Replace", "path": "active", "value": "False"},
+            {"op": "Add", "path": "nickName", "value": "Al"},
+            {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", "value": "9"},
+        ])).unwrap();
+        assert_eq!(
+            r["emails"],
+            json!([{"value": "new@work.com", "type": "work", "primary": true}])
+        );
+        assert_eq!(r["name"]["familyName"], "Jones");
+        assert_eq!(r["active"], false);
+        assert_eq!(r["nickName"], "Al");
+        assert_eq!(r[ENTERPRISE]["employeeNumber"], "9");
+    }
+
+    #[test]
+    fn flag_pathless_map_with_dotted_and_urn_keys() {
+        let mut r = user();
+        patch(ResourceKind::User, &mut r, json!([
+            {"op": "replace", "value": {"displayName": "Bjfe", "name.givenName": "Kkom",
+              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "Aklq",
+              "active": false}},
+            {"op": "replace", "value": {ENTERPRISE: {"department": "D"}}},
+        ])).unwrap();
+        assert_eq!(r["displayName"], "Bjfe");
+        assert_eq!(r["name"]["givenName"], "Kkom");
+        assert_eq!(r["name"]["familyName"], "Smith");
+        assert_eq!(
+            r[ENTERPRISE],
+            json!({"employeeNumber": "Aklq", "department": "D"})
+        );
+        assert_eq!(r["active"], false);
+    }
+
+    #[test]
+    fn missing_value_path_target_is_created() {
+        let mut r = user();
+        patch(
+            ResourceKind::User,
+            &mut r,
+            json!([
+                {"op": "Add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555"},
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            r["phoneNumbers"],
+            json!([{"type": "mobile", "value": "+1 555"}])
+        );
+    }
+
+    #[test]
+    fn manager_shapes() {
+        let m = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+        let mut r = user();
+        for (value, expected) in [
+            (json!("m1"), json!({"value": "m1"})),
+            (json!({"value": "m2"}), json!({"value": "m2"})),
+            (
+                json!([{"$ref": "http://x/Users/m3", "value": "m3"}]),
+                json!({"$ref": "http://x/Users/m3", "value": "m3"}),
+            ),
+        ] {
+            patch(
+                ResourceKind::User,
+                &mut r,
+                json!([{"op": "Replace", "path": m, "value": value}]),
+            )
+            .unwrap();
+            assert_eq!(r[ENTERPRISE]["manager"], expected);
+        }
+        patch(
+            ResourceKind::User,
+            &mut r,
+            json!([{"op": "replace", "path": m, "value": ""}]),
+        )
+        .unwrap();
+        assert!(!r.contains_key(ENTERPRISE));
+        patch(
+            ResourceKind::User,
+            &mut r,
+            json!([{"op": "add", "path": "manager", "value": "m4"}]),
+        )
+        .unwrap();
+        patch(
+            ResourceKind::User,
+            &mut r,
+            json!([{"op": "replace", "path": m, "value": {"value": ""}}]),
+        )
+        .unwrap();
+        assert!(!r.contains_key(ENTERPRISE));
+        patch(
+            ResourceKind::User,
+            &mut r,
+            json!([{"op": "add", "path": m, "value": "m5"}]),
+        )
+        .unwrap();
+        patch(
+            ResourceKind::User,
+            &mut r,
+            json!([{"op": "remove", "path": m}]),
+        )
+        .unwrap();
+        assert!(!r.contains_key(ENTERPRISE));
+    }
+
+    fn group() -> Map<String, Value> {
+        json!({"id": "g", "displayName": "G", "members": [{"value": "a"}, {"value": "b"}, {"value": "c"}]})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn member_add_and_both_removal_shapes() {
+        let mut g = group();
+        patch(ResourceKind::Group, &mut g, json!([{"op": "Add", "path": "members", "value": [{"$ref": null, "value": "d"}, {"value": "a"}]}])).unwrap();
+        assert_eq!(
+            g["members"],
+            json!([{"value": "a"}, {"value": "b"}, {"value": "c"}, {"value": "d"}])
+        );
+        patch(
+            ResourceKind::Group,
+            &mut g,
+            json!([{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "b"}]}]),
+        )
+        .unwrap();
+        assert_eq!(
+            g["members"],
+            json!([{"value": "a"}, {"value": "c"}, {"value": "d"}])
+        );
+        patch(
+            ResourceKind::Group,
+            &mut g,
+            json!([{"op": "remove", "path": "members[value eq \"c\"]"}]),
+        )
+        .unwrap();
+        assert_eq!(g["members"], json!([{"value": "a"}, {"value": "d"}]));
+        patch(
+            ResourceKind::Group,
+            &mut g,
+            json!([{"op": "remove", "path": "members"}]),
+        )
+        .unwrap();
+        assert!(!g.contains_key("members"));
+    }
+
+    #[test]
+    fn defects_change_only_their_behaviour() {
+        let mut g = group();
+        let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "Remove", "path": "members", "value": [{"value": "b"}]}]});
+        apply(
+            ResourceKind::Group,
+            &mut g,
+            &body,
+            &Defects::new([Defect::RemoveValueArrayEmptiesGroup]),
+        )
+        .unwrap();
+        assert!(!g.contains_key("members"));
+
+        let mut r = user();
+        let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "active", "value": false}]});
+        let err = apply(
+            ResourceKind::User,
+            &mut r,
+            &body,
+            &Defects::new([Defect::PascalCaseOpsRejected]),
+        )
+        .unwrap_err();
+        assert_eq!(err.status, 400);
+        let lower = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+        apply(
+            ResourceKind::User,
+            &mut r,
+            &lower,
+            &Defects::new([Defect::PascalCaseOpsRejected]),
+        )
+        .unwrap();
+        assert_eq!(r["active"], false);
+
+        let mut r = user();
+        let body = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"name.givenName": "X", "nickName": "N"}}]});
+        apply(
+            ResourceKind::User,
+            &mut r,
+            &body,
+            &Defects::new([Defect::PathlessDottedKeysDropped]),
+        )
+        .unwrap();
+        assert_eq!(r["name"]["givenName"], "Alice");
+        assert_eq!(r["nickName"], "N");
+    }
+
+    #[test]
+    fn invalid_requests_are_400() {
+        let mut r = user();
+        for body in [
+            json!([]),
+            json!({"Operations": []}),
+            json!({"schemas": ["x"], "Operations": [{"op": "add", "path": "title", "value": "t"}]}),
+            json!({"Operations": [{"op": "move", "path": "title", "value": "t"}]}),
+            json!({"Operations": [{"op": "remove"}]}),
+            json!({"Operations": [{"op": "add", "path": "nope", "value": "t"}]}),
+            json!({"Operations": [{"op": "add", "path": "id", "value": "t"}]}),
+            json!({"Operations": [{"op": "add", "path": "title"}]}),
+            json!({"Operations": [{"op": "add", "path": "active", "value": {"x": 1}}]}),
+            json!({"Operations": [{"op": "add", "path": "userName[type eq \"x\"]", "value": "t"}]}),
+        ] {
+            let err = apply(ResourceKind::User, &mut r, &body, &Defects::default()).unwrap_err();
+            assert_eq!(err.status, 400, "{body}");
+        }
+    }
+}

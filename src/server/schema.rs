@@ -1,0 +1,411 @@
+//! The reference server's resource schemas (RFC 7643 §4, §8.7.1), as data.
+//!
+//! One description serves three purposes: the `/Schemas` endpoint renders it, incoming
+//! attribute names are mapped onto its canonical spelling (attribute names are
+//! case-insensitive, RFC 7643 §2.1), and filters use it to know whether a comparison is
+//! case-exact and whether an attribute is multi-valued or boolean.
+
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// URN of the core User schema.
+pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+/// URN of the enterprise User extension.
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// URN of the core Group schema.
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+/// URN of the ListResponse message.
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// URN of the Error message.
+pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+/// URN of the PatchOp message.
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+/// The SCIM data type of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string.
+    String,
+    /// A boolean (Entra may send `"True"`/`"False"` strings).
+    Boolean,
+    /// A date-time string.
+    DateTime,
+    /// A reference (URI) string.
+    Reference,
+    /// A complex attribute with sub-attributes.
+    Complex,
+}
+
+/// One attribute of a schema.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    /// Canonical name.
+    pub name: &'static str,
+    /// Data type.
+    pub kind: Kind,
+    /// Whether the attribute holds a list.
+    pub multi: bool,
+    /// Whether string comparison is case-sensitive.
+    pub case_exact: bool,
+    /// Whether the attribute is required on create.
+    pub required: bool,
+    /// `readWrite`, `readOnly`, `immutable`, `writeOnly`.
+    pub mutability: &'static str,
+    /// `always`, `default`, `request`, `never`.
+    pub returned: &'static str,
+    /// `none`, `server`, `global`.
+    pub uniqueness: &'static str,
+    /// Sub-attributes of a complex attribute.
+    pub subs: Vec<Attr>,
+}
+
+impl Attr {
+    fn new(name: &'static str, kind: Kind) -> Self {
+        Attr {
+            name,
+            kind,
+            multi: false,
+            case_exact: false,
+            required: false,
+            mutability: "readWrite",
+            returned: "default",
+            uniqueness: "none",
+            subs: Vec::new(),
+        }
+    }
+    fn multi(mut self) -> Self {
+        self.multi = true;
+        self
+    }
+    fn exact(mut self) -> Self {
+        self.case_exact = true;
+        self
+    }
+    fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    fn read_only(mut self) -> Self {
+        self.mutability = "readOnly";
+        self
+    }
+    fn returned(mut self, returned: &'static str) -> Self {
+        self.returned = returned;
+        self
+    }
+    fn unique(mut self) -> Self {
+        self.uniqueness = "server";
+        self
+    }
+    fn subs(mut self, subs: Vec<Attr>) -> Self {
+        self.subs = subs;
+        self
+    }
+
+    /// Finds a sub-attribute by name, ignoring case.
+    pub fn sub(&self, name: &str) -> Option<&Attr> {
+        self.subs.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The RFC 7643 §7 representation of this attribute.
+    pub fn to_json(&self) -> Value {
+        let kind = match self.kind {
+            Kind::String => "string",
+            Kind::Boolean => "boolean",
+            Kind::DateTime => "dateTime",
+            Kind::Reference => "reference",
+            Kind::Complex => "complex",
+        };
+        let mut out = json!({
+            "name": self.name,
+            "type": kind,
+            "multiValued": self.multi,
+            "description": format!("{} attribute.", self.name),
+            "required": self.required,
+            "caseExact": self.case_exact,
+            "mutability": self.mutability,
+            "returned": self.returned,
+            "uniqueness": self.uniqueness,
+        });
+        if self.kind == Kind::Reference {
+            out["referenceTypes"] = json!(["User", "Group", "external"]);
+        }
+        if !self.subs.is_empty() {
+            out["subAttributes"] = Value::Array(self.subs.iter().map(Attr::to_json).collect());
+        }
+        out
+    }
+}
+
+/// A schema: its URN, display name and attributes.
+#[derive(Debug)]
+pub struct Schema {
+    /// Schema URN.
+    pub id: &'static str,
+    /// Short name.
+    pub name: &'static str,
+    /// Human description.
+    pub description: &'static str,
+    /// Top-level attributes.
+    pub attrs: Vec<Attr>,
+}
+
+impl Schema {
+    /// Finds an attribute by name, ignoring case.
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The RFC 7643 §7 Schema resource, with `meta.location` under `base`.
+    pub fn to_json(&self, base: &str) -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "attributes": self.attrs.iter().map(Attr::to_json).collect::<Vec<_>>(),
+            "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{}", self.id)},
+        })
+    }
+}
+
+fn multi_valued(name: &'static str, extra: Vec<Attr>) -> Attr {
+    let mut subs = vec![
+        Attr::new("value", Kind::String),
+        Attr::new("display", Kind::String),
+        Attr::new("type", Kind::String),
+        Attr::new("primary", Kind::Boolean),
+    ];
+    subs.extend(extra);
+    Attr::new(name, Kind::Complex).multi().subs(subs)
+}
+
+fn user() -> Schema {
+    use Kind::*;
+    let name = Attr::new("name", Complex).subs(vec![
+        Attr::new("formatted", String),
+        Attr::new("familyName", String),
+        Attr::new("givenName", String),
+        Attr::new("middleName", String),
+        Attr::new("honorificPrefix", String),
+        Attr::new("honorificSuffix", String),
+    ]);
+    let address = Attr::new("addresses", Complex).multi().subs(vec![
+        Attr::new("formatted", String),
+        Attr::new("streetAddress", String),
+        Attr::new("locality", String),
+        Attr::new("region", String),
+        Attr::new("postalCode", String),
+        Attr::new("country", String),
+        Attr::new("type", String),
+        Attr::new("primary", Boolean),
+    ]);
+    let group_ref = Attr::new("groups", Complex).multi().read_only().subs(vec![
+        Attr::new("value", String).read_only(),
+        Attr::new("$ref", Reference).read_only(),
+        Attr::new("display", String).read_only(),
+        Attr::new("type", String).read_only(),
+    ]);
+    Schema {
+        id: USER,
+        name: "User",
+        description: "User Account",
+        attrs: vec![
+            Attr::new("userName", String).required().unique(),
+            name,
+            Attr::new("displayName", String),
+            Attr::new("nickName", String),
+            Attr::new("profileUrl", Reference),
+            Attr::new("title", String),
+            Attr::new("userType", String),
+            Attr::new("preferredLanguage", String),
+            Attr::new("locale", String),
+            Attr::new("timezone", String),
+            Attr::new("active", Boolean),
+            Attr::new("password", String).returned("never").exact(),
+            multi_valued("emails", vec![]),
+            multi_valued("phoneNumbers", vec![]),
+            multi_valued("ims", vec![]),
+            multi_valued("photos", vec![]),
+            address,
+            group_ref,
+            multi_valued("entitlements", vec![]),
+            multi_valued("roles", vec![]),
+            multi_valued("x509Certificates", vec![]),
+        ],
+    }
+}
+
+fn enterprise() -> Schema {
+    use Kind::*;
+    Schema {
+        id: ENTERPRISE,
+        name: "EnterpriseUser",
+        description: "Enterprise User",
+        attrs: vec![
+            Attr::new("employeeNumber", String),
+            Attr::new("costCenter", String),
+            Attr::new("organization", String),
+            Attr::new("division", String),
+            Attr::new("department", String),
+            Attr::new("manager", Complex).subs(vec![
+                Attr::new("value", String),
+                Attr::new("$ref", Reference),
+                Attr::new("displayName", String).read_only(),
+            ]),
+        ],
+    }
+}
+
+fn group() -> Schema {
+    use Kind::*;
+    Schema {
+        id: GROUP,
+        name: "Group",
+        description: "Group",
+        attrs: vec![
+            Attr::new("displayName", String).required().unique(),
+            Attr::new("members", Complex).multi().subs(vec![
+                Attr::new("value", String).exact(),
+                Attr::new("$ref", Reference),
+                Attr::new("display", String),
+                Attr::new("type", String),
+            ]),
+        ],
+    }
+}
+
+/// Attributes every resource has (RFC 7643 §3.1), looked up before the schema's own.
+fn common() -> Vec<Attr> {
+    use Kind::*;
+    vec![
+        Attr::new("id", String)
+            .exact()
+            .read_only()
+            .returned("always")
+            .unique(),
+        Attr::new("externalId", String).exact(),
+        Attr::new("meta", Complex).read_only().subs(vec![
+            Attr::new("resourceType", String).read_only(),
+            Attr::new("created", DateTime).read_only(),
+            Attr::new("lastModified", DateTime).read_only(),
+            Attr::new("location", Reference).read_only(),
+            Attr::new("version", String).exact().read_only(),
+        ]),
+    ]
+}
+
+/// All schemas the server knows, built once.
+pub struct Catalog {
+    /// Core User.
+    pub user: Schema,
+    /// Enterprise extension.
+    pub enterprise: Schema,
+    /// Core Group.
+    pub group: Schema,
+    /// id, externalId, meta.
+    pub common: Vec<Attr>,
+}
+
+/// The process-wide schema catalogue.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog {
+        user: user(),
+        enterprise: enterprise(),
+        group: group(),
+        common: common(),
+    })
+}
+
+/// The kind of resource an endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// `/Users`.
+    User,
+    /// `/Groups`.
+    Group,
+}
+
+impl ResourceKind {
+    /// `User` or `Group`, as in `meta.resourceType`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResourceKind::User => "User",
+            ResourceKind::Group => "Group",
+        }
+    }
+    /// The endpoint path segment.
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            ResourceKind::User => "Users",
+            ResourceKind::Group => "Groups",
+        }
+    }
+    /// The core schema.
+    pub fn core(self) -> &'static Schema {
+        match self {
+            ResourceKind::User => &catalog().user,
+            ResourceKind::Group => &catalog().group,
+        }
+    }
+    /// The extension schema the resource type allows, if any.
+    pub fn extension(self) -> Option<&'static Schema> {
+        match self {
+            ResourceKind::User => Some(&catalog().enterprise),
+            ResourceKind::Group => None,
+        }
+    }
+
+    /// Resolves a top-level attribute name (common or core) ignoring case.
+    pub fn attr(self, name: &str) -> Option<&'static Attr> {
+        catalog()
+            .common
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+            .or_else(|| self.core().attr(name))
+    }
+}
+
+/// The `/ResourceTypes` entries (RFC 7643 §6).
+pub fn resource_types(base: &str) -> Vec<Value> {
+    vec![
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": "User", "name": "User", "endpoint": "/Users",
+            "description": "User Account", "schema": USER,
+            "schemaExtensions": [{"schema": ENTERPRISE, "required": false}],
+            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")},
+        }),
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+            "id": "Group", "name": "Group", "endpoint": "/Groups",
+            "description": "Group", "schema": GROUP,
+            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/Group")},
+        }),
+    ]
+}
+
+/// The `/ServiceProviderConfig` document (RFC 7643 §5).
+pub fn service_provider_config(base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": "https://example.com/scimtest",
+        "patch": {"supported": true},
+        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": true, "maxResults": 1000},
+        "changePassword": {"supported": false},
+        "sort": {"supported": true},
+        "etag": {"supported": true},
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "Authentication scheme using the OAuth Bearer Token Standard",
+            "specUri": "https://www.rfc-editor.org/info/rfc6750",
+            "primary": true,
+        }],
+        "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig")},
+    })
+}

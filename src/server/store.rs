@@ -1,0 +1,465 @@
+//! The in-memory resource store: users and groups, their uniqueness indexes and versions.
+//!
+//! One `RwLock` per resource table: reads (GET, queries) share it, writes take it briefly.
+//! Every operation is a short, synchronous critical section, so an async lock would only add
+//! cost. Resources are kept as JSON objects in their canonical attribute spelling.
+
+use super::defect::{Defect, Defects};
+use super::error::ScimError;
+use super::filter::{self, EvalOptions, Filter};
+use super::schema::{ENTERPRISE, GROUP, ResourceKind, USER};
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+/// A stored resource.
+pub type Resource = Map<String, Value>;
+
+#[derive(Default)]
+struct Table {
+    /// Creation order → resource; gives stable pagination.
+    by_seq: BTreeMap<u64, Resource>,
+    /// id → creation sequence.
+    by_id: HashMap<String, u64>,
+    /// Lower-cased unique attribute (userName / displayName) → creation sequence.
+    unique: HashMap<String, u64>,
+    /// Deleted resources, kept only for the `deleted-still-returned` defect.
+    graveyard: HashMap<String, Resource>,
+}
+
+/// A page of query results.
+#[derive(Debug)]
+pub struct Page {
+    /// Matches in total.
+    pub total: usize,
+    /// 1-based index of the first returned match.
+    pub start_index: usize,
+    /// The resources of this page.
+    pub resources: Vec<Resource>,
+}
+
+/// How a query is answered.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// The filter, if any.
+    pub filter: Option<Filter>,
+    /// `sortBy`.
+    pub sort_by: Option<filter::AttrPath>,
+    /// `sortOrder=descending`.
+    pub descending: bool,
+    /// 1-based `startIndex`.
+    pub start_index: usize,
+    /// `count`.
+    pub count: usize,
+}
+
+/// Both tables.
+pub struct Store {
+    users: RwLock<Table>,
+    groups: RwLock<Table>,
+    seq: AtomicU64,
+    defects: Defects,
+}
+
+fn unique_attr(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::User => "userName",
+        ResourceKind::Group => "displayName",
+    }
+}
+
+fn unique_key(kind: ResourceKind, r: &Resource) -> Option<String> {
+    r.get(unique_attr(kind))
+        .and_then(Value::as_str)
+        .map(str::to_lowercase)
+}
+
+/// RFC 3339 UTC timestamp with milliseconds, without pulling in a date crate.
+pub fn now_rfc3339() -> String {
+    let d = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+impl Store {
+    /// An empty store whose behaviour honours `defects`.
+    pub fn new(defects: Defects) -> Self {
+        Store {
+            users: RwLock::default(),
+            groups: RwLock::default(),
+            seq: AtomicU64::new(1),
+            defects,
+        }
+    }
+
+    fn table(&self, kind: ResourceKind) -> &RwLock<Table> {
+        match kind {
+            ResourceKind::User => &self.users,
+            ResourceKind::Group => &self.groups,
+        }
+    }
+
+    fn check_unique(
+        &self,
+        kind: ResourceKind,
+        t: &Table,
+        r: &Resource,
+        own: Option<u64>,
+    ) -> Result<(), ScimError> {
+        if self.defects.has(Defect::DuplicatesAccepted) {
+            return Ok(());
+        }
+        if let Some(key) = unique_key(kind, r)
+            && let Some(&seq) = t.unique.get(&key)
+            && Some(seq) != own
+        {
+            return Err(ScimError::conflict(format!(
+                "a {} with {} `{}` already exists",
+                kind.name(),
+                unique_attr(kind),
+                r[unique_attr(kind)].as_str().unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+
+    fn finish(&self, kind: ResourceKind, attrs: &mut Resource) {
+        if self.defects.has(Defect::EnterpriseDropped) {
+            attrs.remove(ENTERPRISE);
+        }
+        let mut schemas = vec![json!(match kind {
+            ResourceKind::User => USER,
+            ResourceKind::Group => GROUP,
+        })];
+        if attrs.contains_key(ENTERPRISE) {
+            schemas.push(json!(ENTERPRISE));
+        }
+        attrs.insert("schemas".into(), Value::Array(schemas));
+    }
+
+    /// Creates a resource from normalised attributes; answers the stored resource.
+    pub fn create(&self, kind: ResourceKind, mut attrs: Resource) -> Result<Resource, ScimError> {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed);
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let now = now_rfc3339();
+        self.finish(kind, &mut attrs);
+        attrs.insert("id".into(), json!(id));
+        attrs.insert(
+            "meta".into(),
+            json!({"resourceType": kind.name(), "created": now, "lastModified": now, "version": format!("W/\"{seq}\"")}),
+        );
+        let mut t = self.table(kind).write().expect("store lock poisoned");
+        self.check_unique(kind, &t, &attrs, None)?;
+        if let Some(key) = unique_key(kind, &attrs) {
+            t.unique.entry(key).or_insert(seq);
+        }
+        t.by_id.insert(id, seq);
+        t.by_seq.insert(seq, attrs.clone());
+        Ok(attrs)
+    }
+
+    /// The resource with `id`, if any.
+    pub fn get(&self, kind: ResourceKind, id: &str) -> Option<Resource> {
+        let t = self.table(kind).read().expect("store lock poisoned");
+        match t.by_id.get(id) {
+            Some(seq) => t.by_seq.get(seq).cloned(),
+            None if self.defects.has(Defect::DeletedStillReturned) => t.graveyard.get(id).cloned(),
+            None => None,
+        }
+    }
+
+    /// Replaces or patches the resource with `id`: `change` edits a copy, which is stored only
+    /// if it succeeds and keeps the uniqueness rule. `if_match` is an ETag precondition.
+    pub fn update(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        if_match: Option<&str>,
+        change: impl FnOnce(&mut Resource) -> Result<(), ScimError>,
+    ) -> Result<Resource, ScimError> {
+        let mut t = self.table(kind).write().expect("store lock poisoned");
+        let seq = *t
+            .by_id
+            .get(id)
+            .ok_or_else(|| ScimError::not_found(kind.name(), id))?;
+        let current = &t.by_seq[&seq];
+        check_if_match(current, if_match)?;
+        let mut next = current.clone();
+        let meta = next.remove("meta");
+        next.remove("id");
+        next.remove("schemas");
+        change(&mut next)?;
+        super::resource::check_required(kind, &next)?;
+        self.check_unique(kind, &t, &next, Some(seq))?;
+        self.finish(kind, &mut next);
+        next.insert("id".into(), json!(id));
+        let version = self.seq.fetch_add(1, Ordering::Relaxed);
+        let mut meta = meta.unwrap_or_else(|| json!({}));
+        meta["lastModified"] = json!(now_rfc3339());
+        meta["version"] = json!(format!("W/\"{version}\""));
+        next.insert("meta".into(), meta);
+        let old_key = unique_key(kind, &t.by_seq[&seq]);
+        let new_key = unique_key(kind, &next);
+        let reindex =
+            !(kind == ResourceKind::User && self.defects.has(Defect::UserNameRenameNotIndexed));
+        if old_key != new_key && reindex {
+            if let Some(old) = old_key
+                && t.unique.get(&old) == Some(&seq)
+            {
+                t.unique.remove(&old);
+            }
+            if let Some(new) = new_key {
+                t.unique.entry(new).or_insert(seq);
+            }
+        }
+        t.by_seq.insert(seq, next.clone());
+        Ok(next)
+    }
+
+    /// Deletes the resource with `id`; deleting a user also removes it from every group.
+    pub fn delete(
+        &self,
+        kind: ResourceKind,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), ScimError> {
+        {
+            let mut t = self.table(kind).write().expect("store lock poisoned");
+            let seq = *t
+                .by_id
+                .get(id)
+                .ok_or_else(|| ScimError::not_found(kind.name(), id))?;
+            check_if_match(&t.by_seq[&seq], if_match)?;
+            t.by_id.remove(id);
+            let gone = t.by_seq.remove(&seq).expect("indexes agree");
+            if let Some(key) = unique_key(kind, &gone)
+                && t.unique.get(&key) == Some(&seq)
+            {
+                t.unique.remove(&key);
+            }
+            if self.defects.has(Defect::DeletedStillReturned) {
+                t.graveyard.insert(id.to_string(), gone);
+            }
+        }
+        if kind == ResourceKind::User {
+            let mut groups = self.groups.write().expect("store lock poisoned");
+            for g in groups.by_seq.values_mut() {
+                if let Some(Value::Array(members)) = g.get_mut("members") {
+                    members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers a query: filter, sort, then paginate.
+    pub fn query(&self, kind: ResourceKind, q: &Query) -> Page {
+        let opts = EvalOptions {
+            force_case_exact: self.defects.has(Defect::FilterCaseSensitive),
+        };
+        let t = self.table(kind).read().expect("store lock poisoned");
+        let hide_inactive = kind == ResourceKind::User && self.defects.has(Defect::InactiveHidden);
+        let visible =
+            |r: &Resource| !(hide_inactive && r.get("active") == Some(&Value::Bool(false)));
+        let indexed = q
+            .filter
+            .as_ref()
+            .and_then(filter::simple_eq)
+            .filter(|(attr, _)| attr.eq_ignore_ascii_case(unique_attr(kind)))
+            .filter(|_| !opts.force_case_exact && !self.defects.has(Defect::DuplicatesAccepted));
+        let mut matches: Vec<&Resource> = match indexed {
+            Some((_, value)) => t
+                .unique
+                .get(&value.to_lowercase())
+                .and_then(|seq| t.by_seq.get(seq))
+                .into_iter()
+                .filter(|r| visible(r))
+                .collect(),
+            None => t
+                .by_seq
+                .values()
+                .filter(|r| visible(r))
+                .filter(|r| {
+                    q.filter
+                        .as_ref()
+                        .is_none_or(|f| filter::matches(f, r, kind, opts))
+                })
+                .collect(),
+        };
+        if let Some(sort) = &q.sort_by {
+            let key = |r: &Resource| {
+                filter::select(r, sort)
+                    .first()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_lowercase))
+            };
+            matches.sort_by_cached_key(|r| key(r));
+            if q.descending {
+                matches.reverse();
+            }
+        }
+        let total = matches.len();
+        let start = q.start_index.max(1);
+        let resources = matches
+            .into_iter()
+            .skip(start - 1)
+            .take(q.count)
+            .cloned()
+            .collect();
+        Page {
+            total,
+            start_index: start,
+            resources,
+        }
+    }
+
+    /// Number of users and groups held.
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.users.read().expect("store lock poisoned").by_seq.len(),
+            self.groups
+                .read()
+                .expect("store lock poisoned")
+                .by_seq
+                .len(),
+        )
+    }
+}
+
+/// Checks an `If-Match` precondition against the resource's version.
+fn check_if_match(r: &Resource, if_match: Option<&str>) -> Result<(), ScimError> {
+    let Some(wanted) = if_match else {
+        return Ok(());
+    };
+    let version = r["meta"]["version"].as_str().unwrap_or_default();
+    let ok = wanted.split(',').map(str::trim).any(|w| {
+        w == "*" || w == version || w.trim_start_matches("W/") == version.trim_start_matches("W/")
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ScimError::precondition(format!(
+            "If-Match {wanted} does not match the current version {version}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(v: Value) -> Resource {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn timestamp_shape() {
+        let t = now_rfc3339();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+
+    #[test]
+    fn uniqueness_is_case_insensitive_and_follows_renames() {
+        let s = Store::new(Defects::default());
+        let a = s
+            .create(ResourceKind::User, attrs(json!({"userName": "Alice"})))
+            .unwrap();
+        assert_eq!(
+            s.create(ResourceKind::User, attrs(json!({"userName": "ALICE"})))
+                .unwrap_err()
+                .status,
+            409
+        );
+        let id = a["id"].as_str().unwrap();
+        s.update(ResourceKind::User, id, None, |r| {
+            r.insert("userName".into(), json!("bob"));
+            Ok(())
+        })
+        .unwrap();
+        s.create(ResourceKind::User, attrs(json!({"userName": "alice"})))
+            .unwrap();
+        let q = Query {
+            filter: Some(filter::parse(r#"userName eq "BOB""#).unwrap()),
+            count: 10,
+            ..Query::default()
+        };
+        assert_eq!(s.query(ResourceKind::User, &q).total, 1);
+    }
+
+    #[test]
+    fn deleting_a_user_removes_memberships() {
+        let s = Store::new(Defects::default());
+        let u = s
+            .create(ResourceKind::User, attrs(json!({"userName": "u"})))
+            .unwrap();
+        let uid = u["id"].as_str().unwrap().to_string();
+        let g = s
+            .create(
+                ResourceKind::Group,
+                attrs(json!({"displayName": "g", "members": [{"value": uid}, {"value": "other"}]})),
+            )
+            .unwrap();
+        s.delete(ResourceKind::User, &uid, None).unwrap();
+        let g = s
+            .get(ResourceKind::Group, g["id"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(g["members"], json!([{"value": "other"}]));
+        assert!(s.get(ResourceKind::User, &uid).is_none());
+    }
+
+    #[test]
+    fn if_match() {
+        let s = Store::new(Defects::default());
+        let u = s
+            .create(ResourceKind::User, attrs(json!({"userName": "u"})))
+            .unwrap();
+        let id = u["id"].as_str().unwrap();
+        let v = u["meta"]["version"].as_str().unwrap();
+        assert_eq!(
+            s.delete(ResourceKind::User, id, Some("W/\"nope\""))
+                .unwrap_err()
+                .status,
+            412
+        );
+        s.delete(ResourceKind::User, id, Some(v)).unwrap();
+    }
+
+    #[test]
+    fn pagination_and_sort() {
+        let s = Store::new(Defects::default());
+        for n in ["c", "a", "b"] {
+            s.create(ResourceKind::User, attrs(json!({"userName": n})))
+                .unwrap();
+        }
+        let q = Query {
+            sort_by: Some(filter::AttrPath::parse("userName").unwrap()),
+            start_index: 2,
+            count: 1,
+            ..Query::default()
+        };
+        let p = s.query(ResourceKind::User, &q);
+        assert_eq!((p.total, p.start_index, p.resources.len()), (3, 2, 1));
+        assert_eq!(p.resources[0]["userName"], "b");
+    }
+}
