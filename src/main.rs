@@ -1,1 +1,5 @@
-fn main() {}
+//! The `scimtest` binary; everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    scimtest::cli::main()
+}

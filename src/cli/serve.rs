@@ -1,0 +1,60 @@
+//! `scimtest serve`: the reference server, standalone.
+
+use super::ServeArgs;
+use crate::server::{Defect, Defects, ServerConfig, spawn};
+use std::process::ExitCode;
+
+pub fn main(args: ServeArgs) -> ExitCode {
+    if args.list_defects {
+        for d in Defect::ALL {
+            println!("{:<34} {}", d.name(), d.description());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let defects = match args.defects.iter().map(|d| d.parse::<Defect>()).collect::<Result<Vec<_>, _>>() {
+        Ok(d) => Defects::new(d),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let addr = match args.addr.parse() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: --addr `{}` is not an address: {e}", args.addr);
+            return ExitCode::from(2);
+        }
+    };
+    let (token, generated) = match args.token {
+        Some(t) if !t.is_empty() => (t, false),
+        _ => (uuid::Uuid::new_v4().simple().to_string(), true),
+    };
+    let base_path = format!("/{}", args.base_path.trim_matches('/')).trim_end_matches('/').to_string();
+    let config = ServerConfig { base_path, token: token.clone(), defects: defects.clone() };
+    let rt = match super::runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rt.block_on(async {
+        let server = match spawn(addr, config).await {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot listen on {addr}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        println!("scimtest reference server at {}", server.base_url);
+        if generated {
+            // A throwaway token made up for this process, not a user's secret.
+            println!("bearer token (generated; choose one with --token or SCIM_TOKEN): {token}");
+        }
+        for d in defects.iter() {
+            println!("defect on: {} — {}", d.name(), d.description());
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,564 @@
+//! Lowering: raw file structs → the validated model. Every rule of the suite format is
+//! checked here, and every problem becomes a positioned `Diagnostic`; lowering goes on after
+//! an error so that `scimtest lint` reports them all at once.
+
+use super::raw::{Ordered, RawCase, RawCheck, RawExpect, RawRequest, RawStep, RawSuite};
+use crate::diagnostic::{Diagnostic, suggestion};
+use crate::model::{
+    Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect, GENERATORS,
+    HeaderCheck, Profile, Request, Severity, Step, Suite, Template, value_vars,
+};
+use serde_json::Value;
+use serde_saphyr::{Location, Spanned};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What lowering needs to know about the world.
+pub struct LowerContext<'a> {
+    /// The suite file.
+    pub file: &'a Path,
+    /// Names of the JSON Schemas available to `expect.schema`.
+    pub schemas: &'a [String],
+    /// The folder `body_file` paths are relative to.
+    pub fixtures: Option<PathBuf>,
+}
+
+struct Lowerer<'a> {
+    cx: &'a LowerContext<'a>,
+    errors: Vec<Diagnostic>,
+}
+
+fn pos(loc: &Location) -> (u32, u32) {
+    (loc.line() as u32, loc.column() as u32)
+}
+
+fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// Lowers one parsed suite file.
+pub fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagnostic>> {
+    let mut l = Lowerer { cx, errors: Vec::new() };
+    let name = match &raw.suite {
+        Some(n) => {
+            if !valid_name(&n.value) {
+                l.err(&n.referenced, format!("suite name `{}` is not a stable name", n.value), Some(
+                    "use lower-case letters, digits, `-` and `_`",
+                ));
+            }
+            n.value.clone()
+        }
+        None => cx
+            .file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let default_profiles = match &raw.profiles {
+        Some(list) => l.profiles(list),
+        None => Profile::ALL.to_vec(),
+    };
+    let mut cases = Vec::new();
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    for rc in raw.cases {
+        let line = rc.referenced.line() as u32;
+        if let Some(first) = seen.get(&rc.value.name.value) {
+            l.err(
+                &rc.value.name.referenced,
+                format!("case `{}` is defined twice", rc.value.name.value),
+                Some(&format!("the first definition is on line {first}; case names must be unique in a suite")),
+            );
+        }
+        seen.insert(rc.value.name.value.clone(), line);
+        if let Some(case) = l.case(rc.value, &default_profiles, line) {
+            cases.push(case);
+        }
+    }
+    if cases.is_empty() && l.errors.is_empty() {
+        l.errors.push(Diagnostic::new(cx.file, 0, 0, "the suite has no cases"));
+    }
+    if l.errors.is_empty() {
+        Ok(Suite {
+            name,
+            file: cx.file.to_path_buf(),
+            description: raw.description.trim().to_string(),
+            cases,
+        })
+    } else {
+        Err(l.errors)
+    }
+}
+
+impl Lowerer<'_> {
+    fn err(&mut self, loc: &Location, message: String, hint: Option<&str>) {
+        let (line, col) = pos(loc);
+        let mut d = Diagnostic::new(self.cx.file, line, col, message);
+        if let Some(h) = hint {
+            d = d.hint(h);
+        }
+        self.errors.push(d);
+    }
+
+    fn profiles(&mut self, list: &[Spanned<String>]) -> Vec<Profile> {
+        let mut out = Vec::new();
+        for p in list {
+            match p.value.parse::<Profile>() {
+                Ok(profile) => out.push(profile),
+                Err(e) => {
+                    let hint = suggestion(&p.value, Profile::ALL.iter().map(|p| p.name()));
+                    self.err(&p.referenced, e, Some(&hint));
+                }
+            }
+        }
+        if list.is_empty() {
+            self.errors.push(Diagnostic::new(self.cx.file, 0, 0, "an empty `profiles` list runs nothing"));
+        }
+        out
+    }
+
+    /// Parses a template and checks that every variable it uses is defined.
+    fn template(&mut self, s: &Spanned<String>, defined: &[String]) -> Option<Template> {
+        match Template::parse(&s.value) {
+            Ok(t) => {
+                for v in t.vars() {
+                    self.check_var(v, &s.referenced, defined);
+                }
+                Some(t)
+            }
+            Err((_, m)) => {
+                self.err(&s.referenced, m, Some("write `$${` for a literal `${`"));
+                None
+            }
+        }
+    }
+
+    fn check_var(&mut self, var: &str, loc: &Location, defined: &[String]) {
+        let head = var.split(':').next().unwrap_or(var);
+        let has_arg = var.contains(':');
+        let takes_arg = matches!(head, "alnum" | "digits");
+        if GENERATORS.contains(&head) {
+            if takes_arg && !has_arg {
+                self.err(loc, format!("generator `{head}` needs a length"), Some(&format!("write `${{{head}:8}}`")));
+            } else if !takes_arg && has_arg {
+                self.err(loc, format!("generator `{head}` takes no argument"), None);
+            } else if takes_arg && var[head.len() + 1..].parse::<usize>().map_or(true, |n| n == 0 || n > 256) {
+                self.err(loc, format!("`{var}`: the length must be a number from 1 to 256"), None);
+            }
+            return;
+        }
+        if BUILTINS.contains(&var) || defined.iter().any(|d| d == var) {
+            return;
+        }
+        let candidates: Vec<&str> = defined
+            .iter()
+            .map(String::as_str)
+            .chain(BUILTINS.iter().copied())
+            .chain(GENERATORS.iter().copied())
+            .collect();
+        let hint = suggestion(var, candidates.iter().copied());
+        self.err(loc, format!("variable `{var}` is not defined at this point"), Some(&hint));
+    }
+
+    fn value_templates(&mut self, v: &Value, loc: &Location, defined: &[String]) {
+        let mut vars = Vec::new();
+        match value_vars(v, &mut vars) {
+            Ok(()) => {
+                for var in vars {
+                    self.check_var(&var, loc, defined);
+                }
+            }
+            Err(m) => self.err(loc, m, Some("write `$${` for a literal `${`")),
+        }
+    }
+
+    fn case(&mut self, rc: RawCase, default_profiles: &[Profile], line: u32) -> Option<Case> {
+        let before = self.errors.len();
+        if !valid_name(&rc.name.value) {
+            self.err(
+                &rc.name.referenced,
+                format!("case name `{}` is not a stable name", rc.name.value),
+                Some("use lower-case letters, digits, `-` and `_` (it becomes part of the test path)"),
+            );
+        }
+        let severity = match &rc.severity {
+            Some(s) => match s.value.parse::<Severity>() {
+                Ok(sev) => sev,
+                Err(e) => {
+                    let hint = suggestion(&s.value, ["required", "recommended", "preview"]);
+                    self.err(&s.referenced, e, Some(&hint));
+                    Severity::Required
+                }
+            },
+            None => Severity::Required,
+        };
+        let profiles = match &rc.profiles {
+            Some(list) => {
+                let ps = self.profiles(list);
+                for (p, raw) in ps.iter().zip(list) {
+                    if !default_profiles.contains(p) {
+                        self.err(&raw.referenced, format!("profile `{p}` is not among the suite's profiles"), None);
+                    }
+                }
+                ps
+            }
+            None => default_profiles.to_vec(),
+        };
+        let mut defined: Vec<String> = Vec::new();
+        let vars = self.vars(&rc.vars, &mut defined);
+        if rc.steps.is_empty() {
+            self.err(&rc.name.referenced, format!("case `{}` has no steps", rc.name.value), None);
+        }
+        let mut steps = Vec::new();
+        for (i, rs) in rc.steps.into_iter().enumerate() {
+            if let Some(step) = self.step(rs, i, &profiles, &mut defined) {
+                steps.push(step);
+            }
+        }
+        (self.errors.len() == before).then(|| Case {
+            name: rc.name.value,
+            description: rc.description.trim().to_string(),
+            severity,
+            entra: rc.entra.map(|e| e.trim().to_string()),
+            profiles,
+            skip: rc.skip,
+            vars,
+            steps,
+            line,
+        })
+    }
+
+    fn vars(&mut self, raw: &Ordered<Spanned<Value>>, defined: &mut Vec<String>) -> Vec<(String, Template)> {
+        let mut out = Vec::new();
+        for (k, v) in &raw.0 {
+            let name = &k.value;
+            if Template::parse(&format!("${{{name}}}")).is_err() || name.contains(':') {
+                self.err(&k.referenced, format!("`{name}` is not a valid variable name"), Some("use letters, digits and `_`"));
+                continue;
+            }
+            if BUILTINS.contains(&name.as_str()) || GENERATORS.contains(&name.as_str()) {
+                self.err(&k.referenced, format!("`{name}` is a built-in name and cannot be redefined"), None);
+                continue;
+            }
+            let text = match &v.value {
+                Value::String(s) => s.clone(),
+                Value::Number(_) | Value::Bool(_) => v.value.to_string(),
+                _ => {
+                    self.err(&v.referenced, format!("variable `{name}` must be a string, number or boolean"), None);
+                    continue;
+                }
+            };
+            let spanned = Spanned::new(text, v.referenced, v.defined);
+            if let Some(t) = self.template(&spanned, defined) {
+                out.push((name.clone(), t));
+                defined.push(name.clone());
+            }
+        }
+        out
+    }
+
+    fn step(&mut self, rs: Spanned<RawStep>, index: usize, case_profiles: &[Profile], defined: &mut Vec<String>) -> Option<Step> {
+        let loc = rs.referenced;
+        let rs = rs.value;
+        let profiles = match &rs.profiles {
+            Some(list) => {
+                let ps = self.profiles(list);
+                for (p, raw) in ps.iter().zip(list) {
+                    if !case_profiles.contains(p) {
+                        self.err(&raw.referenced, format!("profile `{p}` is not among the case's profiles"), None);
+                    }
+                }
+                Some(ps)
+            }
+            None => None,
+        };
+        let active: Vec<Profile> = profiles.clone().unwrap_or_else(|| case_profiles.to_vec());
+        let request = self.request(&rs.request, &active, defined);
+        let expect = match &rs.expect {
+            Some(e) => self.expect(e, defined),
+            None => {
+                self.err(&loc, "the step has no `expect`".into(), Some("every step must check at least its status: a check that cannot fail proves nothing"));
+                None
+            }
+        };
+        let name = rs.name.clone().unwrap_or_else(|| {
+            format!("step {} ({} {})", index + 1, rs.request.value.method.value, rs.request.value.path.value)
+        });
+        let mut captures = Vec::new();
+        for (k, v) in &rs.capture.0 {
+            let source = match &v.value {
+                Value::String(p) if p.is_empty() || p.starts_with('/') => Some(CaptureSource::Pointer(p.clone())),
+                Value::Object(o) if o.len() == 1 && o.get("header").is_some_and(Value::is_string) => {
+                    Some(CaptureSource::Header(o["header"].as_str().unwrap_or_default().to_string()))
+                }
+                _ => {
+                    self.err(&v.referenced, format!("capture `{}` must be a JSON pointer (`/id`) or `{{header: Name}}`", k.value), None);
+                    None
+                }
+            };
+            if BUILTINS.contains(&k.value.as_str()) || GENERATORS.contains(&k.value.as_str()) {
+                self.err(&k.referenced, format!("`{}` is a built-in name and cannot be captured into", k.value), None);
+            }
+            if let Some(source) = source {
+                captures.push(Capture { name: k.value.clone(), source });
+            }
+        }
+        defined.extend(captures.iter().map(|c| c.name.clone()));
+        Some(Step {
+            name,
+            profiles,
+            request: request?,
+            expect: expect?,
+            captures,
+        })
+    }
+
+    fn request(&mut self, r: &Spanned<RawRequest>, profiles: &[Profile], defined: &[String]) -> Option<Request> {
+        let raw = &r.value;
+        let before = self.errors.len();
+        let mut ok = true;
+        let method = raw.method.value.to_ascii_uppercase();
+        if !METHODS.contains(&method.as_str()) {
+            let hint = suggestion(&method, METHODS.iter().copied());
+            self.err(&raw.method.referenced, format!("`{}` is not an HTTP method", raw.method.value), Some(&hint));
+            ok = false;
+        }
+        if !raw.path.value.starts_with('/') {
+            self.err(&raw.path.referenced, format!("path `{}` must start with `/`", raw.path.value), Some("paths are relative to the target's base URL, e.g. `/Users`"));
+            ok = false;
+        }
+        let path = self.template(&raw.path, defined);
+        let mut query = Vec::new();
+        for (k, v) in &raw.query.0 {
+            if let Some(t) = self.template(v, defined) {
+                query.push((k.value.clone(), t));
+            }
+        }
+        let encoding = raw.encoding.as_ref().and_then(|e| match e.value.parse::<Encoding>() {
+            Ok(enc) => Some(enc),
+            Err(m) => {
+                self.err(&e.referenced, m, None);
+                ok = false;
+                None
+            }
+        });
+        let mut headers = Vec::new();
+        for (k, v) in &raw.headers.0 {
+            if k.value.eq_ignore_ascii_case("authorization") {
+                self.err(&k.referenced, "suites must not set Authorization".into(), Some("credentials come from --token / SCIM_TOKEN so they never sit in a suite file"));
+                ok = false;
+            }
+            if let Some(t) = self.template(v, defined) {
+                headers.push((k.value.clone(), t));
+            }
+        }
+        let given = [raw.body.is_some(), raw.body_file.is_some(), raw.body_raw.is_some()];
+        if given.iter().filter(|b| **b).count() > 1 {
+            self.err(&r.referenced, "give only one of `body`, `body_file` and `body_raw`".into(), None);
+            ok = false;
+        }
+        let body = if let Some(b) = &raw.body {
+            self.value_templates(&b.value, &b.referenced, defined);
+            Some(Body::Inline(b.value.clone()))
+        } else if let Some(f) = &raw.body_file {
+            self.body_file(f, profiles, defined).map(Body::PerProfile)
+        } else {
+            raw.body_raw.as_ref().map(|b| Body::Raw(b.value.clone()))
+        };
+        let auth = match raw.auth.as_ref().map(|a| a.value.as_str()) {
+            None | Some("default") => Auth::Default,
+            Some("none") => Auth::None,
+            Some("invalid") => Auth::Invalid,
+            Some(other) => {
+                let a = raw.auth.as_ref().expect("matched Some");
+                let hint = suggestion(other, ["default", "none", "invalid"]);
+                self.err(&a.referenced, format!("unknown auth `{other}`"), Some(&hint));
+                Auth::Default
+            }
+        };
+        if raw.body_file.is_some() && body.is_none() {
+            ok = false;
+        }
+        (ok && self.errors.len() == before).then_some(())?;
+        Some(Request {
+            method: reqwest::Method::from_bytes(method.as_bytes()).ok()?,
+            path: path?,
+            query,
+            encoding,
+            headers,
+            body,
+            auth,
+        })
+    }
+
+    fn body_file(&mut self, f: &Spanned<String>, profiles: &[Profile], defined: &[String]) -> Option<BTreeMap<Profile, Value>> {
+        let Some(root) = self.cx.fixtures.clone() else {
+            self.err(&f.referenced, "no `fixtures/` folder was found next to or above the suite file".into(), Some("body_file paths are relative to the project's `fixtures/` folder"));
+            return None;
+        };
+        let template = match Template::parse(&f.value) {
+            Ok(t) => t,
+            Err((_, m)) => {
+                self.err(&f.referenced, m, None);
+                return None;
+            }
+        };
+        if let Some(bad) = template.vars().find(|v| *v != "profile") {
+            self.err(&f.referenced, format!("`body_file` may use only `${{profile}}`, not `${{{bad}}}`"), None);
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        for p in profiles {
+            let rel = template
+                .render_text(&mut |_| Ok(Value::String(p.name().into())))
+                .unwrap_or_default();
+            let path = root.join(&rel);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.err(&f.referenced, format!("cannot read fixture `{}` for profile `{p}`: {e}", path.display()), Some("every profile the step runs under needs its own file"));
+                    continue;
+                }
+            };
+            match serde_json::from_str::<Value>(&text) {
+                Ok(v) => {
+                    let before = self.errors.len();
+                    self.value_templates(&v, &f.referenced, defined);
+                    for d in &mut self.errors[before..] {
+                        d.message = format!("{} (in {})", d.message, path.display());
+                    }
+                    out.insert(*p, v);
+                }
+                Err(e) => self.errors.push(
+                    Diagnostic::new(&path, e.line() as u32, e.column() as u32, format!("fixture is not valid JSON: {e}"))
+                        .hint(format!("used by the suite at {}:{}", self.cx.file.display(), f.referenced.line())),
+                ),
+            }
+        }
+        (out.len() == profiles.len()).then_some(out)
+    }
+
+    fn expect(&mut self, e: &Spanned<RawExpect>, defined: &[String]) -> Option<Expect> {
+        let raw = &e.value;
+        let mut out = Expect::default();
+        match &raw.status {
+            Some(s) => {
+                let codes: Option<Vec<u16>> = match &s.value {
+                    Value::Number(n) => n.as_u64().map(|c| vec![c as u16]),
+                    Value::Array(items) => items.iter().map(|i| i.as_u64().map(|c| c as u16)).collect(),
+                    _ => None,
+                };
+                match codes {
+                    Some(c) if !c.is_empty() && c.iter().all(|c| (100..600).contains(c)) => out.status = c,
+                    _ => self.err(&s.referenced, "`status` must be an HTTP status code or a list of them".into(), Some("e.g. `status: 201` or `status: [200, 204]`")),
+                }
+            }
+            None => self.err(&e.referenced, "`expect` has no `status`".into(), Some("every step checks its status; use a list to accept several")),
+        }
+        for (k, v) in &raw.headers.0 {
+            let name = k.value.clone();
+            let check = match &v.value {
+                Value::String(s) if name.eq_ignore_ascii_case("content-type") => Some(HeaderCheck::MediaType(name, s.clone())),
+                Value::String(s) => self
+                    .template(&Spanned::new(s.clone(), v.referenced, v.defined), defined)
+                    .map(|t| HeaderCheck::Equals(name, t)),
+                Value::Object(o) if o.len() == 1 && o.get("exists") == Some(&Value::Bool(true)) => Some(HeaderCheck::Exists(name)),
+                Value::Object(o) if o.len() == 1 && o.get("absent") == Some(&Value::Bool(true)) => Some(HeaderCheck::Absent(name)),
+                _ => {
+                    self.err(&v.referenced, format!("header check `{name}` must be a string, `{{exists: true}}` or `{{absent: true}}`"), None);
+                    None
+                }
+            };
+            out.headers.extend(check);
+        }
+        if let Some(s) = &raw.schema {
+            if self.cx.schemas.iter().any(|n| *n == s.value) {
+                out.schema = Some(s.value.clone());
+            } else {
+                let hint = suggestion(&s.value, self.cx.schemas.iter().map(String::as_str));
+                self.err(&s.referenced, format!("unknown schema `{}`", s.value), Some(&hint));
+            }
+        }
+        if let Some(b) = &raw.body {
+            self.value_templates(&b.value, &b.referenced, defined);
+            out.body = Some(b.value.clone());
+        }
+        for c in &raw.checks {
+            if let Some(check) = self.check(c, defined) {
+                out.checks.push(check);
+            }
+        }
+        Some(out)
+    }
+
+    fn check(&mut self, c: &Spanned<RawCheck>, defined: &[String]) -> Option<Check> {
+        let raw = &c.value;
+        let pointer = self.template(&raw.pointer, defined)?;
+        if !(raw.pointer.value.is_empty() || raw.pointer.value.starts_with('/')) {
+            self.err(&raw.pointer.referenced, format!("`{}` is not a JSON pointer", raw.pointer.value), Some("JSON pointers start with `/`, e.g. `/Resources/0/id`"));
+            return None;
+        }
+        let mut ops: Vec<CheckOp> = Vec::new();
+        if let Some(v) = &raw.equals {
+            self.value_templates(&v.value, &v.referenced, defined);
+            ops.push(CheckOp::Equals(v.value.clone()));
+        }
+        if let Some(v) = &raw.equals_ignore_case {
+            ops.extend(self.template(v, defined).map(CheckOp::EqualsIgnoreCase));
+        }
+        if let Some(v) = &raw.exists {
+            if !v.value {
+                self.err(&v.referenced, "`exists: false` is written `absent: true`".into(), None);
+            }
+            ops.push(CheckOp::Exists);
+        }
+        if let Some(v) = &raw.absent {
+            if !v.value {
+                self.err(&v.referenced, "`absent: false` is written `exists: true`".into(), None);
+            }
+            ops.push(CheckOp::Absent);
+        }
+        if let Some(v) = &raw.empty {
+            if !v.value {
+                self.err(&v.referenced, "`empty: false` is written `exists: true`".into(), None);
+            }
+            ops.push(CheckOp::Empty);
+        }
+        if let Some(v) = &raw.contains {
+            self.value_templates(&v.value, &v.referenced, defined);
+            ops.push(CheckOp::Contains(v.value.clone()));
+        }
+        if let Some(v) = &raw.length {
+            ops.push(CheckOp::Length(v.value as usize));
+        }
+        if let Some(v) = &raw.matches {
+            match regex::Regex::new(&v.value) {
+                Ok(re) => ops.push(CheckOp::Matches(re)),
+                Err(e) => {
+                    self.err(&v.referenced, format!("invalid regular expression: {e}"), None);
+                    return None;
+                }
+            }
+        }
+        if let Some(v) = &raw.one_of {
+            self.value_templates(&Value::Array(v.value.clone()), &v.referenced, defined);
+            ops.push(CheckOp::OneOf(v.value.clone()));
+        }
+        if ops.len() != 1 {
+            self.err(
+                &c.referenced,
+                format!("a check needs exactly one assertion, this one has {}", ops.len()),
+                Some("one of `equals`, `equals_ignore_case`, `exists`, `absent`, `empty`, `contains`, `length`, `matches`, `one_of`"),
+            );
+            return None;
+        }
+        Some(Check {
+            pointer,
+            op: ops.pop()?,
+            because: raw.because.clone(),
+        })
+    }
+}

@@ -1,0 +1,222 @@
+//! Suites, cases, steps and checks, as validated by the loader.
+
+use super::{Encoding, Profile, Template};
+use regex::Regex;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// How much a failing case matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    /// Entra or the gallery requires it; a failure fails the run.
+    Required,
+    /// RFC behaviour Entra does not depend on.
+    Recommended,
+    /// One of the SCIM Validator's preview tests.
+    Preview,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Required => "required",
+            Severity::Recommended => "recommended",
+            Severity::Preview => "preview",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "required" => Ok(Severity::Required),
+            "recommended" => Ok(Severity::Recommended),
+            "preview" => Ok(Severity::Preview),
+            other => Err(format!("unknown severity `{other}`")),
+        }
+    }
+}
+
+/// A suite: one file, a list of independent cases.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// Suite name (the `SUITE` in `SUITE::CASE[PROFILE]`).
+    pub name: String,
+    /// The file it came from.
+    pub file: PathBuf,
+    /// What the suite covers.
+    pub description: String,
+    /// Its cases.
+    pub cases: Vec<Case>,
+}
+
+/// One independent case: creates its data, acts, checks, and cleans up.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Case name (stable; part of the test path).
+    pub name: String,
+    /// What the case checks, citing the reference.
+    pub description: String,
+    /// How much a failure matters.
+    pub severity: Severity,
+    /// What Entra would do if the case fails (provisioning-log error, quarantine …).
+    pub entra: Option<String>,
+    /// Profiles the case runs under.
+    pub profiles: Vec<Profile>,
+    /// When set, the case is planned as skipped with this reason.
+    pub skip: Option<String>,
+    /// Case variables, in evaluation order (dependencies first).
+    pub vars: Vec<(String, Template)>,
+    /// The steps.
+    pub steps: Vec<Step>,
+    /// 1-based line of the case in its file.
+    pub line: u32,
+}
+
+/// One request and what its answer must satisfy.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Step name, for reports.
+    pub name: String,
+    /// Profiles this step runs under (None: all of the case's).
+    pub profiles: Option<Vec<Profile>>,
+    /// The request.
+    pub request: Request,
+    /// The checks.
+    pub expect: Expect,
+    /// Values captured from the response for later steps.
+    pub captures: Vec<Capture>,
+}
+
+/// A request template.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// HTTP method.
+    pub method: reqwest::Method,
+    /// Path relative to the target base URL.
+    pub path: Template,
+    /// Query parameters, in order.
+    pub query: Vec<(String, Template)>,
+    /// Encoding override (default: the profile's).
+    pub encoding: Option<Encoding>,
+    /// Extra headers; a header given here replaces the profile's.
+    pub headers: Vec<(String, Template)>,
+    /// The body, if any.
+    pub body: Option<Body>,
+    /// Which credentials the request carries.
+    pub auth: Auth,
+}
+
+/// Credentials of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Auth {
+    /// The run's token.
+    #[default]
+    Default,
+    /// No Authorization header.
+    None,
+    /// A made-up token the target cannot accept.
+    Invalid,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A JSON value written in the suite; strings are templates.
+    Inline(Value),
+    /// A fixture file per profile (`${profile}` in the path), already parsed.
+    PerProfile(BTreeMap<Profile, Value>),
+    /// Raw text sent as is (for malformed-body cases).
+    Raw(String),
+}
+
+/// The checks of one step.
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    /// Accepted status codes (empty: any).
+    pub status: Vec<u16>,
+    /// Header checks.
+    pub headers: Vec<HeaderCheck>,
+    /// JSON Schema the body must satisfy, by name.
+    pub schema: Option<String>,
+    /// A JSON value the body must contain (subset match).
+    pub body: Option<Value>,
+    /// Pointer assertions.
+    pub checks: Vec<Check>,
+}
+
+/// A header assertion.
+#[derive(Debug, Clone)]
+pub enum HeaderCheck {
+    /// Media type equals (parameters such as charset ignored, case-insensitive).
+    MediaType(String, String),
+    /// Value equals the template.
+    Equals(String, Template),
+    /// Header present.
+    Exists(String),
+    /// Header absent.
+    Absent(String),
+}
+
+/// An assertion on the value at a JSON pointer.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// RFC 6901 pointer (may contain templates).
+    pub pointer: Template,
+    /// What must hold.
+    pub op: CheckOp,
+    /// Why it matters (shown on failure).
+    pub because: Option<String>,
+}
+
+/// The assertion kinds.
+#[derive(Debug, Clone)]
+pub enum CheckOp {
+    /// Equals (JSON equality).
+    Equals(Value),
+    /// Equals as strings, ignoring case.
+    EqualsIgnoreCase(Template),
+    /// The pointer resolves.
+    Exists,
+    /// The pointer does not resolve (or is null).
+    Absent,
+    /// Absent, null, `""`, `[]` or `{}` — "cleared" in any of the ways servers answer.
+    Empty,
+    /// A string contains a substring, or an array has an element containing the value.
+    Contains(Value),
+    /// An array's (or string's, or object's) length.
+    Length(usize),
+    /// A string matches the regular expression.
+    Matches(Regex),
+    /// Equals one of the values.
+    OneOf(Vec<Value>),
+}
+
+/// A value captured from a response.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// Variable name.
+    pub name: String,
+    /// Where the value comes from.
+    pub source: CaptureSource,
+}
+
+/// The source of a capture.
+#[derive(Debug, Clone)]
+pub enum CaptureSource {
+    /// A JSON pointer into the body.
+    Pointer(String),
+    /// A response header.
+    Header(String),
+}

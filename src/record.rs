@@ -1,0 +1,164 @@
+//! Results as plain data: what the runner produces and the reporters read.
+//! Nothing here holds a secret: exchanges are redacted when they are recorded.
+
+use crate::model::{Profile, Severity};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Outcome of a case. Failed, Errored and Skipped stay distinct up to the JUnit file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Every check held.
+    Passed,
+    /// A check did not hold.
+    Failed,
+    /// The case could not be evaluated (transport, template, guard, cleanup).
+    Errored,
+    /// Not run (skip reason or capability absent).
+    Skipped,
+}
+
+impl Status {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Passed => "passed",
+            Status::Failed => "failed",
+            Status::Errored => "errored",
+            Status::Skipped => "skipped",
+        }
+    }
+}
+
+/// One HTTP request and its answer, redacted.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    /// Method.
+    pub method: String,
+    /// Full URL.
+    pub url: String,
+    /// Request headers (Authorization shown as `Bearer ***`).
+    pub request_headers: Vec<(String, String)>,
+    /// Request body text.
+    pub request_body: Option<String>,
+    /// Response status (0 when there was none).
+    pub status: u16,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body text (lossy UTF-8).
+    pub response_body: String,
+    /// Time to the full response.
+    pub elapsed: Duration,
+}
+
+/// One evaluated assertion.
+#[derive(Debug, Clone)]
+pub struct CheckRecord {
+    /// What was checked, e.g. `status`, `schema User`, `/Resources/0/active equals`.
+    pub what: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// JSON pointer, when the check is about a place in the body.
+    pub pointer: Option<String>,
+    /// Expected value (display form).
+    pub expected: String,
+    /// Actual value (display form).
+    pub actual: String,
+    /// Why the check matters.
+    pub because: Option<String>,
+}
+
+/// One executed step.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    /// Step name.
+    pub name: String,
+    /// The exchange, when a request was sent.
+    pub exchange: Option<Exchange>,
+    /// Every assertion evaluated.
+    pub checks: Vec<CheckRecord>,
+    /// Why the step could not be evaluated, if it could not.
+    pub error: Option<String>,
+    /// A curl command reproducing the request (token as `$SCIM_TOKEN`).
+    pub curl: Option<String>,
+}
+
+impl StepRecord {
+    /// Whether any assertion failed.
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| !c.passed)
+    }
+}
+
+/// One cleanup request.
+#[derive(Debug, Clone)]
+pub struct CleanupRecord {
+    /// Path deleted.
+    pub path: String,
+    /// Status received (0 on transport error).
+    pub status: u16,
+    /// Whether the resource is gone (2xx or 404).
+    pub ok: bool,
+    /// Detail on failure.
+    pub detail: Option<String>,
+}
+
+/// The result of one planned case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// Full test path `SUITE::CASE[PROFILE]`.
+    pub name: String,
+    /// Suite name.
+    pub suite: String,
+    /// Suite file.
+    pub file: PathBuf,
+    /// Case name.
+    pub case: String,
+    /// Profile.
+    pub profile: Profile,
+    /// Severity.
+    pub severity: Severity,
+    /// Entra consequence.
+    pub entra: Option<String>,
+    /// Case description.
+    pub description: String,
+    /// Outcome.
+    pub status: Status,
+    /// One-line reason for a non-pass.
+    pub reason: Option<String>,
+    /// Steps executed.
+    pub steps: Vec<StepRecord>,
+    /// Cleanup performed.
+    pub cleanup: Vec<CleanupRecord>,
+    /// Wall time.
+    pub duration: Duration,
+}
+
+impl CaseResult {
+    /// The step that failed or errored first, if any.
+    pub fn failing_step(&self) -> Option<&StepRecord> {
+        self.steps.iter().find(|s| s.error.is_some() || s.failed())
+    }
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    /// Run id embedded in test data.
+    pub run_id: String,
+    /// Target base URL.
+    pub target: String,
+    /// Results, in plan order.
+    pub cases: Vec<CaseResult>,
+    /// Wall time of the whole run.
+    pub duration: Duration,
+}
+
+impl RunRecord {
+    /// Whether a required case failed or errored (the exit-code rule).
+    pub fn required_failed(&self) -> bool {
+        self.cases.iter().any(|c| {
+            c.severity == Severity::Required && matches!(c.status, Status::Failed | Status::Errored)
+        })
+    }
+}

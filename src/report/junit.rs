@@ -1,0 +1,126 @@
+//! JUnit XML, valid against the Apache Ant `JUnit.xsd` that Jenkins, GitLab and GitHub
+//! reporters accept: one `<testsuite>` per suite file, one `<testcase>` per case; Failed →
+//! `<failure>`, Errored → `<error>`, Skipped → `<skipped>`; transcripts in `<system-out>`.
+//!
+//! Written by hand rather than with junit-report: that crate emits `<system-out>` inside
+//! `<testcase>`, a zoned timestamp and no `<properties>`, all of which the Ant schema rejects.
+
+use super::transcript::transcript;
+use crate::record::{CaseResult, RunRecord, Status};
+use crate::redact::Redactor;
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+/// Escapes text for XML and drops characters XML 1.0 cannot carry (a hostile server's body
+/// may contain any byte).
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn secs(d: std::time::Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+fn failure_text(case: &CaseResult) -> String {
+    let mut out = String::new();
+    if let Some(r) = &case.reason {
+        let _ = writeln!(out, "{r}");
+    }
+    if let Some(e) = &case.entra {
+        let _ = writeln!(out, "Entra: {e}");
+    }
+    let _ = writeln!(out, "Severity: {}", case.severity);
+    if let Some(step) = case.failing_step() {
+        for c in step.checks.iter().filter(|c| !c.passed) {
+            let at = c.pointer.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+            let _ = writeln!(out, "  step `{}`: {}{at}: expected {}, got {}", step.name, c.what, c.expected, c.actual);
+        }
+        if let Some(curl) = &step.curl {
+            let _ = writeln!(out, "Reproduce:\n{curl}");
+        }
+    }
+    out
+}
+
+/// The JUnit document for `run`, redacted.
+pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String {
+    let mut suites: Vec<(&str, Vec<&CaseResult>)> = Vec::new();
+    for c in &run.cases {
+        match suites.iter_mut().find(|(n, _)| *n == c.suite) {
+            Some((_, v)) => v.push(c),
+            None => suites.push((&c.suite, vec![c])),
+        }
+    }
+    let stamp = crate::clock::junit(SystemTime::now());
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (id, (name, cases)) in suites.iter().enumerate() {
+        let count = |s: Status| cases.iter().filter(|c| c.status == s).count();
+        let time: std::time::Duration = cases.iter().map(|c| c.duration).sum();
+        let _ = writeln!(
+            x,
+            "  <testsuite id=\"{id}\" package=\"scimtest\" name=\"{}\" timestamp=\"{stamp}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
+            esc(name),
+            esc(hostname),
+            cases.len(),
+            count(Status::Failed),
+            count(Status::Errored),
+            count(Status::Skipped),
+            secs(time)
+        );
+        x.push_str("    <properties>\n");
+        let file = cases.first().map(|c| c.file.display().to_string()).unwrap_or_default();
+        for (k, v) in [("run_id", run.run_id.as_str()), ("target", run.target.as_str()), ("file", file.as_str())] {
+            let _ = writeln!(x, "      <property name=\"scimtest.{k}\" value=\"{}\"/>", esc(&redactor.redact(v)));
+        }
+        x.push_str("    </properties>\n");
+        let mut out = String::new();
+        for c in cases {
+            let _ = write!(x, "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"", esc(&c.name), esc(name), secs(c.duration));
+            let reason = redactor.redact(c.reason.as_deref().unwrap_or(""));
+            let tag = |kind: &str, ty: &str| {
+                format!(
+                    ">\n      <{kind} type=\"{}\" message=\"{}\">{}</{kind}>\n    </testcase>\n",
+                    esc(ty),
+                    esc(&format!("[{}] {reason}", c.severity)),
+                    esc(&redactor.redact(&failure_text(c)))
+                )
+            };
+            match c.status {
+                Status::Passed => x.push_str("/>\n"),
+                Status::Failed => x.push_str(&tag("failure", c.severity.name())),
+                Status::Errored => x.push_str(&tag("error", c.severity.name())),
+                Status::Skipped => {
+                    let _ = write!(x, ">\n      <skipped message=\"{}\"/>\n    </testcase>\n", esc(&reason));
+                }
+            }
+            out.push_str(&transcript(c));
+        }
+        let _ = writeln!(x, "    <system-out>{}</system-out>", esc(&redactor.redact(&out)));
+        x.push_str("    <system-err></system-err>\n  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_invalid_characters() {
+        assert_eq!(esc("a<b&\"c'\u{0}\n"), "a&lt;b&amp;&quot;c&apos;\u{FFFD}\n");
+    }
+}

@@ -1,0 +1,78 @@
+//! Test-data generators (`${user_name}`, `${uuid}`, …). Every identifying value embeds the run
+//! id behind the `scimtest-` prefix, so runs never collide and leftovers can be found.
+
+use fake::Fake;
+use fake::faker::address::en::CityName;
+use fake::faker::company::en::Industry;
+use fake::faker::job::en::Title;
+use fake::faker::lorem::en::Word;
+use fake::faker::name::en::{FirstName, LastName};
+use rand::RngExt;
+use serde_json::Value;
+
+/// The prefix of every resource name scimtest creates.
+pub const PREFIX: &str = "scimtest";
+
+/// A fresh run id: 8 lower-case hex digits.
+pub fn run_id() -> String {
+    format!("{:08x}", rand::rng().random::<u32>())
+}
+
+fn alnum(n: usize) -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..n).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+}
+
+fn digits(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+}
+
+/// Produces a value for generator `name` (with its argument, if any).
+pub fn generate(name: &str, run_id: &str) -> Option<Value> {
+    let (head, arg) = match name.split_once(':') {
+        Some((h, a)) => (h, a.parse::<usize>().ok()),
+        None => (name, None),
+    };
+    let s = match (head, arg) {
+        ("uuid", None) => uuid::Uuid::new_v4().to_string(),
+        ("user_name", None) => format!("{PREFIX}-{run_id}-{}@example.com", alnum(8)),
+        ("group_name", None) => format!("{PREFIX}-{run_id}-{} {}", alnum(8), Word().fake::<String>()),
+        ("email", None) => format!("{PREFIX}-{run_id}-{}@example.org", alnum(8)),
+        ("given_name", None) => FirstName().fake(),
+        ("family_name", None) => LastName().fake(),
+        ("word", None) => Word().fake(),
+        ("department", None) => Industry().fake(),
+        ("job_title", None) => Title().fake(),
+        ("city", None) => CityName().fake(),
+        ("phone", None) => format!("+1 555 {}", digits(7)),
+        ("alnum", Some(n)) => alnum(n),
+        ("digits", Some(n)) => digits(n),
+        _ => return None,
+    };
+    Some(Value::String(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::GENERATORS;
+
+    #[test]
+    fn every_declared_generator_exists() {
+        for g in GENERATORS {
+            let name = if matches!(*g, "alnum" | "digits") { format!("{g}:4") } else { g.to_string() };
+            assert!(generate(&name, "abcd1234").is_some(), "{g}");
+        }
+    }
+
+    #[test]
+    fn names_carry_the_run_id() {
+        let u = generate("user_name", "abcd1234").unwrap();
+        assert!(u.as_str().unwrap().starts_with("scimtest-abcd1234-"));
+        let g = generate("group_name", "abcd1234").unwrap();
+        assert!(g.as_str().unwrap().starts_with("scimtest-abcd1234-"));
+        assert_eq!(generate("digits:6", "x").unwrap().as_str().unwrap().len(), 6);
+    }
+}

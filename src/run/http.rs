@@ -1,0 +1,158 @@
+//! The one HTTP client of a run: sends a rendered request, reads at most a bounded body, and
+//! records the exchange with credentials already masked.
+
+use crate::model::Auth;
+use crate::record::Exchange;
+use crate::redact::Redactor;
+use std::time::{Duration, Instant};
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct OutRequest {
+    /// Method.
+    pub method: reqwest::Method,
+    /// Full URL.
+    pub url: String,
+    /// Headers other than Authorization.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Option<Vec<u8>>,
+    /// Which credentials to send.
+    pub auth: crate::model::Auth,
+}
+
+/// A received response.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The redacted record.
+    pub exchange: Exchange,
+    /// The body as JSON, when it parses.
+    pub json: Option<serde_json::Value>,
+    /// Why the body is not JSON, when it is not empty and does not parse.
+    pub json_error: Option<String>,
+}
+
+/// The shared client and what it needs to authenticate and redact.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    token: Option<String>,
+    redactor: Redactor,
+    body_limit: usize,
+}
+
+/// Largest response body read (bytes); a larger one is an error, not an out-of-memory.
+pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+impl Http {
+    /// A client with per-request `timeout`.
+    pub fn new(token: Option<String>, timeout: Duration) -> Result<Self, String> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            // A SCIM endpoint that redirects is reported as it answers, never followed.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let redactor = Redactor::new(token.clone());
+        Ok(Http { client, token, redactor, body_limit: DEFAULT_BODY_LIMIT })
+    }
+
+    /// The redactor for this run's secrets.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Sends `req`. On a transport failure the partial exchange (request only) and a
+    /// description are returned.
+    pub async fn send(&self, req: OutRequest) -> Result<Received, (Exchange, String)> {
+        let mut exchange = Exchange {
+            method: req.method.to_string(),
+            url: self.redactor.redact(&req.url),
+            request_headers: Vec::new(),
+            request_body: req.body.as_ref().map(|b| self.redactor.redact(&String::from_utf8_lossy(b))),
+            ..Exchange::default()
+        };
+        let mut builder = self.client.request(req.method.clone(), &req.url);
+        let token = match req.auth {
+            Auth::Default => self.token.clone(),
+            Auth::None => None,
+            // Random, so it can never be a valid credential.
+            Auth::Invalid => Some(format!("scimtest-invalid-{}", uuid::Uuid::new_v4().simple())),
+        };
+        if let Some(token) = token {
+            builder = builder.header("Authorization", format!("Bearer {token}"));
+            exchange.request_headers.push(("Authorization".into(), self.redactor.header("Authorization", "Bearer x")));
+        }
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+            exchange.request_headers.push((k.clone(), self.redactor.header(k, v)));
+        }
+        if let Some(body) = req.body {
+            builder = builder.body(body);
+        }
+        let start = Instant::now();
+        let mut response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                exchange.elapsed = start.elapsed();
+                return Err((exchange, self.redactor.redact(&describe(&e))));
+            }
+        };
+        exchange.status = response.status().as_u16();
+        exchange.response_headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), self.redactor.header(k.as_str(), &String::from_utf8_lossy(v.as_bytes()))))
+            .collect();
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > self.body_limit {
+                        exchange.elapsed = start.elapsed();
+                        exchange.response_body = format!("<body larger than {} bytes; reading stopped>", self.body_limit);
+                        return Err((exchange, format!("the response body exceeds {} MiB; scimtest stopped reading it", self.body_limit / (1024 * 1024))));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    exchange.elapsed = start.elapsed();
+                    exchange.response_body = self.redactor.redact(&String::from_utf8_lossy(&body));
+                    return Err((exchange, self.redactor.redact(&format!("the response body could not be read: {}", describe(&e)))));
+                }
+            }
+        }
+        exchange.elapsed = start.elapsed();
+        exchange.response_body = self.redactor.redact(&String::from_utf8_lossy(&body));
+        let (json, json_error) = if body.iter().all(u8::is_ascii_whitespace) {
+            (None, None)
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(v) => (Some(v), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        };
+        Ok(Received { exchange, json, json_error })
+    }
+}
+
+/// A transport error with its causes, in words a user can act on.
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "no answer before the timeout".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
