@@ -17,7 +17,15 @@ fn civil(t: SystemTime) -> (i64, i64, i64, i64, i64, i64, u32) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60, d.subsec_millis())
+    (
+        year,
+        month,
+        day,
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis(),
+    )
 }
 
 /// `2026-11-22T11:28:52.123Z`.

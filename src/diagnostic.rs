@@ -44,7 +44,11 @@ impl Diagnostic {
         if self.line == 0 {
             let _ = writeln!(out, "error: {}\n  --> {file}", self.message);
         } else {
-            let _ = writeln!(out, "error: {}\n  --> {file}:{}:{}", self.message, self.line, self.col);
+            let _ = writeln!(
+                out,
+                "error: {}\n  --> {file}:{}:{}",
+                self.message, self.line, self.col
+            );
             if let Some(text) = source.and_then(|s| s.lines().nth(self.line as usize - 1)) {
                 let number = self.line.to_string();
                 let pad = " ".repeat(number.len());
@@ -82,7 +86,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_lowercase();
     candidates
         .into_iter()
@@ -109,7 +116,8 @@ mod tests {
 
     #[test]
     fn renders_line_and_caret() {
-        let d = Diagnostic::new(Path::new("s.yaml"), 2, 5, "unknown key `stauts`").hint("did you mean `status`?");
+        let d = Diagnostic::new(Path::new("s.yaml"), 2, 5, "unknown key `stauts`")
+            .hint("did you mean `status`?");
         let text = d.render(Some("a: 1\nb:  stauts: 2\n"));
         assert_eq!(
             text,
@@ -119,8 +127,14 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        assert_eq!(did_you_mean("stauts", ["status", "schema", "body"]), Some("status"));
-        assert_eq!(did_you_mean("entra-flg", ["entra", "entra-flag", "validator"]), Some("entra-flag"));
+        assert_eq!(
+            did_you_mean("stauts", ["status", "schema", "body"]),
+            Some("status")
+        );
+        assert_eq!(
+            did_you_mean("entra-flg", ["entra", "entra-flag", "validator"]),
+            Some("entra-flag")
+        );
         assert_eq!(did_you_mean("zzz", ["status", "schema"]), None);
         assert_eq!(suggestion("zzz", ["a", "b"]), "expected one of `a`, `b`");
     }

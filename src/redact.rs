@@ -33,7 +33,9 @@ impl Redactor {
 
     /// A header value as it may be shown: credentials masked whatever they are.
     pub fn header(&self, name: &str, value: &str) -> String {
-        if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("proxy-authorization") {
+        if name.eq_ignore_ascii_case("authorization")
+            || name.eq_ignore_ascii_case("proxy-authorization")
+        {
             return match value.split_once(' ') {
                 Some((scheme, _)) => format!("{scheme} {MASK}"),
                 None => MASK.to_string(),

@@ -43,8 +43,14 @@ impl SchemaStore {
                 .unwrap_or_default();
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let doc: Value = serde_json::from_str(&text)
-                .map_err(|e| format!("{}:{}:{}: not valid JSON: {e}", path.display(), e.line(), e.column()))?;
+            let doc: Value = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}:{}:{}: not valid JSON: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
             docs.insert(name, doc);
         }
         Self::from_documents(docs)
@@ -62,7 +68,9 @@ impl SchemaStore {
                 .add(id, doc.clone())
                 .map_err(|e| format!("schema `{name}`: {e}"))?;
         }
-        let registry = builder.prepare().map_err(|e| format!("schema registry: {e}"))?;
+        let registry = builder
+            .prepare()
+            .map_err(|e| format!("schema registry: {e}"))?;
         let mut validators = BTreeMap::new();
         for (name, doc) in &docs {
             let v = jsonschema::options()
@@ -86,8 +94,7 @@ impl SchemaStore {
             .validators
             .get(name)
             .ok_or_else(|| format!("unknown schema `{name}`"))?;
-        Ok(v
-            .iter_errors(body)
+        Ok(v.iter_errors(body)
             .map(|e| Violation {
                 pointer: e.instance_path().to_string(),
                 message: e.to_string(),

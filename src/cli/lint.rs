@@ -15,7 +15,10 @@ pub fn main(args: LintArgs) -> ExitCode {
     match load::load_all(&args.paths, &schemas.names()) {
         Ok(suites) => {
             let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
-            println!("{} suite files, {cases} cases: no problems found", suites.len());
+            println!(
+                "{} suite files, {cases} cases: no problems found",
+                suites.len()
+            );
             ExitCode::SUCCESS
         }
         Err(errors) => {

@@ -133,5 +133,7 @@ pub fn main() -> ExitCode {
 /// Builds the tokio runtime explicitly: libtest-mimic may run a trial on the main thread,
 /// so the runtime must be entered by handle, not by `#[tokio::main]`.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }

@@ -25,8 +25,15 @@ pub struct RunOutcome {
 
 /// Finds `fixtures/schemas` from the suite paths and compiles it.
 pub fn schema_store(paths: &[PathBuf]) -> Result<SchemaStore, String> {
-    let probe = paths.first().cloned().unwrap_or_else(|| PathBuf::from("suites"));
-    let probe = if probe.is_dir() { probe.join("_") } else { probe };
+    let probe = paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("suites"));
+    let probe = if probe.is_dir() {
+        probe.join("_")
+    } else {
+        probe
+    };
     let root = load::fixtures_root(&probe).ok_or_else(|| {
         format!(
             "no `fixtures/` folder found at or above {}; scimtest needs fixtures/schemas to validate responses",
@@ -38,7 +45,10 @@ pub fn schema_store(paths: &[PathBuf]) -> Result<SchemaStore, String> {
 
 fn fail(message: impl AsRef<str>) -> RunOutcome {
     eprintln!("error: {}", message.as_ref());
-    RunOutcome { code: 2, record: None }
+    RunOutcome {
+        code: 2,
+        record: None,
+    }
 }
 
 /// Runs the command; prints progress and the summary, writes the reports.
@@ -54,7 +64,10 @@ pub fn execute(args: RunArgs) -> RunOutcome {
             for e in &errors {
                 eprintln!("{}", e.render());
             }
-            return fail(format!("{} suite files are invalid; nothing was run (`scimtest lint` lists every problem)", errors.len()));
+            return fail(format!(
+                "{} suite files are invalid; nothing was run (`scimtest lint` lists every problem)",
+                errors.len()
+            ));
         }
     };
     let mut profiles = Vec::new();
@@ -64,12 +77,19 @@ pub fn execute(args: RunArgs) -> RunOutcome {
             Err(e) => return fail(format!("{e}; use one of entra, entra-flag, validator")),
         }
     }
-    let defects = match args.defects.iter().map(|d| d.parse::<Defect>()).collect::<Result<Vec<_>, _>>() {
+    let defects = match args
+        .defects
+        .iter()
+        .map(|d| d.parse::<Defect>())
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(d) => Defects::new(d),
         Err(e) => return fail(e),
     };
     if args.target.is_some() && defects.iter().next().is_some() {
-        return fail("--defect applies to the built-in reference server; it cannot be combined with --target");
+        return fail(
+            "--defect applies to the built-in reference server; it cannot be combined with --target",
+        );
     }
     let planned = plan(&suites, &profiles);
     if planned.is_empty() {
@@ -94,7 +114,11 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         (None, true) => ("http://127.0.0.1:0".to_string(), None),
         (None, false) => {
             let token = uuid::Uuid::new_v4().simple().to_string();
-            let config = ServerConfig { base_path: "/scim/v2".into(), token: token.clone(), defects };
+            let config = ServerConfig {
+                base_path: "/scim/v2".into(),
+                token: token.clone(),
+                defects,
+            };
             match rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
                 Ok(s) => {
                     let url = s.base_url.clone();
@@ -112,21 +136,40 @@ pub fn execute(args: RunArgs) -> RunOutcome {
     if !args.list
         && let Err(e) = rt.block_on(preflight(&http, &base_url))
     {
-        return fail(format!("the target {} is unreachable: {e}", http.redactor().redact(&base_url)));
+        return fail(format!(
+            "the target {} is unreachable: {e}",
+            http.redactor().redact(&base_url)
+        ));
     }
     let run_id = run_id();
-    let cx = Arc::new(RunContext { http: http.clone(), base_url: base_url.clone(), run_id: run_id.clone(), schemas });
+    let cx = Arc::new(RunContext {
+        http: http.clone(),
+        base_url: base_url.clone(),
+        run_id: run_id.clone(),
+        schemas,
+    });
     let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
-        return RunOutcome { code: 0, record: None };
+        return RunOutcome {
+            code: 0,
+            record: None,
+        };
     };
-    let record = RunRecord { run_id, target: base_url, cases, duration: started.elapsed() };
+    let record = RunRecord {
+        run_id,
+        target: base_url,
+        cases,
+        duration: started.elapsed(),
+    };
     let redactor = http.redactor();
     let mut written = Vec::new();
     if let Err(e) = std::fs::create_dir_all(&args.report_dir) {
         eprintln!("error: cannot create {}: {e}", args.report_dir.display());
     } else {
         let path = args.report_dir.join("junit.xml");
-        let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "localhost".into());
+        let host = std::env::var("HOSTNAME")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
         match std::fs::write(&path, report::junit_xml(&record, redactor, &host)) {
             Ok(()) => written.push(path.display().to_string()),
             Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
@@ -134,14 +177,22 @@ pub fn execute(args: RunArgs) -> RunOutcome {
     }
     print!("{}", report::summary(&record, redactor, &written));
     let code = u8::from(record.required_failed());
-    RunOutcome { code, record: Some(record) }
+    RunOutcome {
+        code,
+        record: Some(record),
+    }
 }
 
 /// One harmless read to tell "unreachable" (exit 2) from "failing" (exit 1).
 async fn preflight(http: &Http, base_url: &str) -> Result<(), String> {
     let req = crate::run::OutRequest {
         method: reqwest::Method::GET,
-        url: crate::run::compose(base_url, "/ServiceProviderConfig", &[], crate::model::Encoding::Plus),
+        url: crate::run::compose(
+            base_url,
+            "/ServiceProviderConfig",
+            &[],
+            crate::model::Encoding::Plus,
+        ),
         headers: Vec::new(),
         body: None,
         auth: crate::model::Auth::Default,

@@ -11,7 +11,12 @@ pub fn main(args: ServeArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let defects = match args.defects.iter().map(|d| d.parse::<Defect>()).collect::<Result<Vec<_>, _>>() {
+    let defects = match args
+        .defects
+        .iter()
+        .map(|d| d.parse::<Defect>())
+        .collect::<Result<Vec<_>, _>>()
+    {
         Ok(d) => Defects::new(d),
         Err(e) => {
             eprintln!("error: {e}");
@@ -29,8 +34,14 @@ pub fn main(args: ServeArgs) -> ExitCode {
         Some(t) if !t.is_empty() => (t, false),
         _ => (uuid::Uuid::new_v4().simple().to_string(), true),
     };
-    let base_path = format!("/{}", args.base_path.trim_matches('/')).trim_end_matches('/').to_string();
-    let config = ServerConfig { base_path, token: token.clone(), defects: defects.clone() };
+    let base_path = format!("/{}", args.base_path.trim_matches('/'))
+        .trim_end_matches('/')
+        .to_string();
+    let config = ServerConfig {
+        base_path,
+        token: token.clone(),
+        defects: defects.clone(),
+    };
     let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {

@@ -5,8 +5,8 @@
 use super::raw::{Ordered, RawCase, RawCheck, RawExpect, RawRequest, RawStep, RawSuite};
 use crate::diagnostic::{Diagnostic, suggestion};
 use crate::model::{
-    Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect, GENERATORS,
-    HeaderCheck, Profile, Request, Severity, Step, Suite, Template, value_vars,
+    Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect,
+    GENERATORS, HeaderCheck, Profile, Request, Severity, Step, Suite, Template, value_vars,
 };
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
@@ -42,13 +42,18 @@ const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPT
 
 /// Lowers one parsed suite file.
 pub fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagnostic>> {
-    let mut l = Lowerer { cx, errors: Vec::new() };
+    let mut l = Lowerer {
+        cx,
+        errors: Vec::new(),
+    };
     let name = match &raw.suite {
         Some(n) => {
             if !valid_name(&n.value) {
-                l.err(&n.referenced, format!("suite name `{}` is not a stable name", n.value), Some(
-                    "use lower-case letters, digits, `-` and `_`",
-                ));
+                l.err(
+                    &n.referenced,
+                    format!("suite name `{}` is not a stable name", n.value),
+                    Some("use lower-case letters, digits, `-` and `_`"),
+                );
             }
             n.value.clone()
         }
@@ -70,7 +75,9 @@ pub fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagnostic>>
             l.err(
                 &rc.value.name.referenced,
                 format!("case `{}` is defined twice", rc.value.name.value),
-                Some(&format!("the first definition is on line {first}; case names must be unique in a suite")),
+                Some(&format!(
+                    "the first definition is on line {first}; case names must be unique in a suite"
+                )),
             );
         }
         seen.insert(rc.value.name.value.clone(), line);
@@ -79,7 +86,8 @@ pub fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagnostic>>
         }
     }
     if cases.is_empty() && l.errors.is_empty() {
-        l.errors.push(Diagnostic::new(cx.file, 0, 0, "the suite has no cases"));
+        l.errors
+            .push(Diagnostic::new(cx.file, 0, 0, "the suite has no cases"));
     }
     if l.errors.is_empty() {
         Ok(Suite {
@@ -115,7 +123,12 @@ impl Lowerer<'_> {
             }
         }
         if list.is_empty() {
-            self.errors.push(Diagnostic::new(self.cx.file, 0, 0, "an empty `profiles` list runs nothing"));
+            self.errors.push(Diagnostic::new(
+                self.cx.file,
+                0,
+                0,
+                "an empty `profiles` list runs nothing",
+            ));
         }
         out
     }
@@ -142,11 +155,23 @@ impl Lowerer<'_> {
         let takes_arg = matches!(head, "alnum" | "digits");
         if GENERATORS.contains(&head) {
             if takes_arg && !has_arg {
-                self.err(loc, format!("generator `{head}` needs a length"), Some(&format!("write `${{{head}:8}}`")));
+                self.err(
+                    loc,
+                    format!("generator `{head}` needs a length"),
+                    Some(&format!("write `${{{head}:8}}`")),
+                );
             } else if !takes_arg && has_arg {
                 self.err(loc, format!("generator `{head}` takes no argument"), None);
-            } else if takes_arg && var[head.len() + 1..].parse::<usize>().map_or(true, |n| n == 0 || n > 256) {
-                self.err(loc, format!("`{var}`: the length must be a number from 1 to 256"), None);
+            } else if takes_arg
+                && var[head.len() + 1..]
+                    .parse::<usize>()
+                    .map_or(true, |n| n == 0 || n > 256)
+            {
+                self.err(
+                    loc,
+                    format!("`{var}`: the length must be a number from 1 to 256"),
+                    None,
+                );
             }
             return;
         }
@@ -160,7 +185,11 @@ impl Lowerer<'_> {
             .chain(GENERATORS.iter().copied())
             .collect();
         let hint = suggestion(var, candidates.iter().copied());
-        self.err(loc, format!("variable `{var}` is not defined at this point"), Some(&hint));
+        self.err(
+            loc,
+            format!("variable `{var}` is not defined at this point"),
+            Some(&hint),
+        );
     }
 
     fn value_templates(&mut self, v: &Value, loc: &Location, defined: &[String]) {
@@ -200,7 +229,11 @@ impl Lowerer<'_> {
                 let ps = self.profiles(list);
                 for (p, raw) in ps.iter().zip(list) {
                     if !default_profiles.contains(p) {
-                        self.err(&raw.referenced, format!("profile `{p}` is not among the suite's profiles"), None);
+                        self.err(
+                            &raw.referenced,
+                            format!("profile `{p}` is not among the suite's profiles"),
+                            None,
+                        );
                     }
                 }
                 ps
@@ -210,7 +243,11 @@ impl Lowerer<'_> {
         let mut defined: Vec<String> = Vec::new();
         let vars = self.vars(&rc.vars, &mut defined);
         if rc.steps.is_empty() {
-            self.err(&rc.name.referenced, format!("case `{}` has no steps", rc.name.value), None);
+            self.err(
+                &rc.name.referenced,
+                format!("case `{}` has no steps", rc.name.value),
+                None,
+            );
         }
         let mut steps = Vec::new();
         for (i, rs) in rc.steps.into_iter().enumerate() {
@@ -231,23 +268,39 @@ impl Lowerer<'_> {
         })
     }
 
-    fn vars(&mut self, raw: &Ordered<Spanned<Value>>, defined: &mut Vec<String>) -> Vec<(String, Template)> {
+    fn vars(
+        &mut self,
+        raw: &Ordered<Spanned<Value>>,
+        defined: &mut Vec<String>,
+    ) -> Vec<(String, Template)> {
         let mut out = Vec::new();
         for (k, v) in &raw.0 {
             let name = &k.value;
             if Template::parse(&format!("${{{name}}}")).is_err() || name.contains(':') {
-                self.err(&k.referenced, format!("`{name}` is not a valid variable name"), Some("use letters, digits and `_`"));
+                self.err(
+                    &k.referenced,
+                    format!("`{name}` is not a valid variable name"),
+                    Some("use letters, digits and `_`"),
+                );
                 continue;
             }
             if BUILTINS.contains(&name.as_str()) || GENERATORS.contains(&name.as_str()) {
-                self.err(&k.referenced, format!("`{name}` is a built-in name and cannot be redefined"), None);
+                self.err(
+                    &k.referenced,
+                    format!("`{name}` is a built-in name and cannot be redefined"),
+                    None,
+                );
                 continue;
             }
             let text = match &v.value {
                 Value::String(s) => s.clone(),
                 Value::Number(_) | Value::Bool(_) => v.value.to_string(),
                 _ => {
-                    self.err(&v.referenced, format!("variable `{name}` must be a string, number or boolean"), None);
+                    self.err(
+                        &v.referenced,
+                        format!("variable `{name}` must be a string, number or boolean"),
+                        None,
+                    );
                     continue;
                 }
             };
@@ -260,7 +313,13 @@ impl Lowerer<'_> {
         out
     }
 
-    fn step(&mut self, rs: Spanned<RawStep>, index: usize, case_profiles: &[Profile], defined: &mut Vec<String>) -> Option<Step> {
+    fn step(
+        &mut self,
+        rs: Spanned<RawStep>,
+        index: usize,
+        case_profiles: &[Profile],
+        defined: &mut Vec<String>,
+    ) -> Option<Step> {
         let loc = rs.referenced;
         let rs = rs.value;
         let profiles = match &rs.profiles {
@@ -268,7 +327,11 @@ impl Lowerer<'_> {
                 let ps = self.profiles(list);
                 for (p, raw) in ps.iter().zip(list) {
                     if !case_profiles.contains(p) {
-                        self.err(&raw.referenced, format!("profile `{p}` is not among the case's profiles"), None);
+                        self.err(
+                            &raw.referenced,
+                            format!("profile `{p}` is not among the case's profiles"),
+                            None,
+                        );
                     }
                 }
                 Some(ps)
@@ -285,25 +348,53 @@ impl Lowerer<'_> {
             }
         };
         let name = rs.name.clone().unwrap_or_else(|| {
-            format!("step {} ({} {})", index + 1, rs.request.value.method.value, rs.request.value.path.value)
+            format!(
+                "step {} ({} {})",
+                index + 1,
+                rs.request.value.method.value,
+                rs.request.value.path.value
+            )
         });
         let mut captures = Vec::new();
         for (k, v) in &rs.capture.0 {
             let source = match &v.value {
-                Value::String(p) if p.is_empty() || p.starts_with('/') => Some(CaptureSource::Pointer(p.clone())),
-                Value::Object(o) if o.len() == 1 && o.get("header").is_some_and(Value::is_string) => {
-                    Some(CaptureSource::Header(o["header"].as_str().unwrap_or_default().to_string()))
+                Value::String(p) if p.is_empty() || p.starts_with('/') => {
+                    Some(CaptureSource::Pointer(p.clone()))
+                }
+                Value::Object(o)
+                    if o.len() == 1 && o.get("header").is_some_and(Value::is_string) =>
+                {
+                    Some(CaptureSource::Header(
+                        o["header"].as_str().unwrap_or_default().to_string(),
+                    ))
                 }
                 _ => {
-                    self.err(&v.referenced, format!("capture `{}` must be a JSON pointer (`/id`) or `{{header: Name}}`", k.value), None);
+                    self.err(
+                        &v.referenced,
+                        format!(
+                            "capture `{}` must be a JSON pointer (`/id`) or `{{header: Name}}`",
+                            k.value
+                        ),
+                        None,
+                    );
                     None
                 }
             };
             if BUILTINS.contains(&k.value.as_str()) || GENERATORS.contains(&k.value.as_str()) {
-                self.err(&k.referenced, format!("`{}` is a built-in name and cannot be captured into", k.value), None);
+                self.err(
+                    &k.referenced,
+                    format!(
+                        "`{}` is a built-in name and cannot be captured into",
+                        k.value
+                    ),
+                    None,
+                );
             }
             if let Some(source) = source {
-                captures.push(Capture { name: k.value.clone(), source });
+                captures.push(Capture {
+                    name: k.value.clone(),
+                    source,
+                });
             }
         }
         defined.extend(captures.iter().map(|c| c.name.clone()));
@@ -316,18 +407,31 @@ impl Lowerer<'_> {
         })
     }
 
-    fn request(&mut self, r: &Spanned<RawRequest>, profiles: &[Profile], defined: &[String]) -> Option<Request> {
+    fn request(
+        &mut self,
+        r: &Spanned<RawRequest>,
+        profiles: &[Profile],
+        defined: &[String],
+    ) -> Option<Request> {
         let raw = &r.value;
         let before = self.errors.len();
         let mut ok = true;
         let method = raw.method.value.to_ascii_uppercase();
         if !METHODS.contains(&method.as_str()) {
             let hint = suggestion(&method, METHODS.iter().copied());
-            self.err(&raw.method.referenced, format!("`{}` is not an HTTP method", raw.method.value), Some(&hint));
+            self.err(
+                &raw.method.referenced,
+                format!("`{}` is not an HTTP method", raw.method.value),
+                Some(&hint),
+            );
             ok = false;
         }
         if !raw.path.value.starts_with('/') {
-            self.err(&raw.path.referenced, format!("path `{}` must start with `/`", raw.path.value), Some("paths are relative to the target's base URL, e.g. `/Users`"));
+            self.err(
+                &raw.path.referenced,
+                format!("path `{}` must start with `/`", raw.path.value),
+                Some("paths are relative to the target's base URL, e.g. `/Users`"),
+            );
             ok = false;
         }
         let path = self.template(&raw.path, defined);
@@ -337,14 +441,17 @@ impl Lowerer<'_> {
                 query.push((k.value.clone(), t));
             }
         }
-        let encoding = raw.encoding.as_ref().and_then(|e| match e.value.parse::<Encoding>() {
-            Ok(enc) => Some(enc),
-            Err(m) => {
-                self.err(&e.referenced, m, None);
-                ok = false;
-                None
-            }
-        });
+        let encoding = raw
+            .encoding
+            .as_ref()
+            .and_then(|e| match e.value.parse::<Encoding>() {
+                Ok(enc) => Some(enc),
+                Err(m) => {
+                    self.err(&e.referenced, m, None);
+                    ok = false;
+                    None
+                }
+            });
         let mut headers = Vec::new();
         for (k, v) in &raw.headers.0 {
             if k.value.eq_ignore_ascii_case("authorization") {
@@ -355,9 +462,17 @@ impl Lowerer<'_> {
                 headers.push((k.value.clone(), t));
             }
         }
-        let given = [raw.body.is_some(), raw.body_file.is_some(), raw.body_raw.is_some()];
+        let given = [
+            raw.body.is_some(),
+            raw.body_file.is_some(),
+            raw.body_raw.is_some(),
+        ];
         if given.iter().filter(|b| **b).count() > 1 {
-            self.err(&r.referenced, "give only one of `body`, `body_file` and `body_raw`".into(), None);
+            self.err(
+                &r.referenced,
+                "give only one of `body`, `body_file` and `body_raw`".into(),
+                None,
+            );
             ok = false;
         }
         let body = if let Some(b) = &raw.body {
@@ -375,7 +490,11 @@ impl Lowerer<'_> {
             Some(other) => {
                 let a = raw.auth.as_ref().expect("matched Some");
                 let hint = suggestion(other, ["default", "none", "invalid"]);
-                self.err(&a.referenced, format!("unknown auth `{other}`"), Some(&hint));
+                self.err(
+                    &a.referenced,
+                    format!("unknown auth `{other}`"),
+                    Some(&hint),
+                );
                 Auth::Default
             }
         };
@@ -394,9 +513,18 @@ impl Lowerer<'_> {
         })
     }
 
-    fn body_file(&mut self, f: &Spanned<String>, profiles: &[Profile], defined: &[String]) -> Option<BTreeMap<Profile, Value>> {
+    fn body_file(
+        &mut self,
+        f: &Spanned<String>,
+        profiles: &[Profile],
+        defined: &[String],
+    ) -> Option<BTreeMap<Profile, Value>> {
         let Some(root) = self.cx.fixtures.clone() else {
-            self.err(&f.referenced, "no `fixtures/` folder was found next to or above the suite file".into(), Some("body_file paths are relative to the project's `fixtures/` folder"));
+            self.err(
+                &f.referenced,
+                "no `fixtures/` folder was found next to or above the suite file".into(),
+                Some("body_file paths are relative to the project's `fixtures/` folder"),
+            );
             return None;
         };
         let template = match Template::parse(&f.value) {
@@ -407,7 +535,11 @@ impl Lowerer<'_> {
             }
         };
         if let Some(bad) = template.vars().find(|v| *v != "profile") {
-            self.err(&f.referenced, format!("`body_file` may use only `${{profile}}`, not `${{{bad}}}`"), None);
+            self.err(
+                &f.referenced,
+                format!("`body_file` may use only `${{profile}}`, not `${{{bad}}}`"),
+                None,
+            );
             return None;
         }
         let mut out = BTreeMap::new();
@@ -419,7 +551,14 @@ impl Lowerer<'_> {
             let text = match std::fs::read_to_string(&path) {
                 Ok(t) => t,
                 Err(e) => {
-                    self.err(&f.referenced, format!("cannot read fixture `{}` for profile `{p}`: {e}", path.display()), Some("every profile the step runs under needs its own file"));
+                    self.err(
+                        &f.referenced,
+                        format!(
+                            "cannot read fixture `{}` for profile `{p}`: {e}",
+                            path.display()
+                        ),
+                        Some("every profile the step runs under needs its own file"),
+                    );
                     continue;
                 }
             };
@@ -433,8 +572,17 @@ impl Lowerer<'_> {
                     out.insert(*p, v);
                 }
                 Err(e) => self.errors.push(
-                    Diagnostic::new(&path, e.line() as u32, e.column() as u32, format!("fixture is not valid JSON: {e}"))
-                        .hint(format!("used by the suite at {}:{}", self.cx.file.display(), f.referenced.line())),
+                    Diagnostic::new(
+                        &path,
+                        e.line() as u32,
+                        e.column() as u32,
+                        format!("fixture is not valid JSON: {e}"),
+                    )
+                    .hint(format!(
+                        "used by the suite at {}:{}",
+                        self.cx.file.display(),
+                        f.referenced.line()
+                    )),
                 ),
             }
         }
@@ -448,25 +596,43 @@ impl Lowerer<'_> {
             Some(s) => {
                 let codes: Option<Vec<u16>> = match &s.value {
                     Value::Number(n) => n.as_u64().map(|c| vec![c as u16]),
-                    Value::Array(items) => items.iter().map(|i| i.as_u64().map(|c| c as u16)).collect(),
+                    Value::Array(items) => {
+                        items.iter().map(|i| i.as_u64().map(|c| c as u16)).collect()
+                    }
                     _ => None,
                 };
                 match codes {
-                    Some(c) if !c.is_empty() && c.iter().all(|c| (100..600).contains(c)) => out.status = c,
-                    _ => self.err(&s.referenced, "`status` must be an HTTP status code or a list of them".into(), Some("e.g. `status: 201` or `status: [200, 204]`")),
+                    Some(c) if !c.is_empty() && c.iter().all(|c| (100..600).contains(c)) => {
+                        out.status = c
+                    }
+                    _ => self.err(
+                        &s.referenced,
+                        "`status` must be an HTTP status code or a list of them".into(),
+                        Some("e.g. `status: 201` or `status: [200, 204]`"),
+                    ),
                 }
             }
-            None => self.err(&e.referenced, "`expect` has no `status`".into(), Some("every step checks its status; use a list to accept several")),
+            None => self.err(
+                &e.referenced,
+                "`expect` has no `status`".into(),
+                Some("every step checks its status; use a list to accept several"),
+            ),
         }
         for (k, v) in &raw.headers.0 {
             let name = k.value.clone();
             let check = match &v.value {
-                Value::String(s) if name.eq_ignore_ascii_case("content-type") => Some(HeaderCheck::MediaType(name, s.clone())),
+                Value::String(s) if name.eq_ignore_ascii_case("content-type") => {
+                    Some(HeaderCheck::MediaType(name, s.clone()))
+                }
                 Value::String(s) => self
                     .template(&Spanned::new(s.clone(), v.referenced, v.defined), defined)
                     .map(|t| HeaderCheck::Equals(name, t)),
-                Value::Object(o) if o.len() == 1 && o.get("exists") == Some(&Value::Bool(true)) => Some(HeaderCheck::Exists(name)),
-                Value::Object(o) if o.len() == 1 && o.get("absent") == Some(&Value::Bool(true)) => Some(HeaderCheck::Absent(name)),
+                Value::Object(o) if o.len() == 1 && o.get("exists") == Some(&Value::Bool(true)) => {
+                    Some(HeaderCheck::Exists(name))
+                }
+                Value::Object(o) if o.len() == 1 && o.get("absent") == Some(&Value::Bool(true)) => {
+                    Some(HeaderCheck::Absent(name))
+                }
                 _ => {
                     self.err(&v.referenced, format!("header check `{name}` must be a string, `{{exists: true}}` or `{{absent: true}}`"), None);
                     None
@@ -475,11 +641,15 @@ impl Lowerer<'_> {
             out.headers.extend(check);
         }
         if let Some(s) = &raw.schema {
-            if self.cx.schemas.iter().any(|n| *n == s.value) {
+            if self.cx.schemas.contains(&s.value) {
                 out.schema = Some(s.value.clone());
             } else {
                 let hint = suggestion(&s.value, self.cx.schemas.iter().map(String::as_str));
-                self.err(&s.referenced, format!("unknown schema `{}`", s.value), Some(&hint));
+                self.err(
+                    &s.referenced,
+                    format!("unknown schema `{}`", s.value),
+                    Some(&hint),
+                );
             }
         }
         if let Some(b) = &raw.body {
@@ -498,7 +668,11 @@ impl Lowerer<'_> {
         let raw = &c.value;
         let pointer = self.template(&raw.pointer, defined)?;
         if !(raw.pointer.value.is_empty() || raw.pointer.value.starts_with('/')) {
-            self.err(&raw.pointer.referenced, format!("`{}` is not a JSON pointer", raw.pointer.value), Some("JSON pointers start with `/`, e.g. `/Resources/0/id`"));
+            self.err(
+                &raw.pointer.referenced,
+                format!("`{}` is not a JSON pointer", raw.pointer.value),
+                Some("JSON pointers start with `/`, e.g. `/Resources/0/id`"),
+            );
             return None;
         }
         let mut ops: Vec<CheckOp> = Vec::new();
@@ -511,19 +685,31 @@ impl Lowerer<'_> {
         }
         if let Some(v) = &raw.exists {
             if !v.value {
-                self.err(&v.referenced, "`exists: false` is written `absent: true`".into(), None);
+                self.err(
+                    &v.referenced,
+                    "`exists: false` is written `absent: true`".into(),
+                    None,
+                );
             }
             ops.push(CheckOp::Exists);
         }
         if let Some(v) = &raw.absent {
             if !v.value {
-                self.err(&v.referenced, "`absent: false` is written `exists: true`".into(), None);
+                self.err(
+                    &v.referenced,
+                    "`absent: false` is written `exists: true`".into(),
+                    None,
+                );
             }
             ops.push(CheckOp::Absent);
         }
         if let Some(v) = &raw.empty {
             if !v.value {
-                self.err(&v.referenced, "`empty: false` is written `exists: true`".into(), None);
+                self.err(
+                    &v.referenced,
+                    "`empty: false` is written `exists: true`".into(),
+                    None,
+                );
             }
             ops.push(CheckOp::Empty);
         }
@@ -538,7 +724,11 @@ impl Lowerer<'_> {
             match regex::Regex::new(&v.value) {
                 Ok(re) => ops.push(CheckOp::Matches(re)),
                 Err(e) => {
-                    self.err(&v.referenced, format!("invalid regular expression: {e}"), None);
+                    self.err(
+                        &v.referenced,
+                        format!("invalid regular expression: {e}"),
+                        None,
+                    );
                     return None;
                 }
             }

@@ -43,7 +43,11 @@ impl FileErrors {
 /// The nearest `fixtures/` folder at or above the suite file's folder.
 pub fn fixtures_root(file: &Path) -> Option<PathBuf> {
     let start = file.parent()?;
-    let start = if start.as_os_str().is_empty() { Path::new(".") } else { start };
+    let start = if start.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        start
+    };
     start
         .ancestors()
         .map(|dir| dir.join("fixtures"))
@@ -59,7 +63,17 @@ pub fn load_file(file: &Path, schemas: &[String]) -> Result<Suite, FileErrors> {
     };
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
-        Err(e) => return Err(fail(None, vec![Diagnostic::new(file, 0, 0, format!("cannot read the suite file: {e}"))])),
+        Err(e) => {
+            return Err(fail(
+                None,
+                vec![Diagnostic::new(
+                    file,
+                    0,
+                    0,
+                    format!("cannot read the suite file: {e}"),
+                )],
+            ));
+        }
     };
     let raw: raw::RawSuite = match serde_saphyr::from_str(&text) {
         Ok(r) => r,
@@ -80,10 +94,10 @@ fn yaml_diagnostic(file: &Path, e: &serde_saphyr::Error) -> Diagnostic {
         .map(|l| (l.line() as u32, l.column() as u32))
         .unwrap_or((0, 0));
     match e {
-        serde_saphyr::Error::SerdeUnknownField { field, expected, .. } => {
-            Diagnostic::new(file, line, col, format!("unknown key `{field}`"))
-                .hint(suggestion(field, expected.iter().copied()))
-        }
+        serde_saphyr::Error::SerdeUnknownField {
+            field, expected, ..
+        } => Diagnostic::new(file, line, col, format!("unknown key `{field}`"))
+            .hint(suggestion(field, expected.iter().copied())),
         serde_saphyr::Error::SerdeMissingField { field, .. } => {
             Diagnostic::new(file, line, col, format!("missing key `{field}`"))
         }
@@ -123,10 +137,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml")
-        {
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }
     }
@@ -141,7 +152,12 @@ pub fn load_all(paths: &[PathBuf], schemas: &[String]) -> Result<Vec<Suite>, Vec
             return Err(vec![FileErrors {
                 file: paths.first().cloned().unwrap_or_default(),
                 source: None,
-                diagnostics: vec![Diagnostic::new(paths.first().map_or(Path::new("."), |p| p.as_path()), 0, 0, e)],
+                diagnostics: vec![Diagnostic::new(
+                    paths.first().map_or(Path::new("."), |p| p.as_path()),
+                    0,
+                    0,
+                    e,
+                )],
             }]);
         }
     };
@@ -160,11 +176,24 @@ pub fn load_all(paths: &[PathBuf], schemas: &[String]) -> Result<Vec<Suite>, Vec
             dup.push(FileErrors {
                 file: s.file.clone(),
                 source: None,
-                diagnostics: vec![Diagnostic::new(&s.file, 0, 0, format!("suite name `{}` is also used by {}", s.name, other.display()))],
+                diagnostics: vec![Diagnostic::new(
+                    &s.file,
+                    0,
+                    0,
+                    format!(
+                        "suite name `{}` is also used by {}",
+                        s.name,
+                        other.display()
+                    ),
+                )],
             });
         }
         names.push((&s.name, &s.file));
     }
     errors.extend(dup);
-    if errors.is_empty() { Ok(suites) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(suites)
+    } else {
+        Err(errors)
+    }
 }

@@ -1,8 +1,8 @@
 //! Serde structs that mirror a suite file one to one. Unknown keys are rejected here; every
 //! other rule is checked while lowering (`lower.rs`), where positions are still at hand.
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 use std::fmt;

@@ -5,5 +5,8 @@ mod suite;
 mod template;
 
 pub use profile::{Encoding, Profile};
-pub use suite::{Auth, Body, Capture, CaptureSource, Case, Check, CheckOp, Expect, HeaderCheck, Request, Severity, Step, Suite};
+pub use suite::{
+    Auth, Body, Capture, CaptureSource, Case, Check, CheckOp, Expect, HeaderCheck, Request,
+    Severity, Step, Suite,
+};
 pub use template::{BUILTINS, GENERATORS, Part, Template, render_value, value_vars};

@@ -19,7 +19,9 @@ impl FromStr for Encoding {
         match s {
             "plus" => Ok(Encoding::Plus),
             "percent" => Ok(Encoding::Percent),
-            other => Err(format!("unknown encoding `{other}`; use `plus` or `percent`")),
+            other => Err(format!(
+                "unknown encoding `{other}`; use `plus` or `percent`"
+            )),
         }
     }
 }

@@ -64,9 +64,9 @@ impl Template {
         while let Some(i) = rest.find('$') {
             lit.push_str(&rest[..i]);
             let after = &rest[i..];
-            if after.starts_with("$${") {
+            if let Some(tail) = after.strip_prefix("$${") {
                 lit.push_str("${");
-                rest = &after[3..];
+                rest = tail;
                 offset += i + 3;
             } else if let Some(body) = after.strip_prefix("${") {
                 let end = body
@@ -145,9 +145,7 @@ pub fn render_value(
     lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
 ) -> Result<Value, String> {
     Ok(match value {
-        Value::String(s) => Template::parse(s)
-            .map_err(|(_, m)| m)?
-            .render(lookup)?,
+        Value::String(s) => Template::parse(s).map_err(|(_, m)| m)?.render(lookup)?,
         Value::Array(items) => Value::Array(
             items
                 .iter()
@@ -157,7 +155,9 @@ pub fn render_value(
         Value::Object(obj) => {
             let mut out = serde_json::Map::new();
             for (k, v) in obj {
-                let key = Template::parse(k).map_err(|(_, m)| m)?.render_text(lookup)?;
+                let key = Template::parse(k)
+                    .map_err(|(_, m)| m)?
+                    .render_text(lookup)?;
                 out.insert(key, render_value(v, lookup)?);
             }
             Value::Object(out)
@@ -216,7 +216,10 @@ mod tests {
     fn escapes_and_plain_dollars() {
         let t = Template::parse("cost $5 and $${s}").unwrap();
         assert_eq!(t.render(&mut lookup).unwrap(), json!("cost $5 and ${s}"));
-        assert_eq!(Template::parse("").unwrap().render(&mut lookup).unwrap(), json!(""));
+        assert_eq!(
+            Template::parse("").unwrap().render(&mut lookup).unwrap(),
+            json!("")
+        );
     }
 
     #[test]
@@ -233,6 +236,10 @@ mod tests {
         let v = json!({"k-${s}": ["${b}", {"x": "${s}!"}], "n": 1});
         let out = render_value(&v, &mut lookup).unwrap();
         assert_eq!(out, json!({"k-str": [false, {"x": "str!"}], "n": 1}));
-        assert!(render_value(&json!("${zzz}"), &mut lookup).unwrap_err().contains("zzz"));
+        assert!(
+            render_value(&json!("${zzz}"), &mut lookup)
+                .unwrap_err()
+                .contains("zzz")
+        );
     }
 }

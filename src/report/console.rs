@@ -41,7 +41,17 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
     if !bad.is_empty() {
         let _ = writeln!(out, "\nProblems:");
         for c in bad {
-            let _ = writeln!(out, "  {} {} [{}]", if c.status == Status::Failed { "FAILED " } else { "ERRORED" }, c.name, c.severity);
+            let _ = writeln!(
+                out,
+                "  {} {} [{}]",
+                if c.status == Status::Failed {
+                    "FAILED "
+                } else {
+                    "ERRORED"
+                },
+                c.name,
+                c.severity
+            );
             if let Some(r) = &c.reason {
                 let _ = writeln!(out, "      {}", redactor.redact(r));
             }
@@ -56,7 +66,10 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
             }
         }
         if !run.required_failed() {
-            let _ = writeln!(out, "\nOnly recommended or preview cases failed: the run passes.");
+            let _ = writeln!(
+                out,
+                "\nOnly recommended or preview cases failed: the run passes."
+            );
         }
     }
     for r in reports {

@@ -45,8 +45,16 @@ fn failure_text(case: &CaseResult) -> String {
     let _ = writeln!(out, "Severity: {}", case.severity);
     if let Some(step) = case.failing_step() {
         for c in step.checks.iter().filter(|c| !c.passed) {
-            let at = c.pointer.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
-            let _ = writeln!(out, "  step `{}`: {}{at}: expected {}, got {}", step.name, c.what, c.expected, c.actual);
+            let at = c
+                .pointer
+                .as_deref()
+                .map(|p| format!(" at {p}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  step `{}`: {}{at}: expected {}, got {}",
+                step.name, c.what, c.expected, c.actual
+            );
         }
         if let Some(curl) = &step.curl {
             let _ = writeln!(out, "Reproduce:\n{curl}");
@@ -81,14 +89,31 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
             secs(time)
         );
         x.push_str("    <properties>\n");
-        let file = cases.first().map(|c| c.file.display().to_string()).unwrap_or_default();
-        for (k, v) in [("run_id", run.run_id.as_str()), ("target", run.target.as_str()), ("file", file.as_str())] {
-            let _ = writeln!(x, "      <property name=\"scimtest.{k}\" value=\"{}\"/>", esc(&redactor.redact(v)));
+        let file = cases
+            .first()
+            .map(|c| c.file.display().to_string())
+            .unwrap_or_default();
+        for (k, v) in [
+            ("run_id", run.run_id.as_str()),
+            ("target", run.target.as_str()),
+            ("file", file.as_str()),
+        ] {
+            let _ = writeln!(
+                x,
+                "      <property name=\"scimtest.{k}\" value=\"{}\"/>",
+                esc(&redactor.redact(v))
+            );
         }
         x.push_str("    </properties>\n");
         let mut out = String::new();
         for c in cases {
-            let _ = write!(x, "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"", esc(&c.name), esc(name), secs(c.duration));
+            let _ = write!(
+                x,
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+                esc(&c.name),
+                esc(name),
+                secs(c.duration)
+            );
             let reason = redactor.redact(c.reason.as_deref().unwrap_or(""));
             let tag = |kind: &str, ty: &str| {
                 format!(
@@ -103,12 +128,20 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
                 Status::Failed => x.push_str(&tag("failure", c.severity.name())),
                 Status::Errored => x.push_str(&tag("error", c.severity.name())),
                 Status::Skipped => {
-                    let _ = write!(x, ">\n      <skipped message=\"{}\"/>\n    </testcase>\n", esc(&reason));
+                    let _ = write!(
+                        x,
+                        ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                        esc(&reason)
+                    );
                 }
             }
             out.push_str(&transcript(c));
         }
-        let _ = writeln!(x, "    <system-out>{}</system-out>", esc(&redactor.redact(&out)));
+        let _ = writeln!(
+            x,
+            "    <system-out>{}</system-out>",
+            esc(&redactor.redact(&out))
+        );
         x.push_str("    <system-err></system-err>\n  </testsuite>\n");
     }
     x.push_str("</testsuites>\n");

@@ -44,7 +44,13 @@ pub fn exchange(ex: &Exchange) -> String {
 /// The whole case: every step's exchange and checks, then cleanup.
 pub fn transcript(case: &CaseResult) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "=== {} ({}, {})", case.name, case.severity, case.status.name());
+    let _ = writeln!(
+        out,
+        "=== {} ({}, {})",
+        case.name,
+        case.severity,
+        case.status.name()
+    );
     for step in &case.steps {
         let _ = writeln!(out, "--- step: {}", step.name);
         if let Some(ex) = &step.exchange {
@@ -52,7 +58,11 @@ pub fn transcript(case: &CaseResult) -> String {
         }
         for c in &step.checks {
             let mark = if c.passed { "ok  " } else { "FAIL" };
-            let at = c.pointer.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
+            let at = c
+                .pointer
+                .as_deref()
+                .map(|p| format!(" at {p}"))
+                .unwrap_or_default();
             let _ = write!(out, "{mark} {}{at}: expected {}", c.what, c.expected);
             if !c.passed {
                 let _ = write!(out, ", got {}", c.actual);
@@ -67,7 +77,16 @@ pub fn transcript(case: &CaseResult) -> String {
         }
     }
     for c in &case.cleanup {
-        let _ = writeln!(out, "--- cleanup: DELETE {} -> {}{}", c.path, c.status, c.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "--- cleanup: DELETE {} -> {}{}",
+            c.path,
+            c.status,
+            c.detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        );
     }
     out
 }

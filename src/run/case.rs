@@ -54,7 +54,8 @@ impl State<'_> {
             "profile" => return Ok(Value::String(self.profile.name().into())),
             _ => {}
         }
-        let v = generate(name, &self.cx.run_id).ok_or_else(|| format!("variable `{name}` has no value"))?;
+        let v = generate(name, &self.cx.run_id)
+            .ok_or_else(|| format!("variable `{name}` has no value"))?;
         if let Value::String(s) = &v {
             self.generated.insert(s.clone());
         }
@@ -74,7 +75,13 @@ fn resource_path(path: &str) -> Option<(String, String)> {
 
 fn normalise(path: &str) -> String {
     let path = path.split('?').next().unwrap_or(path);
-    format!("/{}", path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/"))
+    format!(
+        "/{}",
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("/")
+    )
 }
 
 /// Runs `planned` against the target.
@@ -125,7 +132,11 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
             }
         }
     }
-    for step in case.steps.iter().filter(|s| s.profiles.as_ref().is_none_or(|p| p.contains(&planned.profile))) {
+    for step in case.steps.iter().filter(|s| {
+        s.profiles
+            .as_ref()
+            .is_none_or(|p| p.contains(&planned.profile))
+    }) {
         let (record, outcome) = run_step(&mut st, step).await;
         result.steps.push(record);
         match outcome {
@@ -155,8 +166,15 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
 fn failure_reason(step: &StepRecord) -> String {
     match step.checks.iter().find(|c| !c.passed) {
         Some(c) => {
-            let at = c.pointer.as_deref().map(|p| format!(" at {p}")).unwrap_or_default();
-            format!("step `{}`: {}{at}: expected {}, got {}", step.name, c.what, c.expected, c.actual)
+            let at = c
+                .pointer
+                .as_deref()
+                .map(|p| format!(" at {p}"))
+                .unwrap_or_default();
+            format!(
+                "step `{}`: {}{at}: expected {}, got {}",
+                step.name, c.what, c.expected, c.actual
+            )
         }
         None => format!("step `{}` failed", step.name),
     }
@@ -185,10 +203,18 @@ fn render_request(st: &mut State<'_>, step: &Step) -> Result<OutRequest, String>
         .collect();
     let body = match &r.body {
         None => None,
-        Some(Body::Inline(v)) => Some(serde_json::to_vec(&render_value(v, &mut |n| st.lookup(n))?).map_err(|e| e.to_string())?),
+        Some(Body::Inline(v)) => Some(
+            serde_json::to_vec(&render_value(v, &mut |n| st.lookup(n))?)
+                .map_err(|e| e.to_string())?,
+        ),
         Some(Body::PerProfile(map)) => {
-            let v = map.get(&st.profile).ok_or_else(|| format!("no fixture for profile `{}`", st.profile))?;
-            Some(serde_json::to_vec(&render_value(v, &mut |n| st.lookup(n))?).map_err(|e| e.to_string())?)
+            let v = map
+                .get(&st.profile)
+                .ok_or_else(|| format!("no fixture for profile `{}`", st.profile))?;
+            Some(
+                serde_json::to_vec(&render_value(v, &mut |n| st.lookup(n))?)
+                    .map_err(|e| e.to_string())?,
+            )
         }
         Some(Body::Raw(t)) => Some(
             crate::model::Template::parse(t)
@@ -206,7 +232,10 @@ fn render_request(st: &mut State<'_>, step: &Step) -> Result<OutRequest, String>
         headers.push((k.clone(), v));
     }
     // Guard: never modify or delete what this case did not create.
-    if matches!(r.method, reqwest::Method::PUT | reqwest::Method::PATCH | reqwest::Method::DELETE) {
+    if matches!(
+        r.method,
+        reqwest::Method::PUT | reqwest::Method::PATCH | reqwest::Method::DELETE
+    ) {
         let owned = resource_path(&path).is_some_and(|(coll, id)| {
             st.created.contains(&format!("{coll}/{id}")) || st.generated.contains(&id)
         });
@@ -217,7 +246,13 @@ fn render_request(st: &mut State<'_>, step: &Step) -> Result<OutRequest, String>
             ));
         }
     }
-    Ok(OutRequest { method: r.method.clone(), url, headers, body, auth: r.auth })
+    Ok(OutRequest {
+        method: r.method.clone(),
+        url,
+        headers,
+        body,
+        auth: r.auth,
+    })
 }
 
 async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) {
@@ -248,7 +283,8 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
     };
     record.curl = Some(curl(&got.exchange));
     track_resources(st, &method, &path, &got.exchange, got.json.as_ref());
-    let (mut checks, status_ok) = evaluate(&step.expect, &got, &st.cx.schemas, &mut |n| st.lookup(n));
+    let (mut checks, status_ok) =
+        evaluate(&step.expect, &got, &st.cx.schemas, &mut |n| st.lookup(n));
     let mut capture_failed = false;
     for c in &step.captures {
         let value = match &c.source {
@@ -297,8 +333,20 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
 }
 
 /// Records what a step created or deleted, so cleanup deletes exactly the rest.
-fn track_resources(st: &mut State<'_>, method: &reqwest::Method, url: &str, ex: &Exchange, json: Option<&Value>) {
-    let base = st.cx.base_url.split('?').next().unwrap_or("").trim_end_matches('/');
+fn track_resources(
+    st: &mut State<'_>,
+    method: &reqwest::Method,
+    url: &str,
+    ex: &Exchange,
+    json: Option<&Value>,
+) {
+    let base = st
+        .cx
+        .base_url
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/');
     let path = url.strip_prefix(base).unwrap_or(url);
     let ok = (200..300).contains(&ex.status);
     if *method == reqwest::Method::POST && ok {
@@ -316,13 +364,24 @@ fn track_resources(st: &mut State<'_>, method: &reqwest::Method, url: &str, ex: 
 }
 
 async fn cleanup(st: &mut State<'_>, result: &mut CaseResult) {
-    let pending: Vec<String> = st.created.iter().rev().filter(|p| !st.deleted.contains(*p)).cloned().collect();
+    let pending: Vec<String> = st
+        .created
+        .iter()
+        .rev()
+        .filter(|p| !st.deleted.contains(*p))
+        .cloned()
+        .collect();
     let mut failed = Vec::new();
     for path in pending {
         let req = OutRequest {
             method: reqwest::Method::DELETE,
             url: compose(&st.cx.base_url, &path, &[], st.profile.encoding()),
-            headers: st.profile.headers().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: st
+                .profile
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: None,
             auth: crate::model::Auth::Default,
         };
@@ -330,12 +389,25 @@ async fn cleanup(st: &mut State<'_>, result: &mut CaseResult) {
             Ok(got) => {
                 let s = got.exchange.status;
                 let ok = (200..300).contains(&s) || s == 404;
-                CleanupRecord { path: path.clone(), status: s, ok, detail: (!ok).then(|| format!("DELETE answered {s}")) }
+                CleanupRecord {
+                    path: path.clone(),
+                    status: s,
+                    ok,
+                    detail: (!ok).then(|| format!("DELETE answered {s}")),
+                }
             }
-            Err((_, e)) => CleanupRecord { path: path.clone(), status: 0, ok: false, detail: Some(e) },
+            Err((_, e)) => CleanupRecord {
+                path: path.clone(),
+                status: 0,
+                ok: false,
+                detail: Some(e),
+            },
         };
         if !rec.ok {
-            failed.push(format!("{path} ({})", rec.detail.clone().unwrap_or_default()));
+            failed.push(format!(
+                "{path} ({})",
+                rec.detail.clone().unwrap_or_default()
+            ));
         }
         result.cleanup.push(rec);
     }
@@ -360,8 +432,14 @@ mod tests {
 
     #[test]
     fn resource_paths() {
-        assert_eq!(resource_path("/Users/abc"), Some(("/Users".into(), "abc".into())));
-        assert_eq!(resource_path("//Groups/x?y=1"), Some(("/Groups".into(), "x".into())));
+        assert_eq!(
+            resource_path("/Users/abc"),
+            Some(("/Users".into(), "abc".into()))
+        );
+        assert_eq!(
+            resource_path("//Groups/x?y=1"),
+            Some(("/Groups".into(), "x".into()))
+        );
         assert_eq!(resource_path("/Users"), None);
         assert_eq!(resource_path("/Users/.search"), None);
         assert_eq!(normalise("//Users//a?x"), "/Users/a");

@@ -25,8 +25,21 @@ fn cut(s: &str) -> String {
     }
 }
 
-fn record(what: impl Into<String>, passed: bool, pointer: Option<String>, expected: String, actual: String) -> CheckRecord {
-    CheckRecord { what: what.into(), passed, pointer, expected, actual, because: None }
+fn record(
+    what: impl Into<String>,
+    passed: bool,
+    pointer: Option<String>,
+    expected: String,
+    actual: String,
+) -> CheckRecord {
+    CheckRecord {
+        what: what.into(),
+        passed,
+        pointer,
+        expected,
+        actual,
+        because: None,
+    }
 }
 
 /// Evaluates `expect` on `got`. Returns the records and whether the status gate held.
@@ -40,12 +53,21 @@ pub fn evaluate(
     let status = got.exchange.status;
     let status_ok = expect.status.is_empty() || expect.status.contains(&status);
     if !expect.status.is_empty() {
-        let expected = expect.status.iter().map(u16::to_string).collect::<Vec<_>>().join(" or ");
+        let expected = expect
+            .status
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ");
         let mut actual = status.to_string();
-        if !status_ok {
-            if let Some(detail) = got.json.as_ref().and_then(|j| j.get("detail")).and_then(Value::as_str) {
-                actual = format!("{status} (detail: {})", cut(detail));
-            }
+        if !status_ok
+            && let Some(detail) = got
+                .json
+                .as_ref()
+                .and_then(|j| j.get("detail"))
+                .and_then(Value::as_str)
+        {
+            actual = format!("{status} (detail: {})", cut(detail));
         }
         out.push(record("status", status_ok, None, expected, actual));
     }
@@ -59,20 +81,50 @@ pub fn evaluate(
             Some(e) => format!("not JSON ({e}): {}", cut(&got.exchange.response_body)),
             None => "an empty body".to_string(),
         };
-        out.push(record("body is JSON", false, None, "a JSON body".into(), actual));
+        out.push(record(
+            "body is JSON",
+            false,
+            None,
+            "a JSON body".into(),
+            actual,
+        ));
         return (out, status_ok);
     }
-    let Some(body) = body else { return (out, status_ok) };
+    let Some(body) = body else {
+        return (out, status_ok);
+    };
     if let Some(name) = &expect.schema {
         match schemas.validate(name, body) {
-            Ok(violations) if violations.is_empty() => out.push(record(format!("schema {name}"), true, None, format!("valid {name}"), "valid".into())),
+            Ok(violations) if violations.is_empty() => out.push(record(
+                format!("schema {name}"),
+                true,
+                None,
+                format!("valid {name}"),
+                "valid".into(),
+            )),
             Ok(violations) => {
                 for v in violations {
-                    let pointer = if v.pointer.is_empty() { "/".to_string() } else { v.pointer.clone() };
-                    out.push(record(format!("schema {name}"), false, Some(pointer), format!("valid {name}"), cut(&v.message)));
+                    let pointer = if v.pointer.is_empty() {
+                        "/".to_string()
+                    } else {
+                        v.pointer.clone()
+                    };
+                    out.push(record(
+                        format!("schema {name}"),
+                        false,
+                        Some(pointer),
+                        format!("valid {name}"),
+                        cut(&v.message),
+                    ));
                 }
             }
-            Err(e) => out.push(record(format!("schema {name}"), false, None, "a known schema".into(), e)),
+            Err(e) => out.push(record(
+                format!("schema {name}"),
+                false,
+                None,
+                "a known schema".into(),
+                e,
+            )),
         }
     }
     if let Some(expected) = &expect.body {
@@ -81,20 +133,38 @@ pub fn evaluate(
                 let mut mismatches = Vec::new();
                 subset(&expected, body, String::new(), &mut mismatches);
                 if mismatches.is_empty() {
-                    out.push(record("body contains", true, None, show(&expected), "contained".into()));
+                    out.push(record(
+                        "body contains",
+                        true,
+                        None,
+                        show(&expected),
+                        "contained".into(),
+                    ));
                 }
                 for (pointer, exp, act) in mismatches {
                     out.push(record("body contains", false, Some(pointer), exp, act));
                 }
             }
-            Err(e) => out.push(record("body contains", false, None, "a renderable template".into(), e)),
+            Err(e) => out.push(record(
+                "body contains",
+                false,
+                None,
+                "a renderable template".into(),
+                e,
+            )),
         }
     }
     for c in &expect.checks {
         let pointer = match c.pointer.render_text(lookup) {
             Ok(p) => p,
             Err(e) => {
-                out.push(record("pointer", false, None, "a renderable pointer".into(), e));
+                out.push(record(
+                    "pointer",
+                    false,
+                    None,
+                    "a renderable pointer".into(),
+                    e,
+                ));
                 continue;
             }
         };
@@ -103,17 +173,49 @@ pub fn evaluate(
         let mut rec = match &c.op {
             CheckOp::Equals(v) => match render_value(v, lookup) {
                 Ok(v) => record("equals", actual == Some(&v), Some(pointer), show(&v), shown),
-                Err(e) => record("equals", false, Some(pointer), "a renderable value".into(), e),
+                Err(e) => record(
+                    "equals",
+                    false,
+                    Some(pointer),
+                    "a renderable value".into(),
+                    e,
+                ),
             },
             CheckOp::EqualsIgnoreCase(t) => match t.render_text(lookup) {
                 Ok(v) => {
-                    let ok = actual.and_then(Value::as_str).is_some_and(|a| a.to_lowercase() == v.to_lowercase());
-                    record("equals ignoring case", ok, Some(pointer), format!("{v:?}"), shown)
+                    let ok = actual
+                        .and_then(Value::as_str)
+                        .is_some_and(|a| a.to_lowercase() == v.to_lowercase());
+                    record(
+                        "equals ignoring case",
+                        ok,
+                        Some(pointer),
+                        format!("{v:?}"),
+                        shown,
+                    )
                 }
-                Err(e) => record("equals ignoring case", false, Some(pointer), "a renderable value".into(), e),
+                Err(e) => record(
+                    "equals ignoring case",
+                    false,
+                    Some(pointer),
+                    "a renderable value".into(),
+                    e,
+                ),
             },
-            CheckOp::Exists => record("exists", actual.is_some_and(|v| !v.is_null()), Some(pointer), "present".into(), shown),
-            CheckOp::Absent => record("absent", actual.is_none_or(Value::is_null), Some(pointer), "absent".into(), shown),
+            CheckOp::Exists => record(
+                "exists",
+                actual.is_some_and(|v| !v.is_null()),
+                Some(pointer),
+                "present".into(),
+                shown,
+            ),
+            CheckOp::Absent => record(
+                "absent",
+                actual.is_none_or(Value::is_null),
+                Some(pointer),
+                "absent".into(),
+                shown,
+            ),
             CheckOp::Empty => {
                 let empty = match actual {
                     None | Some(Value::Null) => true,
@@ -122,7 +224,13 @@ pub fn evaluate(
                     Some(Value::Object(o)) => o.is_empty(),
                     Some(_) => false,
                 };
-                record("empty", empty, Some(pointer), "absent, null or empty".into(), shown)
+                record(
+                    "empty",
+                    empty,
+                    Some(pointer),
+                    "absent, null or empty".into(),
+                    shown,
+                )
             }
             CheckOp::Contains(v) => match render_value(v, lookup) {
                 Ok(v) => {
@@ -137,7 +245,13 @@ pub fn evaluate(
                     };
                     record("contains", ok, Some(pointer), show(&v), shown)
                 }
-                Err(e) => record("contains", false, Some(pointer), "a renderable value".into(), e),
+                Err(e) => record(
+                    "contains",
+                    false,
+                    Some(pointer),
+                    "a renderable value".into(),
+                    e,
+                ),
             },
             CheckOp::Length(n) => {
                 let len = match actual {
@@ -147,20 +261,47 @@ pub fn evaluate(
                     _ => None,
                 };
                 let act = len.map_or(shown, |l| format!("length {l}"));
-                record("length", len == Some(*n), Some(pointer), format!("length {n}"), act)
+                record(
+                    "length",
+                    len == Some(*n),
+                    Some(pointer),
+                    format!("length {n}"),
+                    act,
+                )
             }
             CheckOp::Matches(re) => {
-                let ok = actual.and_then(Value::as_str).is_some_and(|s| re.is_match(s));
-                record("matches", ok, Some(pointer), format!("/{}/", re.as_str()), shown)
+                let ok = actual
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| re.is_match(s));
+                record(
+                    "matches",
+                    ok,
+                    Some(pointer),
+                    format!("/{}/", re.as_str()),
+                    shown,
+                )
             }
             CheckOp::OneOf(options) => {
-                let rendered: Result<Vec<Value>, String> = options.iter().map(|o| render_value(o, lookup)).collect();
+                let rendered: Result<Vec<Value>, String> =
+                    options.iter().map(|o| render_value(o, lookup)).collect();
                 match rendered {
                     Ok(opts) => {
                         let ok = actual.is_some_and(|a| opts.contains(a));
-                        record("one of", ok, Some(pointer), show(&Value::Array(opts)), shown)
+                        record(
+                            "one of",
+                            ok,
+                            Some(pointer),
+                            show(&Value::Array(opts)),
+                            shown,
+                        )
                     }
-                    Err(e) => record("one of", false, Some(pointer), "renderable values".into(), e),
+                    Err(e) => record(
+                        "one of",
+                        false,
+                        Some(pointer),
+                        "renderable values".into(),
+                        e,
+                    ),
                 }
             }
         };
@@ -181,24 +322,62 @@ fn header_check(h: &HeaderCheck, got: &Received, lookup: &mut Lookup<'_>) -> Che
     match h {
         HeaderCheck::MediaType(name, expected) => {
             let actual = find(name);
-            let media = |s: &str| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            let ok = actual.as_deref().is_some_and(|a| media(a) == media(expected));
-            record(format!("header {name}"), ok, None, expected.clone(), actual.unwrap_or_else(|| "absent".into()))
+            let media = |s: &str| {
+                s.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            };
+            let ok = actual
+                .as_deref()
+                .is_some_and(|a| media(a) == media(expected));
+            record(
+                format!("header {name}"),
+                ok,
+                None,
+                expected.clone(),
+                actual.unwrap_or_else(|| "absent".into()),
+            )
         }
         HeaderCheck::Equals(name, t) => match t.render_text(lookup) {
             Ok(expected) => {
                 let actual = find(name);
-                record(format!("header {name}"), actual.as_deref() == Some(&expected), None, expected, actual.unwrap_or_else(|| "absent".into()))
+                record(
+                    format!("header {name}"),
+                    actual.as_deref() == Some(&expected),
+                    None,
+                    expected,
+                    actual.unwrap_or_else(|| "absent".into()),
+                )
             }
-            Err(e) => record(format!("header {name}"), false, None, "a renderable value".into(), e),
+            Err(e) => record(
+                format!("header {name}"),
+                false,
+                None,
+                "a renderable value".into(),
+                e,
+            ),
         },
         HeaderCheck::Exists(name) => {
             let actual = find(name);
-            record(format!("header {name}"), actual.is_some(), None, "present".into(), actual.unwrap_or_else(|| "absent".into()))
+            record(
+                format!("header {name}"),
+                actual.is_some(),
+                None,
+                "present".into(),
+                actual.unwrap_or_else(|| "absent".into()),
+            )
         }
         HeaderCheck::Absent(name) => {
             let actual = find(name);
-            record(format!("header {name}"), actual.is_none(), None, "absent".into(), actual.unwrap_or_else(|| "absent".into()))
+            record(
+                format!("header {name}"),
+                actual.is_none(),
+                None,
+                "absent".into(),
+                actual.unwrap_or_else(|| "absent".into()),
+            )
         }
     }
 }
@@ -209,7 +388,12 @@ fn escape(key: &str) -> String {
 
 /// Collects every place where `actual` does not contain `expected`: objects by key (extra
 /// keys allowed), arrays element by element with equal length, scalars by equality.
-pub fn subset(expected: &Value, actual: &Value, at: String, out: &mut Vec<(String, String, String)>) {
+pub fn subset(
+    expected: &Value,
+    actual: &Value,
+    at: String,
+    out: &mut Vec<(String, String, String)>,
+) {
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for (k, ev) in e {
@@ -231,7 +415,11 @@ pub fn subset(expected: &Value, actual: &Value, at: String, out: &mut Vec<(Strin
             format!("{} elements: {}", a.len(), show(actual)),
         )),
         _ if expected == actual => {}
-        _ => out.push((if at.is_empty() { "/".into() } else { at }, show(expected), show(actual))),
+        _ => out.push((
+            if at.is_empty() { "/".into() } else { at },
+            show(expected),
+            show(actual),
+        )),
     }
 }
 
@@ -252,7 +440,12 @@ mod tests {
         let pointers: Vec<&str> = out.iter().map(|(p, _, _)| p.as_str()).collect();
         assert_eq!(pointers, vec!["/a", "/b/c/1", "/d~1e", "/f"]);
         let mut ok = Vec::new();
-        subset(&json!({"a": 1}), &json!({"a": 1, "z": 2}), String::new(), &mut ok);
+        subset(
+            &json!({"a": 1}),
+            &json!({"a": 1, "z": 2}),
+            String::new(),
+            &mut ok,
+        );
         assert!(ok.is_empty());
     }
 }

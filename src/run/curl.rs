@@ -9,7 +9,11 @@ fn quote(s: &str) -> String {
 
 /// The curl command for `exchange` (whose Authorization is already masked).
 pub fn curl(exchange: &Exchange) -> String {
-    let mut parts = vec!["curl -sS -i".to_string(), format!("-X {}", exchange.method), quote(&exchange.url)];
+    let mut parts = vec![
+        "curl -sS -i".to_string(),
+        format!("-X {}", exchange.method),
+        quote(&exchange.url),
+    ];
     for (k, v) in &exchange.request_headers {
         if k.eq_ignore_ascii_case("authorization") {
             let scheme = v.split_once(' ').map_or("Bearer", |(s, _)| s);
@@ -33,7 +37,10 @@ mod tests {
         let ex = Exchange {
             method: "PATCH".into(),
             url: "http://h/Users/1".into(),
-            request_headers: vec![("Authorization".into(), "Bearer ***".into()), ("X".into(), "it's".into())],
+            request_headers: vec![
+                ("Authorization".into(), "Bearer ***".into()),
+                ("X".into(), "it's".into()),
+            ],
             request_body: Some(r#"{"a":"b'c"}"#.into()),
             ..Exchange::default()
         };

@@ -21,12 +21,16 @@ pub fn run_id() -> String {
 fn alnum(n: usize) -> String {
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    (0..n).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+    (0..n)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 fn digits(n: usize) -> String {
     let mut rng = rand::rng();
-    (0..n).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+        .collect()
 }
 
 /// Produces a value for generator `name` (with its argument, if any).
@@ -38,7 +42,9 @@ pub fn generate(name: &str, run_id: &str) -> Option<Value> {
     let s = match (head, arg) {
         ("uuid", None) => uuid::Uuid::new_v4().to_string(),
         ("user_name", None) => format!("{PREFIX}-{run_id}-{}@example.com", alnum(8)),
-        ("group_name", None) => format!("{PREFIX}-{run_id}-{} {}", alnum(8), Word().fake::<String>()),
+        ("group_name", None) => {
+            format!("{PREFIX}-{run_id}-{} {}", alnum(8), Word().fake::<String>())
+        }
         ("email", None) => format!("{PREFIX}-{run_id}-{}@example.org", alnum(8)),
         ("given_name", None) => FirstName().fake(),
         ("family_name", None) => LastName().fake(),
@@ -62,7 +68,11 @@ mod tests {
     #[test]
     fn every_declared_generator_exists() {
         for g in GENERATORS {
-            let name = if matches!(*g, "alnum" | "digits") { format!("{g}:4") } else { g.to_string() };
+            let name = if matches!(*g, "alnum" | "digits") {
+                format!("{g}:4")
+            } else {
+                g.to_string()
+            };
             assert!(generate(&name, "abcd1234").is_some(), "{g}");
         }
     }
@@ -73,6 +83,9 @@ mod tests {
         assert!(u.as_str().unwrap().starts_with("scimtest-abcd1234-"));
         let g = generate("group_name", "abcd1234").unwrap();
         assert!(g.as_str().unwrap().starts_with("scimtest-abcd1234-"));
-        assert_eq!(generate("digits:6", "x").unwrap().as_str().unwrap().len(), 6);
+        assert_eq!(
+            generate("digits:6", "x").unwrap().as_str().unwrap().len(),
+            6
+        );
     }
 }

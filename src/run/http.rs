@@ -56,7 +56,12 @@ impl Http {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let redactor = Redactor::new(token.clone());
-        Ok(Http { client, token, redactor, body_limit: DEFAULT_BODY_LIMIT })
+        Ok(Http {
+            client,
+            token,
+            redactor,
+            body_limit: DEFAULT_BODY_LIMIT,
+        })
     }
 
     /// The redactor for this run's secrets.
@@ -71,7 +76,10 @@ impl Http {
             method: req.method.to_string(),
             url: self.redactor.redact(&req.url),
             request_headers: Vec::new(),
-            request_body: req.body.as_ref().map(|b| self.redactor.redact(&String::from_utf8_lossy(b))),
+            request_body: req
+                .body
+                .as_ref()
+                .map(|b| self.redactor.redact(&String::from_utf8_lossy(b))),
             ..Exchange::default()
         };
         let mut builder = self.client.request(req.method.clone(), &req.url);
@@ -79,15 +87,23 @@ impl Http {
             Auth::Default => self.token.clone(),
             Auth::None => None,
             // Random, so it can never be a valid credential.
-            Auth::Invalid => Some(format!("scimtest-invalid-{}", uuid::Uuid::new_v4().simple())),
+            Auth::Invalid => Some(format!(
+                "scimtest-invalid-{}",
+                uuid::Uuid::new_v4().simple()
+            )),
         };
         if let Some(token) = token {
             builder = builder.header("Authorization", format!("Bearer {token}"));
-            exchange.request_headers.push(("Authorization".into(), self.redactor.header("Authorization", "Bearer x")));
+            exchange.request_headers.push((
+                "Authorization".into(),
+                self.redactor.header("Authorization", "Bearer x"),
+            ));
         }
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
-            exchange.request_headers.push((k.clone(), self.redactor.header(k, v)));
+            exchange
+                .request_headers
+                .push((k.clone(), self.redactor.header(k, v)));
         }
         if let Some(body) = req.body {
             builder = builder.body(body);
@@ -104,7 +120,13 @@ impl Http {
         exchange.response_headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), self.redactor.header(k.as_str(), &String::from_utf8_lossy(v.as_bytes()))))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    self.redactor
+                        .header(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                )
+            })
             .collect();
         let mut body: Vec<u8> = Vec::new();
         loop {
@@ -112,8 +134,17 @@ impl Http {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > self.body_limit {
                         exchange.elapsed = start.elapsed();
-                        exchange.response_body = format!("<body larger than {} bytes; reading stopped>", self.body_limit);
-                        return Err((exchange, format!("the response body exceeds {} MiB; scimtest stopped reading it", self.body_limit / (1024 * 1024))));
+                        exchange.response_body = format!(
+                            "<body larger than {} bytes; reading stopped>",
+                            self.body_limit
+                        );
+                        return Err((
+                            exchange,
+                            format!(
+                                "the response body exceeds {} MiB; scimtest stopped reading it",
+                                self.body_limit / (1024 * 1024)
+                            ),
+                        ));
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -121,7 +152,13 @@ impl Http {
                 Err(e) => {
                     exchange.elapsed = start.elapsed();
                     exchange.response_body = self.redactor.redact(&String::from_utf8_lossy(&body));
-                    return Err((exchange, self.redactor.redact(&format!("the response body could not be read: {}", describe(&e)))));
+                    return Err((
+                        exchange,
+                        self.redactor.redact(&format!(
+                            "the response body could not be read: {}",
+                            describe(&e)
+                        )),
+                    ));
                 }
             }
         }
@@ -135,7 +172,11 @@ impl Http {
                 Err(e) => (None, Some(e.to_string())),
             }
         };
-        Ok(Received { exchange, json, json_error })
+        Ok(Received {
+            exchange,
+            json,
+            json_error,
+        })
     }
 }
 

@@ -60,9 +60,15 @@ pub fn run_trials(
                 let result = rt.block_on(run_case(&cx, &planned));
                 let outcome = match result.status {
                     Status::Passed => Ok(Completion::Completed),
-                    Status::Skipped => Ok(Completion::ignored_with(result.reason.clone().unwrap_or_default())),
+                    Status::Skipped => Ok(Completion::ignored_with(
+                        result.reason.clone().unwrap_or_default(),
+                    )),
                     Status::Failed | Status::Errored => {
-                        let label = if result.status == Status::Errored { "error" } else { "failed" };
+                        let label = if result.status == Status::Errored {
+                            "error"
+                        } else {
+                            "failed"
+                        };
                         let redactor = cx.http.redactor();
                         Err(Failed::from(redactor.redact(&format!(
                             "[{}] {label}: {}",

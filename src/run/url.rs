@@ -8,7 +8,9 @@ pub fn encode_component(s: &str, encoding: Encoding) -> String {
     let mut out = String::with_capacity(s.len() * 3 / 2);
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
             b' ' if encoding == Encoding::Plus => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -32,7 +34,11 @@ pub fn compose(base: &str, path: &str, query: &[(String, String)], encoding: Enc
     parts.extend(base_query.filter(|q| !q.is_empty()).map(str::to_string));
     parts.extend(path_query.filter(|q| !q.is_empty()).map(str::to_string));
     for (k, v) in query {
-        parts.push(format!("{}={}", encode_component(k, encoding), encode_component(v, encoding)));
+        parts.push(format!(
+            "{}={}",
+            encode_component(k, encoding),
+            encode_component(v, encoding)
+        ));
     }
     if !parts.is_empty() {
         url.push('?');
@@ -53,9 +59,17 @@ mod tests {
             "http://h/scim/Users?filter=userName+eq+%22a%40b.c%22"
         );
         assert_eq!(
-            compose("http://h/scim?aadOptscim062020", "/Users", &q, Encoding::Percent),
+            compose(
+                "http://h/scim?aadOptscim062020",
+                "/Users",
+                &q,
+                Encoding::Percent
+            ),
             "http://h/scim/Users?aadOptscim062020&filter=userName%20eq%20%22a%40b.c%22"
         );
-        assert_eq!(compose("http://h", "/Users/x?a=1", &[], Encoding::Plus), "http://h/Users/x?a=1");
+        assert_eq!(
+            compose("http://h", "/Users/x?a=1", &[], Encoding::Plus),
+            "http://h/Users/x?a=1"
+        );
     }
 }

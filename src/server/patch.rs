@@ -157,14 +157,15 @@ fn apply_map(
         if matches!(key.to_ascii_lowercase().as_str(), "schemas" | "id" | "meta") {
             continue;
         }
-        if key.eq_ignore_ascii_case(ENTERPRISE) && kind == ResourceKind::User {
-            if let Some(inner) = value.as_object() {
-                for (k, v) in inner {
-                    let path = PatchPath::parse(&format!("{ENTERPRISE}:{k}"))?;
-                    apply_path(kind, resource, op, &path, Some(v), how, defects)?;
-                }
-                continue;
+        if key.eq_ignore_ascii_case(ENTERPRISE)
+            && kind == ResourceKind::User
+            && let Some(inner) = value.as_object()
+        {
+            for (k, v) in inner {
+                let path = PatchPath::parse(&format!("{ENTERPRISE}:{k}"))?;
+                apply_path(kind, resource, op, &path, Some(v), how, defects)?;
             }
+            continue;
         }
         if defects.has(Defect::PathlessDottedKeysDropped)
             && (key.contains('.') || key.contains(':'))
