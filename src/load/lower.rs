@@ -6,7 +6,7 @@ use super::raw::{Ordered, RawCase, RawCheck, RawExpect, RawRequest, RawStep, Raw
 use crate::diagnostic::{Diagnostic, suggestion};
 use crate::model::{
     Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect,
-    GENERATORS, HeaderCheck, Profile, Request, Severity, Step, Suite, Template, value_vars,
+    GENERATORS, HeaderCheck, Part, Profile, Request, Severity, Step, Suite, Template, value_vars,
 };
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
@@ -294,7 +294,16 @@ impl Lowerer<'_> {
             }
             let text = match &v.value {
                 Value::String(s) => s.clone(),
-                Value::Number(_) | Value::Bool(_) => v.value.to_string(),
+                Value::Number(_) | Value::Bool(_) => {
+                    out.push((
+                        name.clone(),
+                        Template {
+                            parts: vec![Part::Value(v.value.clone())],
+                        },
+                    ));
+                    defined.push(name.clone());
+                    continue;
+                }
                 _ => {
                     self.err(
                         &v.referenced,
@@ -724,9 +733,13 @@ impl Lowerer<'_> {
             match regex::Regex::new(&v.value) {
                 Ok(re) => ops.push(CheckOp::Matches(re)),
                 Err(e) => {
+                    // The regex crate's message spans lines; its last line is the reason.
+                    let text = e.to_string();
+                    let reason = text.lines().last().unwrap_or_default();
+                    let reason = reason.trim_start_matches("error: ");
                     self.err(
                         &v.referenced,
-                        format!("invalid regular expression: {e}"),
+                        format!("invalid regular expression `{}`: {reason}", v.value),
                         None,
                     );
                     return None;

@@ -34,6 +34,8 @@ pub enum Part {
     Lit(String),
     /// A variable reference (`name` or `name:arg`).
     Var(String),
+    /// A typed JSON value (a variable written as a YAML number or boolean).
+    Value(Value),
 }
 
 /// A parsed template string.
@@ -102,7 +104,7 @@ impl Template {
     pub fn vars(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
             Part::Var(v) => Some(v.as_str()),
-            Part::Lit(_) => None,
+            Part::Lit(_) | Part::Value(_) => None,
         })
     }
 
@@ -111,13 +113,16 @@ impl Template {
         &self,
         lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
     ) -> Result<Value, String> {
-        if let [Part::Var(v)] = self.parts.as_slice() {
-            return lookup(v);
+        match self.parts.as_slice() {
+            [Part::Var(v)] => return lookup(v),
+            [Part::Value(v)] => return Ok(v.clone()),
+            _ => {}
         }
         let mut out = String::new();
         for part in &self.parts {
             match part {
                 Part::Lit(s) => out.push_str(s),
+                Part::Value(v) => out.push_str(&v.to_string()),
                 Part::Var(v) => match lookup(v)? {
                     Value::String(s) => out.push_str(&s),
                     other => out.push_str(&other.to_string()),
