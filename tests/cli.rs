@@ -22,7 +22,11 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// Validates a JUnit file against the Ant schema when xmllint is installed (.ci/run installs it).
@@ -47,24 +51,38 @@ fn serve(token: &str, defects: &[&str]) -> (Child, String) {
     for d in defects {
         cmd.args(["--defect", d]);
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut line = String::new();
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     reader.read_line(&mut line).unwrap();
     // Keep draining: the server prints more lines, and a closed pipe would kill it.
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "unexpected serve banner: {line}");
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected serve banner: {line}"
+    );
     (child, url)
 }
 
 #[test]
 fn default_run_passes_and_writes_a_valid_junit_file() {
     let dir = tmp("default-run");
-    let out = bin().args(["run", "--report-dir"]).arg(&dir).output().unwrap();
+    let out = bin()
+        .args(["run", "--report-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(all.contains("required") && all.contains("0 failed, 0 errored"), "{all}");
+    assert!(
+        all.contains("required") && all.contains("0 failed, 0 errored"),
+        "{all}"
+    );
     check_junit(&dir.join("junit.xml"));
 }
 
@@ -72,16 +90,27 @@ fn default_run_passes_and_writes_a_valid_junit_file() {
 fn a_defect_fails_the_run_with_exit_1_and_explains_it() {
     let dir = tmp("defect-run");
     let out = bin()
-        .args(["run", "--defect", "string-booleans-rejected", "--report-dir"])
+        .args([
+            "run",
+            "--defect",
+            "string-booleans-rejected",
+            "--report-dir",
+        ])
         .arg(&dir)
         .args(["disable_user"])
         .output()
         .unwrap();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
-    assert!(all.contains("FAILED  entra-users::disable_user[entra] [required]"), "{all}");
+    assert!(
+        all.contains("FAILED  entra-users::disable_user[entra] [required]"),
+        "{all}"
+    );
     assert!(all.contains("Entra: Deprovisioning fails"), "{all}");
-    assert!(all.contains("-H \"Authorization: Bearer $SCIM_TOKEN\""), "{all}");
+    assert!(
+        all.contains("-H \"Authorization: Bearer $SCIM_TOKEN\""),
+        "{all}"
+    );
     let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
     assert!(xml.contains("<failure type=\"required\""), "{xml}");
     check_junit(&dir.join("junit.xml"));
@@ -102,8 +131,14 @@ fn serve_and_run_against_it_give_the_same_results_as_the_default_run() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     let default = bin().args(["run", "--list"]).output().unwrap();
-    let listed = String::from_utf8_lossy(&default.stdout).lines().filter(|l| l.ends_with(": test")).count();
-    assert!(all.contains(&format!("scimtest: {listed} cases against")), "{all}");
+    let listed = String::from_utf8_lossy(&default.stdout)
+        .lines()
+        .filter(|l| l.ends_with(": test"))
+        .count();
+    assert!(
+        all.contains(&format!("scimtest: {listed} cases against")),
+        "{all}"
+    );
     // The token never leaves the process: not in output, not in the report.
     let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
     assert!(!all.contains(token) && !xml.contains(token));
@@ -127,7 +162,10 @@ fn a_secret_never_reaches_output_even_in_failures() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         written.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
     }
-    assert!(written.contains("Bearer ***"), "transcripts show a masked Authorization header");
+    assert!(
+        written.contains("Bearer ***"),
+        "transcripts show a masked Authorization header"
+    );
     assert!(!written.contains(token), "the token leaked");
 }
 
@@ -135,7 +173,14 @@ fn a_secret_never_reaches_output_even_in_failures() {
 fn wrong_token_is_a_failure_not_a_crash() {
     let (mut child, url) = serve("right-token-1234", &[]);
     let out = bin()
-        .args(["run", "--target", &url, "--token", "wrong-token-5678", "--report-dir"])
+        .args([
+            "run",
+            "--target",
+            &url,
+            "--token",
+            "wrong-token-5678",
+            "--report-dir",
+        ])
         .arg(tmp("wrong-token"))
         .args(["test_connection_users"])
         .output()
@@ -150,7 +195,15 @@ fn wrong_token_is_a_failure_not_a_crash() {
 fn unreachable_target_exits_2() {
     // Port 9 on loopback: nothing listens there.
     let out = bin()
-        .args(["run", "--target", "http://127.0.0.1:9/scim", "--token", "t0k3n-xyz", "--timeout", "5"])
+        .args([
+            "run",
+            "--target",
+            "http://127.0.0.1:9/scim",
+            "--token",
+            "t0k3n-xyz",
+            "--timeout",
+            "5",
+        ])
         .output()
         .unwrap();
     let all = text(&out);
@@ -160,10 +213,16 @@ fn unreachable_target_exits_2() {
 
 #[test]
 fn invalid_suite_exits_2_with_positions() {
-    let out = bin().args(["run", "--suite", "tests/data/invalid/unknown_key.yaml"]).output().unwrap();
+    let out = bin()
+        .args(["run", "--suite", "tests/data/invalid/unknown_key.yaml"])
+        .output()
+        .unwrap();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("tests/data/invalid/unknown_key.yaml:6:11"), "{all}");
+    assert!(
+        all.contains("tests/data/invalid/unknown_key.yaml:6:11"),
+        "{all}"
+    );
     let lint = bin().args(["lint", "tests/data/invalid"]).output().unwrap();
     let all = text(&lint);
     assert_eq!(lint.status.code(), Some(2));
@@ -174,11 +233,27 @@ fn invalid_suite_exits_2_with_positions() {
 
 #[test]
 fn list_and_filters_behave_like_cargo_test() {
-    let out = bin().args(["run", "--list", "--profile", "entra-flag", "entra-users::disable"]).output().unwrap();
+    let out = bin()
+        .args([
+            "run",
+            "--list",
+            "--profile",
+            "entra-flag",
+            "entra-users::disable",
+        ])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let names: Vec<&str> = stdout.lines().filter(|l| l.ends_with(": test")).collect();
-    assert_eq!(names, vec!["entra-users::disable_user[entra-flag]: test"], "{stdout}");
-    let bad = bin().args(["run", "--profile", "entra-flg"]).output().unwrap();
+    assert_eq!(
+        names,
+        vec!["entra-users::disable_user[entra-flag]: test"],
+        "{stdout}"
+    );
+    let bad = bin()
+        .args(["run", "--profile", "entra-flg"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -188,5 +263,9 @@ fn serve_lists_its_defects() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     assert_eq!(stdout.lines().count(), scimtest::server::Defect::ALL.len());
-    assert!(stdout.contains("empty-query-404"));
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    for d in scimtest::server::Defect::ALL {
+        assert!(stdout.contains(d.name()));
+        assert!(readme.contains(&format!("| `{}` |", d.name())), "README.md does not document defect `{}`", d.name());
+    }
 }

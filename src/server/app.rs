@@ -164,12 +164,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Decodes `application/x-www-form-urlencoded` query text: `+` is a space, `%XX` a byte.
 /// Raw `"` (as Entra sent in 2019) passes through unchanged.
 pub fn decode_component(s: &str) -> String {
+    decode(s, true)
+}
+
+fn decode(s: &str, plus_is_space: bool) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
@@ -187,14 +191,14 @@ pub fn decode_component(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn query_params(uri: &Uri) -> Vec<(String, String)> {
+fn query_params(uri: &Uri, plus_is_space: bool) -> Vec<(String, String)> {
     uri.query()
         .unwrap_or("")
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
-            Some((k, v)) => (decode_component(k), decode_component(v)),
-            None => (decode_component(p), String::new()),
+            Some((k, v)) => (decode(k, plus_is_space), decode(v, plus_is_space)),
+            None => (decode(p, plus_is_space), String::new()),
         })
         .collect()
 }
@@ -251,7 +255,7 @@ fn route(
         .filter(|s| !s.is_empty())
         .map(decode_component)
         .collect();
-    let params = query_params(uri);
+    let params = query_params(uri, !app.has(Defect::PlusNotDecoded));
     if app.has(Defect::StrayParamRejected)
         && let Some((k, _)) = params
             .iter()
@@ -278,6 +282,14 @@ fn route(
         scim_type: None,
         detail: format!("{method} is not supported on {path}"),
     };
+    let discovery = ["ServiceProviderConfig", "Schemas", "ResourceTypes"];
+    if app.has(Defect::DiscoveryMissing)
+        && seg
+            .first()
+            .is_some_and(|s| discovery.iter().any(|d| d.eq_ignore_ascii_case(s)))
+    {
+        return Err(not_found());
+    }
     match seg.as_slice() {
         [res] if kind_of(res).is_some() => {
             let kind = kind_of(res).expect("checked");
@@ -416,6 +428,13 @@ fn list(
     let filter = match param(params, "filter").filter(|f| !f.trim().is_empty()) {
         Some(_) if app.has(Defect::FilterIgnored) => None,
         Some(f) => Some(filter::parse(f).map_err(|e| {
+            if app.has(Defect::InvalidFilter500) {
+                return ScimError {
+                    status: 500,
+                    scim_type: None,
+                    detail: "internal error".into(),
+                };
+            }
             ScimError::bad_request("invalidFilter", format!("invalid filter `{f}`: {e}"))
         })?),
         None => None,
@@ -600,7 +619,12 @@ fn one(
             Ok(with_headers(kind, &r, body, StatusCode::OK, base_url))
         }
         Method::DELETE => {
-            app.store.delete(kind, id, if_match)?;
+            match app.store.delete(kind, id, if_match) {
+                Err(e) if e.status == 404 && app.has(Defect::DeleteUnknown204) => {
+                    return Ok(Reply::empty(StatusCode::NO_CONTENT));
+                }
+                other => other?,
+            }
             if app.has(Defect::DeleteReturns200) {
                 return Ok(Reply::json(StatusCode::OK, json!({"deleted": id})));
             }

@@ -89,6 +89,20 @@ defects! {
         "PATCH add of members answers success but adds nobody after the first member.",
     UserNameRenameNotIndexed = "rename-not-indexed":
         "After a userName rename, filters still match the old name and not the new one.",
+    DiscoveryMissing = "discovery-missing":
+        "/Schemas, /ResourceTypes and /ServiceProviderConfig answer 404.",
+    PatchFirstOpOnly = "patch-first-op-only":
+        "A PATCH applies only its first operation and ignores the rest.",
+    DanglingMembers = "dangling-members":
+        "Deleting a user leaves it listed as a member of its groups.",
+    DeleteUnknown204 = "delete-unknown-204":
+        "DELETE of an unknown or already deleted id answers 204 instead of 404.",
+    ReactivationIgnored = "reactivation-ignored":
+        "A disabled user cannot be re-enabled: PATCH active true succeeds but changes nothing.",
+    PlusNotDecoded = "plus-not-decoded":
+        "`+` in the query string is not decoded as a space, so Entra's filters do not parse.",
+    InvalidFilter500 = "invalid-filter-500":
+        "An unparsable filter answers 500 instead of 400 invalidFilter.",
 }
 
 impl fmt::Display for Defect {

@@ -100,6 +100,11 @@ pub fn apply(
         strict_booleans: defects.has(Defect::StringBooleansRejected),
         strict_manager: defects.has(Defect::ManagerStringRejected),
     };
+    let ops = if defects.has(Defect::PatchFirstOpOnly) {
+        &ops[..1]
+    } else {
+        &ops[..]
+    };
     for op in ops {
         let op_name = filter::get_ci(op, "op")
             .and_then(Value::as_str)
@@ -292,6 +297,13 @@ fn whole(
         }
         Op::Add | Op::Replace => {
             let raw = need_value(value, attr)?;
+            if attr.name == "active"
+                && defects.has(Defect::ReactivationIgnored)
+                && container.get("active") == Some(&Value::Bool(false))
+                && coerce(attr, &raw, how)? == Some(Value::Bool(true))
+            {
+                return Ok(());
+            }
             let Some(new) = coerce(attr, &raw, how)? else {
                 // Entra clears with "" (manager) and Microsoft's null-update test with "".
                 container.remove(&name);

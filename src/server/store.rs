@@ -241,7 +241,7 @@ impl Store {
                 t.graveyard.insert(id.to_string(), gone);
             }
         }
-        if kind == ResourceKind::User {
+        if kind == ResourceKind::User && !self.defects.has(Defect::DanglingMembers) {
             let mut groups = self.groups.write().expect("store lock poisoned");
             for g in groups.by_seq.values_mut() {
                 if let Some(Value::Array(members)) = g.get_mut("members") {
