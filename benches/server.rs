@@ -126,6 +126,27 @@ fn arg(name: &str, default: u64) -> u64 {
 fn main() {
     let seconds = arg("--seconds", 5);
     let connections = arg("--connections", 32) as usize;
+    // Memory held by 100,000 users, measured first (before the load tests allocate anything) as
+    // the growth of this process's resident set while a store fills with Entra-shaped users.
+    let store = scimtest::server::store::Store::new(Defects::default());
+    let before = rss_kib();
+    for n in 0..100_000 {
+        let attrs = scimtest::server::resource::from_body(
+            ResourceKind::User,
+            &user_body(n),
+            Default::default(),
+        )
+        .unwrap();
+        store.create(ResourceKind::User, attrs).unwrap();
+    }
+    let after = rss_kib();
+    println!(
+        "memory for 100,000 users: {:.1} MiB resident growth ({} users held)",
+        (after.saturating_sub(before)) as f64 / 1024.0,
+        store.counts().0
+    );
+    drop(store);
+
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -205,24 +226,4 @@ fn main() {
         report("POST /Users", &mut f);
     });
     drop(server);
-
-    // Memory held by 100,000 users, measured as the growth of this process's resident set
-    // while a fresh store fills (bodies as Entra's create, with the enterprise extension).
-    let store = scimtest::server::store::Store::new(Defects::default());
-    let before = rss_kib();
-    for n in 0..100_000 {
-        let attrs = scimtest::server::resource::from_body(
-            ResourceKind::User,
-            &user_body(n),
-            Default::default(),
-        )
-        .unwrap();
-        store.create(ResourceKind::User, attrs).unwrap();
-    }
-    let after = rss_kib();
-    println!(
-        "memory for 100,000 users: {:.1} MiB resident growth ({} users held)",
-        (after.saturating_sub(before)) as f64 / 1024.0,
-        store.counts().0
-    );
 }

@@ -266,6 +266,10 @@ fn serve_lists_its_defects() {
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
     for d in scimtest::server::Defect::ALL {
         assert!(stdout.contains(d.name()));
-        assert!(readme.contains(&format!("| `{}` |", d.name())), "README.md does not document defect `{}`", d.name());
+        assert!(
+            readme.contains(&format!("| `{}` |", d.name())),
+            "README.md does not document defect `{}`",
+            d.name()
+        );
     }
 }
