@@ -155,6 +155,14 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// HTTP requests sent by the cases, cleanup included.
+    pub fn requests(&self) -> usize {
+        self.cases
+            .iter()
+            .map(|c| c.steps.iter().filter(|s| s.exchange.is_some()).count() + c.cleanup.len())
+            .sum()
+    }
+
     /// Whether a required case failed or errored (the exit-code rule).
     pub fn required_failed(&self) -> bool {
         self.cases.iter().any(|c| {

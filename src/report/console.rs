@@ -11,8 +11,9 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nscimtest: {} cases against {} (run id {}) in {:.2}s",
+        "\nscimtest: {} cases ({} requests) against {} (run id {}) in {:.2}s",
         run.cases.len(),
+        run.requests(),
         redactor.redact(&run.target),
         run.run_id,
         run.duration.as_secs_f64()
