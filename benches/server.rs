@@ -161,6 +161,7 @@ fn main() {
         base_path: "/scim/v2".into(),
         token: TOKEN.into(),
         defects: Defects::default(),
+        throttle_every: 0,
     };
     let server = server_rt
         .block_on(spawn(([127, 0, 0, 1], 0).into(), config))

@@ -47,8 +47,10 @@ pub struct Exchange {
     pub response_headers: Vec<(String, String)>,
     /// Response body text (lossy UTF-8).
     pub response_body: String,
-    /// Time to the full response.
+    /// Time to the full response (retries included).
     pub elapsed: Duration,
+    /// Earlier attempts answered 429/503 with Retry-After and were retried: one note each.
+    pub retries: Vec<String>,
 }
 
 /// One evaluated assertion.

@@ -68,6 +68,9 @@ pub struct RunArgs {
     /// Per-request timeout in seconds (connect: at most 10).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Longest one case may run, in seconds; its cleanup still runs afterwards.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub case_timeout: u64,
     /// Switch on a reference-server defect (only without --target; for self-tests and demos).
     #[arg(long = "defect", value_name = "NAME")]
     pub defects: Vec<String>,
@@ -106,6 +109,9 @@ pub struct ServeArgs {
     /// Switch on a named defect (repeatable); see --list-defects.
     #[arg(long = "defect", value_name = "NAME")]
     pub defects: Vec<String>,
+    /// Answer every Nth request with 429 and `Retry-After: 1`, to rehearse throttling.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub throttle_every: u64,
     /// List the defect catalogue and exit.
     #[arg(long)]
     pub list_defects: bool,

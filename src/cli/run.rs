@@ -118,6 +118,7 @@ pub fn execute(args: RunArgs) -> RunOutcome {
                 base_path: "/scim/v2".into(),
                 token: token.clone(),
                 defects,
+                throttle_every: 0,
             };
             match rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
                 Ok(s) => {
@@ -147,6 +148,7 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         base_url: base_url.clone(),
         run_id: run_id.clone(),
         schemas,
+        case_timeout: Duration::from_secs(args.case_timeout.max(1)),
     });
     let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
         return RunOutcome {

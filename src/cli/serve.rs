@@ -41,6 +41,7 @@ pub fn main(args: ServeArgs) -> ExitCode {
         base_path,
         token: token.clone(),
         defects: defects.clone(),
+        throttle_every: args.throttle_every,
     };
     let rt = match super::runtime() {
         Ok(rt) => rt,

@@ -31,6 +31,9 @@ pub fn exchange(ex: &Exchange) -> String {
         let _ = writeln!(out, "< (no response)");
         return out;
     }
+    for r in &ex.retries {
+        let _ = writeln!(out, "< retried: {r}");
+    }
     let _ = writeln!(out, "< {} ({} ms)", ex.status, ex.elapsed.as_millis());
     for (k, v) in &ex.response_headers {
         let _ = writeln!(out, "< {k}: {v}");

@@ -30,6 +30,8 @@ pub struct RunContext {
     pub run_id: String,
     /// Compiled schemas.
     pub schemas: Arc<SchemaStore>,
+    /// Longest a case's steps may take; cleanup runs after it regardless.
+    pub case_timeout: std::time::Duration,
 }
 
 struct State<'a> {
@@ -132,12 +134,32 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
             }
         }
     }
-    for step in case.steps.iter().filter(|s| {
+    let limit = cx.case_timeout;
+    if tokio::time::timeout(limit, run_steps(&mut st, planned, &mut result))
+        .await
+        .is_err()
+    {
+        result.status = Status::Errored;
+        result.reason = Some(format!(
+            "the case did not finish within {} s (--case-timeout); its remaining steps were not run",
+            limit.as_secs()
+        ));
+    }
+    cleanup(&mut st, &mut result).await;
+    result.duration = start.elapsed();
+    result
+}
+
+/// Runs the case's steps for its profile, recording each; stops early on a failed status gate
+/// or an error.
+async fn run_steps(st: &mut State<'_>, planned: &PlannedCase, result: &mut CaseResult) {
+    let steps = planned.case.steps.iter().filter(|s| {
         s.profiles
             .as_ref()
             .is_none_or(|p| p.contains(&planned.profile))
-    }) {
-        let (record, outcome) = run_step(&mut st, step).await;
+    });
+    for step in steps {
+        let (record, outcome) = run_step(st, step).await;
         result.steps.push(record);
         match outcome {
             StepOutcome::Ok => {}
@@ -157,9 +179,6 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
             }
         }
     }
-    cleanup(&mut st, &mut result).await;
-    result.duration = start.elapsed();
-    result
 }
 
 /// The one-line reason of a failed step: its first failed check.

@@ -69,9 +69,51 @@ impl Http {
         &self.redactor
     }
 
-    /// Sends `req`. On a transport failure the partial exchange (request only) and a
-    /// description are returned.
+    /// Sends `req`. A 429 or 503 answer carrying `Retry-After` (in seconds) is retried after
+    /// that delay, within a bounded budget, and each retry is noted on the exchange. On a
+    /// transport failure the partial exchange (request only) and a description are returned.
     pub async fn send(&self, req: OutRequest) -> Result<Received, (Exchange, String)> {
+        let start = Instant::now();
+        let mut retries = Vec::new();
+        let mut waited = Duration::ZERO;
+        loop {
+            let mut got = self.attempt(&req, start).await;
+            let retry_after = match &got {
+                Ok(r) if matches!(r.exchange.status, 429 | 503) => r
+                    .exchange
+                    .response_headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                    .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs),
+                _ => None,
+            };
+            match retry_after {
+                Some(delay) if retries.len() < MAX_RETRIES && waited + delay <= RETRY_BUDGET => {
+                    let status = got.as_ref().map(|r| r.exchange.status).unwrap_or_default();
+                    retries.push(format!(
+                        "{status} with Retry-After: {} s; waited and sent again",
+                        delay.as_secs()
+                    ));
+                    waited += delay;
+                    tokio::time::sleep(delay).await;
+                }
+                _ => {
+                    match &mut got {
+                        Ok(r) => r.exchange.retries = retries,
+                        Err((ex, _)) => ex.retries = retries,
+                    }
+                    return got;
+                }
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        req: &OutRequest,
+        start: Instant,
+    ) -> Result<Received, (Exchange, String)> {
         let mut exchange = Exchange {
             method: req.method.to_string(),
             url: self.redactor.redact(&req.url),
@@ -105,10 +147,9 @@ impl Http {
                 .request_headers
                 .push((k.clone(), self.redactor.header(k, v)));
         }
-        if let Some(body) = req.body {
-            builder = builder.body(body);
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
         }
-        let start = Instant::now();
         let mut response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
@@ -179,6 +220,11 @@ impl Http {
         })
     }
 }
+
+/// Retries of one request answered 429/503 with Retry-After.
+const MAX_RETRIES: usize = 3;
+/// Total time one request may spend waiting on Retry-After.
+const RETRY_BUDGET: Duration = Duration::from_secs(30);
 
 /// A transport error with its causes, in words a user can act on.
 fn describe(e: &reqwest::Error) -> String {

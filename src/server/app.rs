@@ -25,11 +25,15 @@ pub struct ServerConfig {
     pub token: String,
     /// Defects switched on.
     pub defects: Defects,
+    /// Answer every Nth request with 429 and `Retry-After: 1` (0: never), to rehearse
+    /// throttling.
+    pub throttle_every: u64,
 }
 
 /// Shared state of a running server.
 pub struct AppState {
     config: ServerConfig,
+    requests: std::sync::atomic::AtomicU64,
     /// The resources.
     pub store: Store,
 }
@@ -38,7 +42,11 @@ impl AppState {
     /// A fresh, empty server state.
     pub fn new(config: ServerConfig) -> Arc<Self> {
         let store = Store::new(config.defects.clone());
-        Arc::new(AppState { config, store })
+        Arc::new(AppState {
+            config,
+            store,
+            requests: Default::default(),
+        })
     }
     fn has(&self, d: Defect) -> bool {
         self.config.defects.has(d)
@@ -93,6 +101,26 @@ async fn handle(
     } else {
         "application/scim+json"
     };
+    let n = app
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    if app.config.throttle_every > 0 && n % app.config.throttle_every == 0 {
+        let e = ScimError {
+            status: 429,
+            scim_type: None,
+            detail: "too many requests; retry after 1 s".into(),
+        };
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            serde_json::to_vec(&e.body(false)).expect("JSON values serialise"),
+        )
+            .into_response();
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(scim_type));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
     let result = if authorized(&app, &headers) {
         route(&app, &method, &uri, &headers, &body)
     } else {

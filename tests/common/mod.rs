@@ -45,6 +45,7 @@ pub async fn server(defects: &[Defect]) -> RunningServer {
         base_path: "/scim/v2".into(),
         token: TOKEN.into(),
         defects: Defects::new(defects.iter().copied()),
+        throttle_every: 0,
     };
     spawn(([127, 0, 0, 1], 0).into(), config)
         .await
@@ -57,6 +58,7 @@ pub fn context(base_url: &str) -> Arc<RunContext> {
         base_url: base_url.into(),
         run_id: run_id(),
         schemas: schemas(),
+        case_timeout: Duration::from_secs(60),
     })
 }
 
