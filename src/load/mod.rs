@@ -56,24 +56,27 @@ pub fn fixtures_root(file: &Path) -> Option<PathBuf> {
 
 /// Parses and lowers one suite file.
 pub fn load_file(file: &Path, schemas: &[String]) -> Result<Suite, FileErrors> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => load_text(file, text, schemas),
+        Err(e) => Err(FileErrors {
+            file: file.to_path_buf(),
+            source: None,
+            diagnostics: vec![Diagnostic::new(
+                file,
+                0,
+                0,
+                format!("cannot read the suite file: {e}"),
+            )],
+        }),
+    }
+}
+
+/// Parses and lowers suite text as if it were the content of `file`.
+pub fn load_text(file: &Path, text: String, schemas: &[String]) -> Result<Suite, FileErrors> {
     let fail = |source: Option<String>, diagnostics: Vec<Diagnostic>| FileErrors {
         file: file.to_path_buf(),
         source,
         diagnostics,
-    };
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(fail(
-                None,
-                vec![Diagnostic::new(
-                    file,
-                    0,
-                    0,
-                    format!("cannot read the suite file: {e}"),
-                )],
-            ));
-        }
     };
     let raw: raw::RawSuite = match serde_saphyr::from_str(&text) {
         Ok(r) => r,

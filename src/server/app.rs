@@ -267,8 +267,11 @@ fn route(
     let base = app.config.base_path.trim_end_matches('/');
     let rest = if base.is_empty() {
         Some(path)
-    } else if path.len() >= base.len() && path[..base.len()].eq_ignore_ascii_case(base) {
-        Some(&path[base.len()..])
+    } else if path
+        .get(..base.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(base))
+    {
+        path.get(base.len()..)
     } else {
         None
     };

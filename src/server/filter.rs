@@ -35,7 +35,11 @@ impl fmt::Display for AttrPath {
 impl AttrPath {
     /// Parses `[urn:]attr[.sub]`. The URN is everything up to the last `:`.
     pub fn parse(text: &str) -> Result<AttrPath, String> {
-        let (urn, rest) = if text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:") {
+        let (urn, rest) = if text.len() > 4
+            && text
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+        {
             match text.rfind(':') {
                 Some(i) if i + 1 < text.len() => (Some(text[..i].to_string()), &text[i + 1..]),
                 _ => {
@@ -759,6 +763,8 @@ mod tests {
             r#"not userName eq "a""#,
             r#"1abc eq "a""#,
             "urn:x:",
+            "ürn:x eq 1",
+            "(\u{4130b} eq 1",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
