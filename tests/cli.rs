@@ -273,3 +273,92 @@ fn serve_lists_its_defects() {
         );
     }
 }
+
+#[test]
+fn sweep_lists_then_deletes_only_scimtest_resources() {
+    let token = "sweep-token-3e5f7a";
+    // filter-ignored: the server returns everything, so sweep's own prefix check is what
+    // keeps real data safe.
+    let (mut child, url) = serve(token, &["filter-ignored"]);
+    let rt = common::runtime();
+    let client = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        rt.block_on(
+            client
+                .post(format!("{url}{path}"))
+                .bearer_auth(token)
+                .body(body.to_string())
+                .send(),
+        )
+        .unwrap()
+        .status()
+        .as_u16()
+    };
+    for name in [
+        "scimtest-aaaa1111-x@example.com",
+        "scimtest-bbbb2222-y@example.com",
+        "real.person@example.com",
+        "scimtestnot@example.com",
+    ] {
+        assert_eq!(post("/Users", serde_json::json!({"userName": name})), 201);
+    }
+    assert_eq!(
+        post(
+            "/Groups",
+            serde_json::json!({"displayName": "scimtest-aaaa1111-g team"})
+        ),
+        201
+    );
+    assert_eq!(
+        post("/Groups", serde_json::json!({"displayName": "Real Team"})),
+        201
+    );
+    let count = |path: &str| {
+        let body: serde_json::Value = rt
+            .block_on(async {
+                client
+                    .get(format!("{url}{path}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+            })
+            .unwrap();
+        body["totalResults"].as_u64().unwrap()
+    };
+
+    let listed = bin()
+        .args(["sweep", "--target", &url, "--run-id", "aaaa1111"])
+        .env("SCIM_TOKEN", token)
+        .output()
+        .unwrap();
+    let out = text(&listed);
+    assert_eq!(listed.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("1 groups and 1 users named `scimtest-aaaa1111-…`"),
+        "{out}"
+    );
+    assert!(out.contains("nothing deleted"), "{out}");
+    assert_eq!((count("/Users"), count("/Groups")), (4, 2));
+
+    let swept = bin()
+        .args(["sweep", "--target", &url, "--yes"])
+        .env("SCIM_TOKEN", token)
+        .output()
+        .unwrap();
+    let out = text(&swept);
+    assert_eq!(swept.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("1 groups and 2 users named `scimtest-…`"),
+        "{out}"
+    );
+    assert!(!out.contains(token));
+    assert_eq!(
+        (count("/Users"), count("/Groups")),
+        (2, 1),
+        "only scimtest-… resources are deleted"
+    );
+    child.kill().unwrap();
+}

@@ -3,6 +3,7 @@
 mod lint;
 mod run;
 mod serve;
+mod sweep;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ Examples:
   scimtest run --list
   scimtest serve --addr 127.0.0.1:8080 --token dev --defect empty-query-404
   scimtest lint suites/
+  scimtest sweep --target https://api.example.com/scim/v2 --run-id 1a2b3c4d --yes
 
 Exit codes: 0 every required case passed; 1 a required case failed or errored;
 2 nothing could run (bad arguments, invalid suite file, target unreachable).";
@@ -43,6 +45,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check suite files without sending anything.
     Lint(LintArgs),
+    /// List (and with --yes delete) resources earlier runs left on a target.
+    Sweep(SweepArgs),
 }
 
 /// Options of `scimtest run`.
@@ -117,6 +121,26 @@ pub struct ServeArgs {
     pub list_defects: bool,
 }
 
+/// Options of `scimtest sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Base URL of the SCIM endpoint.
+    #[arg(long, env = "SCIM_BASE_URL", value_name = "URL")]
+    pub target: String,
+    /// Bearer token (prefer the SCIM_TOKEN variable).
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Only resources of this run (`scimtest-<run id>-…`); default: of every run.
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+    /// Delete what was found (without it, sweep only lists).
+    #[arg(long)]
+    pub yes: bool,
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
 /// Options of `scimtest lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -133,6 +157,7 @@ pub fn main() -> ExitCode {
         None => run::main(cli.run),
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Lint(args)) => lint::main(args),
+        Some(Command::Sweep(args)) => sweep::main(args),
     }
 }
 
