@@ -154,6 +154,8 @@ pub struct RunRecord {
     pub cases: Vec<CaseResult>,
     /// Wall time of the whole run.
     pub duration: Duration,
+    /// Whether SIGINT/SIGTERM stopped the run.
+    pub interrupted: bool,
 }
 
 impl RunRecord {

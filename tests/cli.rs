@@ -362,3 +362,69 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
     );
     child.kill().unwrap();
 }
+
+#[test]
+fn sigint_stops_the_run_cleans_up_and_writes_reports() {
+    let token = "interrupt-token-9b1d";
+    // Every second request is throttled for 1 s, so the run is still busy when interrupted.
+    let mut cmd = bin();
+    cmd.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--token",
+        token,
+        "--throttle-every",
+        "2",
+    ]);
+    let mut server = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut reader = BufReader::new(server.stdout.take().unwrap());
+    reader.read_line(&mut line).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+
+    let dir = tmp("interrupted");
+    let run = bin()
+        .args(["run", "--target", &url, "--report-dir"])
+        .arg(&dir)
+        .env("SCIM_TOKEN", token)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let killed = Command::new("kill")
+        .args(["-INT", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = run.wait_with_output().unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("The run was interrupted"), "{all}");
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(
+        xml.contains("interrupted: the remaining steps were not run; cleanup ran"),
+        "{xml}"
+    );
+    assert!(xml.contains("not run: the run was interrupted"));
+    check_junit(&dir.join("junit.xml"));
+
+    // Nothing is left on the target (sweep retries through the throttling).
+    let sweep = bin()
+        .args(["sweep", "--target", &url])
+        .env("SCIM_TOKEN", token)
+        .output()
+        .unwrap();
+    let swept = text(&sweep);
+    assert!(
+        swept.contains("nothing named `scimtest-…` on the target"),
+        "{swept}"
+    );
+    server.kill().unwrap();
+}

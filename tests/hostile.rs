@@ -158,6 +158,7 @@ fn every_misbehaviour_ends_in_a_precise_failure() {
                 run_id: run_id(),
                 schemas: schemas(),
                 case_timeout: Duration::from_secs(20),
+                interrupt: Default::default(),
             });
             let started = Instant::now();
             let results = run_plan(cx, small_plan(), 8).await;
@@ -197,6 +198,7 @@ fn a_case_that_outlives_its_limit_is_stopped_and_cleaned_up() {
             run_id: run_id(),
             schemas: schemas(),
             case_timeout: Duration::from_secs(1),
+            interrupt: Default::default(),
         });
         let started = Instant::now();
         let results = run_plan(cx, small_plan(), 8).await;

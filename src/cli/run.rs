@@ -6,7 +6,7 @@ use crate::model::Profile;
 use crate::plan::plan;
 use crate::record::RunRecord;
 use crate::report;
-use crate::run::{Http, RunContext, Selection, run_id, run_trials};
+use crate::run::{Http, Interrupt, RunContext, Selection, run_id, run_trials};
 use crate::schema_store::SchemaStore;
 use crate::server::{Defect, Defects, RunningServer, ServerConfig, spawn};
 use std::path::PathBuf;
@@ -142,6 +142,8 @@ pub fn execute(args: RunArgs) -> RunOutcome {
             http.redactor().redact(&base_url)
         ));
     }
+    let interrupt = Interrupt::default();
+    rt.spawn(watch_signals(interrupt.clone()));
     let run_id = run_id();
     let cx = Arc::new(RunContext {
         http: http.clone(),
@@ -149,6 +151,7 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         run_id: run_id.clone(),
         schemas,
         case_timeout: Duration::from_secs(args.case_timeout.max(1)),
+        interrupt: interrupt.clone(),
     });
     let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
         return RunOutcome {
@@ -156,11 +159,13 @@ pub fn execute(args: RunArgs) -> RunOutcome {
             record: None,
         };
     };
+    let interrupted = interrupt.is_set();
     let record = RunRecord {
         run_id,
         target: base_url,
         cases,
         duration: started.elapsed(),
+        interrupted,
     };
     let redactor = http.redactor();
     let mut written = Vec::new();
@@ -178,10 +183,40 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         }
     }
     print!("{}", report::summary(&record, redactor, &written));
-    let code = u8::from(record.required_failed());
+    let code = u8::from(record.required_failed() || interrupted);
     RunOutcome {
         code,
         record: Some(record),
+    }
+}
+
+/// First SIGINT/SIGTERM: stop starting cases, stop the running ones, clean up, report.
+/// Second: leave at once.
+async fn watch_signals(interrupt: Interrupt) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        return;
+    };
+    let Ok(mut int) = signal(SignalKind::interrupt()) else {
+        return;
+    };
+    let mut seen = 0;
+    loop {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        seen += 1;
+        if seen > 1 {
+            eprintln!(
+                "scimtest: interrupted twice; exiting without cleanup (`scimtest sweep` finds leftovers)"
+            );
+            std::process::exit(130);
+        }
+        eprintln!(
+            "\nscimtest: interrupted; stopping, cleaning up and writing reports (interrupt again to exit at once)"
+        );
+        interrupt.trigger();
     }
 }
 

@@ -73,6 +73,17 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
             );
         }
     }
+    if run.interrupted {
+        let not_run = run
+            .cases
+            .iter()
+            .filter(|c| c.status == Status::Skipped)
+            .count();
+        let _ = writeln!(
+            out,
+            "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."
+        );
+    }
     for r in reports {
         let _ = writeln!(out, "Report: {r}");
     }

@@ -32,6 +32,8 @@ pub struct RunContext {
     pub schemas: Arc<SchemaStore>,
     /// Longest a case's steps may take; cleanup runs after it regardless.
     pub case_timeout: std::time::Duration,
+    /// Set when the run is interrupted.
+    pub interrupt: super::Interrupt,
 }
 
 struct State<'a> {
@@ -110,6 +112,11 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
         result.reason = Some(reason.clone());
         return result;
     }
+    if cx.interrupt.is_set() {
+        result.status = Status::Skipped;
+        result.reason = Some("not run: the run was interrupted".into());
+        return result;
+    }
     let mut st = State {
         cx,
         profile: planned.profile,
@@ -135,20 +142,26 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
         }
     }
     let limit = cx.case_timeout;
-    if tokio::time::timeout(limit, run_steps(&mut st, planned, &mut result))
-        .await
-        .is_err()
-    {
+    let stopped = tokio::select! {
+        done = tokio::time::timeout(limit, run_steps(&mut st, planned, &mut result)) => {
+            done.err().map(|_| format!(
+                "the case did not finish within {} s (--case-timeout); its remaining steps were not run",
+                limit.as_secs()
+            ))
+        }
+        () = cx.interrupt.wait() => Some(INTERRUPTED.to_string()),
+    };
+    if let Some(reason) = stopped {
         result.status = Status::Errored;
-        result.reason = Some(format!(
-            "the case did not finish within {} s (--case-timeout); its remaining steps were not run",
-            limit.as_secs()
-        ));
+        result.reason = Some(reason);
     }
     cleanup(&mut st, &mut result).await;
     result.duration = start.elapsed();
     result
 }
+
+/// The reason given to a case stopped by an interrupt.
+pub const INTERRUPTED: &str = "interrupted: the remaining steps were not run; cleanup ran";
 
 /// Runs the case's steps for its profile, recording each; stops early on a failed status gate
 /// or an error.

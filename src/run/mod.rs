@@ -7,14 +7,16 @@ mod check;
 mod curl;
 mod generate;
 mod http;
+mod interrupt;
 mod trials;
 mod url;
 
-pub use case::{RunContext, run_case};
+pub use case::{INTERRUPTED, RunContext, run_case};
 pub use check::subset;
 pub use curl::curl;
 pub use generate::{PREFIX, generate, run_id};
 pub use http::{DEFAULT_BODY_LIMIT, Http, OutRequest};
+pub use interrupt::Interrupt;
 pub use trials::{Selection, run_trials};
 pub use url::{compose, encode_component};
 

@@ -59,6 +59,7 @@ pub fn context(base_url: &str) -> Arc<RunContext> {
         run_id: run_id(),
         schemas: schemas(),
         case_timeout: Duration::from_secs(60),
+        interrupt: Default::default(),
     })
 }
 
