@@ -128,6 +128,7 @@ fn serve_and_run_against_it_give_the_same_results_as_the_default_run() {
         .output()
         .unwrap();
     child.kill().unwrap();
+    let _ = child.wait();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     let default = bin().args(["run", "--list"]).output().unwrap();
@@ -136,7 +137,7 @@ fn serve_and_run_against_it_give_the_same_results_as_the_default_run() {
         .filter(|l| l.ends_with(": test"))
         .count();
     assert!(
-        all.contains(&format!("scimtest: {listed} cases against")),
+        all.contains(&format!("scimtest: {listed} cases (")),
         "{all}"
     );
     // The token never leaves the process: not in output, not in the report.
@@ -157,6 +158,7 @@ fn a_secret_never_reaches_output_even_in_failures() {
         .output()
         .unwrap();
     child.kill().unwrap();
+    let _ = child.wait();
     assert_eq!(out.status.code(), Some(1));
     let mut written = text(&out);
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -186,6 +188,7 @@ fn wrong_token_is_a_failure_not_a_crash() {
         .output()
         .unwrap();
     child.kill().unwrap();
+    let _ = child.wait();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("expected 200, got 401"), "{all}");
@@ -361,6 +364,7 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
         "only scimtest-… resources are deleted"
     );
     child.kill().unwrap();
+    let _ = child.wait();
 }
 
 #[test]
@@ -427,4 +431,5 @@ fn sigint_stops_the_run_cleans_up_and_writes_reports() {
         "{swept}"
     );
     server.kill().unwrap();
+    let _ = server.wait();
 }
