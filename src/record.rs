@@ -156,6 +156,8 @@ pub struct RunRecord {
     pub duration: Duration,
     /// Whether SIGINT/SIGTERM stopped the run.
     pub interrupted: bool,
+    /// Whether TLS certificates were verified (false with `--insecure`).
+    pub tls_verified: bool,
 }
 
 impl RunRecord {

@@ -1,29 +1,46 @@
 //! Redaction: every string that leaves the process passes through here, so tokens and other
 //! secrets never reach the console, a report, a transcript or a curl line.
 
-/// Replaces known secrets with `***`.
+use std::sync::{Arc, RwLock};
+
+/// Replaces known secrets with `***`. Clones share one list, so a secret learned later (an
+/// OAuth access token) is masked everywhere.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    secrets: Arc<RwLock<Vec<String>>>,
 }
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
 
 impl Redactor {
-    /// A redactor for `secrets` (empty strings and very short ones are ignored: masking
-    /// every `a` would destroy the output and protect nothing).
+    /// A redactor for `secrets`.
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
-        // Longest first, so a secret containing another is masked whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
+        let r = Redactor::default();
+        for s in secrets {
+            r.add(s);
+        }
+        r
+    }
+
+    /// Adds a secret. Very short strings are ignored: masking every `a` would destroy the
+    /// output and protect nothing.
+    pub fn add(&self, secret: String) {
+        if secret.len() < 4 {
+            return;
+        }
+        let mut list = self.secrets.write().expect("redactor lock");
+        if !list.contains(&secret) {
+            list.push(secret);
+            // Longest first, so a secret containing another is masked whole.
+            list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
     }
 
     /// The text with every secret masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in &self.secrets {
+        for s in self.secrets.read().expect("redactor lock").iter() {
             if out.contains(s.as_str()) {
                 out = out.replace(s.as_str(), MASK);
             }
@@ -55,5 +72,8 @@ mod tests {
         assert_eq!(r.redact("token=s3cr3t-token; x"), "token=***; x");
         assert_eq!(r.header("Authorization", "Bearer anything"), "Bearer ***");
         assert_eq!(r.header("X-Echo", "s3cr3t-token"), "***");
+        let shared = r.clone();
+        r.add("learned-later".into());
+        assert_eq!(shared.redact("learned-later"), "***");
     }
 }

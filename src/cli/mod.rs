@@ -56,10 +56,9 @@ pub struct RunArgs {
     /// reference server is started on 127.0.0.1 and tested.
     #[arg(long, env = "SCIM_BASE_URL", value_name = "URL")]
     pub target: Option<String>,
-    /// Bearer token for the target. Prefer the SCIM_TOKEN variable: a command line is visible
-    /// to other users of the machine.
-    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
-    pub token: Option<String>,
+    /// How to reach and authenticate to the target.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// Suite file or folder (repeatable).
     #[arg(long = "suite", value_name = "PATH", default_value = "suites")]
     pub suites: Vec<PathBuf>,
@@ -69,9 +68,6 @@ pub struct RunArgs {
     /// Where reports are written.
     #[arg(long, value_name = "DIR", default_value = "reports")]
     pub report_dir: PathBuf,
-    /// Per-request timeout in seconds (connect: at most 10).
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
     /// Longest one case may run, in seconds; its cleanup still runs afterwards.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     pub case_timeout: u64,
@@ -96,6 +92,131 @@ pub struct RunArgs {
     /// One character per case instead of one line.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Credentials, TLS and timeouts for talking to a target. Every secret can come from an
+/// environment variable, so it never sits on a command line (visible to other users).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Bearer token for the target.
+    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// HTTP Basic user name (instead of a bearer token).
+    #[arg(long, env = "SCIM_BASIC_USER", value_name = "USER")]
+    pub basic_user: Option<String>,
+    /// HTTP Basic password.
+    #[arg(
+        long,
+        env = "SCIM_BASIC_PASSWORD",
+        hide_env_values = true,
+        value_name = "PASSWORD"
+    )]
+    pub basic_password: Option<String>,
+    /// OAuth 2.0 token endpoint: fetch bearer tokens with client credentials, as Entra does.
+    #[arg(long, env = "SCIM_OAUTH_TOKEN_URL", value_name = "URL")]
+    pub oauth_token_url: Option<String>,
+    /// OAuth client id.
+    #[arg(long, env = "SCIM_OAUTH_CLIENT_ID", value_name = "ID")]
+    pub oauth_client_id: Option<String>,
+    /// OAuth client secret.
+    #[arg(
+        long,
+        env = "SCIM_OAUTH_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub oauth_client_secret: Option<String>,
+    /// OAuth scope to request.
+    #[arg(long, env = "SCIM_OAUTH_SCOPE", value_name = "SCOPE")]
+    pub oauth_scope: Option<String>,
+    /// How the client authenticates at the token endpoint: `basic` (client_secret_basic) or
+    /// `post` (client_secret_post).
+    #[arg(long, value_name = "METHOD", default_value = "basic")]
+    pub oauth_auth_method: String,
+    /// Extra header on every request, `Name: value` (repeatable); values are masked in output.
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify TLS certificates (prints a warning; reports record it).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Per-request timeout in seconds (connect: at most 10).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+impl ConnectionArgs {
+    /// The HTTP client options these arguments describe.
+    pub fn client_options(&self) -> Result<crate::run::ClientOptions, String> {
+        use crate::run::{ClientAuthMethod, ClientOptions, Credentials, OAuth};
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let oauth = given(&self.oauth_token_url);
+        let basic = given(&self.basic_user);
+        let token = given(&self.token);
+        let kinds = [oauth.is_some(), basic.is_some(), token.is_some()];
+        if kinds.iter().filter(|k| **k).count() > 1 {
+            return Err(
+                "give one kind of credentials: --token, --basic-user or --oauth-token-url".into(),
+            );
+        }
+        let credentials = if let Some(token_url) = oauth {
+            let method = match self.oauth_auth_method.as_str() {
+                "basic" => ClientAuthMethod::Basic,
+                "post" => ClientAuthMethod::Post,
+                other => {
+                    return Err(format!(
+                        "--oauth-auth-method `{other}`: use `basic` or `post`"
+                    ));
+                }
+            };
+            Credentials::OAuth(OAuth {
+                token_url,
+                client_id: given(&self.oauth_client_id)
+                    .ok_or("--oauth-token-url needs --oauth-client-id")?,
+                client_secret: given(&self.oauth_client_secret).ok_or(
+                    "--oauth-token-url needs --oauth-client-secret (or SCIM_OAUTH_CLIENT_SECRET)",
+                )?,
+                scope: given(&self.oauth_scope),
+                method,
+            })
+        } else if let Some(user) = basic {
+            Credentials::Basic {
+                user,
+                password: given(&self.basic_password).unwrap_or_default(),
+            }
+        } else {
+            token.map_or(Credentials::None, Credentials::Bearer)
+        };
+        let mut headers = Vec::new();
+        for h in &self.headers {
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| format!("-H `{h}`: write `Name: value`"))?;
+            let name = name.trim();
+            if name.is_empty() || name.eq_ignore_ascii_case("authorization") {
+                return Err(format!(
+                    "-H `{h}`: use --token, --basic-user or --oauth-token-url for Authorization"
+                ));
+            }
+            headers.push((name.to_string(), value.trim().to_string()));
+        }
+        let ca_cert_pem = match &self.ca_cert {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .map_err(|e| format!("cannot read --ca-cert {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok(ClientOptions {
+            credentials,
+            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+            ca_cert_pem,
+            insecure: self.insecure,
+            headers,
+        })
+    }
 }
 
 /// Options of `scimtest serve`.
@@ -127,18 +248,15 @@ pub struct SweepArgs {
     /// Base URL of the SCIM endpoint.
     #[arg(long, env = "SCIM_BASE_URL", value_name = "URL")]
     pub target: String,
-    /// Bearer token (prefer the SCIM_TOKEN variable).
-    #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
-    pub token: Option<String>,
+    /// How to reach and authenticate to the target.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// Only resources of this run (`scimtest-<run id>-…`); default: of every run.
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
     /// Delete what was found (without it, sweep only lists).
     #[arg(long)]
     pub yes: bool,
-    /// Per-request timeout in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
 }
 
 /// Options of `scimtest lint`.

@@ -109,9 +109,13 @@ pub fn execute(args: RunArgs) -> RunOutcome {
     };
     // The built-in server lives as long as this guard.
     let mut _server: Option<RunningServer> = None;
-    let (base_url, token) = match (&args.target, args.list) {
-        (Some(t), _) => (t.clone(), args.token.clone().filter(|t| !t.is_empty())),
-        (None, true) => ("http://127.0.0.1:0".to_string(), None),
+    let mut options = match args.connection.client_options() {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    let base_url = match (&args.target, args.list) {
+        (Some(t), _) => t.clone(),
+        (None, true) => "http://127.0.0.1:0".to_string(),
         (None, false) => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ServerConfig {
@@ -124,16 +128,22 @@ pub fn execute(args: RunArgs) -> RunOutcome {
                 Ok(s) => {
                     let url = s.base_url.clone();
                     _server = Some(s);
-                    (url, Some(token))
+                    options.credentials = crate::run::Credentials::Bearer(token);
+                    url
                 }
                 Err(e) => return fail(format!("cannot start the reference server: {e}")),
             }
         }
     };
-    let http = match Http::new(token, Duration::from_secs(args.timeout.max(1))) {
+    let http = match Http::with_options(options) {
         Ok(h) => h,
         Err(e) => return fail(e),
     };
+    if http.insecure {
+        eprintln!(
+            "warning: --insecure: TLS certificates are not verified; anyone on the path can read and change this traffic"
+        );
+    }
     if !args.list
         && let Err(e) = rt.block_on(preflight(&http, &base_url))
     {
@@ -166,6 +176,7 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         cases,
         duration: started.elapsed(),
         interrupted,
+        tls_verified: !http.insecure,
     };
     let redactor = http.redactor();
     let mut written = Vec::new();

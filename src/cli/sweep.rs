@@ -8,7 +8,6 @@ use crate::model::{Auth, Encoding};
 use crate::run::{Http, OutRequest, PREFIX, compose};
 use serde_json::Value;
 use std::process::ExitCode;
-use std::time::Duration;
 
 /// Largest page requested while listing.
 const PAGE: usize = 100;
@@ -154,16 +153,20 @@ pub fn main(args: SweepArgs) -> ExitCode {
         eprintln!("error: --run-id takes the 8 hex digits a run prints (`run id …`)");
         return ExitCode::from(2);
     }
-    let http = match Http::new(
-        args.token.clone().filter(|t| !t.is_empty()),
-        Duration::from_secs(args.timeout.max(1)),
-    ) {
+    let http = match args
+        .connection
+        .client_options()
+        .and_then(Http::with_options)
+    {
         Ok(h) => h,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if http.insecure {
+        eprintln!("warning: --insecure: TLS certificates are not verified");
+    }
     let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => {

@@ -18,6 +18,9 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
         run.run_id,
         run.duration.as_secs_f64()
     );
+    if !run.tls_verified {
+        let _ = writeln!(out, "  TLS certificates were NOT verified (--insecure)");
+    }
     for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
         let of: Vec<_> = run.cases.iter().filter(|c| c.severity == sev).collect();
         if of.is_empty() {

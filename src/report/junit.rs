@@ -93,10 +93,16 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
             .first()
             .map(|c| c.file.display().to_string())
             .unwrap_or_default();
+        let tls = if run.tls_verified {
+            "verified"
+        } else {
+            "NOT verified (--insecure)"
+        };
         for (k, v) in [
             ("run_id", run.run_id.as_str()),
             ("target", run.target.as_str()),
             ("file", file.as_str()),
+            ("tls", tls),
         ] {
             let _ = writeln!(
                 x,

@@ -1,9 +1,11 @@
 //! The one HTTP client of a run: sends a rendered request, reads at most a bounded body, and
 //! records the exchange with credentials already masked.
 
+use super::auth::{Authorizer, Credentials};
 use crate::model::Auth;
 use crate::record::Exchange;
 use crate::redact::Redactor;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A request ready to send.
@@ -36,31 +38,87 @@ pub struct Received {
 #[derive(Debug, Clone)]
 pub struct Http {
     client: reqwest::Client,
-    token: Option<String>,
+    authorizer: Arc<Authorizer>,
+    extra_headers: Vec<(String, String)>,
     redactor: Redactor,
     body_limit: usize,
+    /// Whether TLS certificates are not verified (`--insecure`), for reports.
+    pub insecure: bool,
+}
+
+/// How the client is built.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Credentials for the target.
+    pub credentials: Credentials,
+    /// Per-request timeout (connect: at most 10 s).
+    pub timeout: Duration,
+    /// Extra CA certificates (PEM) trusted besides the system's.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Skip certificate verification.
+    pub insecure: bool,
+    /// Headers added to every request (`-H`); their values are treated as secrets.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ClientOptions {
+    /// Bearer token (or none) and a timeout; everything else default.
+    pub fn bearer(token: Option<String>, timeout: Duration) -> Self {
+        ClientOptions {
+            credentials: token.map_or(Credentials::None, Credentials::Bearer),
+            timeout,
+            ca_cert_pem: None,
+            insecure: false,
+            headers: Vec::new(),
+        }
+    }
 }
 
 /// Largest response body read (bytes); a larger one is an error, not an out-of-memory.
 pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 impl Http {
-    /// A client with per-request `timeout`.
+    /// A client with a bearer token (or none) and a per-request `timeout`.
     pub fn new(token: Option<String>, timeout: Duration) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
+        Self::with_options(ClientOptions::bearer(token, timeout))
+    }
+
+    /// A client built from `options`.
+    pub fn with_options(options: ClientOptions) -> Result<Self, String> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
             // A SCIM endpoint that redirects is reported as it answers, never followed.
             .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(64)
+            .pool_max_idle_per_host(64);
+        if let Some(pem) = &options.ca_cert_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
+            if certs.is_empty() {
+                return Err("the CA certificate file holds no certificate".into());
+            }
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        if options.insecure {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let redactor = Redactor::new(token.clone());
+        let redactor = Redactor::default();
+        for (_, v) in &options.headers {
+            redactor.add(v.clone());
+        }
+        let authorizer = Arc::new(Authorizer::new(options.credentials, redactor.clone()));
         Ok(Http {
             client,
-            token,
+            authorizer,
+            extra_headers: options.headers,
             redactor,
             body_limit: DEFAULT_BODY_LIMIT,
+            insecure: options.insecure,
         })
     }
 
@@ -76,8 +134,21 @@ impl Http {
         let start = Instant::now();
         let mut retries = Vec::new();
         let mut waited = Duration::ZERO;
+        let mut refreshed = false;
         loop {
-            let mut got = self.attempt(&req, start).await;
+            let mut got = self.attempt(&req, start, false).await;
+            // An OAuth token the target no longer accepts: fetch a new one and retry once.
+            if !refreshed
+                && req.auth == Auth::Default
+                && self.authorizer.refreshable()
+                && got.as_ref().is_ok_and(|r| r.exchange.status == 401)
+            {
+                refreshed = true;
+                retries.push(
+                    "401 with the cached OAuth token; fetched a new one and sent again".to_string(),
+                );
+                got = self.attempt(&req, start, true).await;
+            }
             let retry_after = match &got {
                 Ok(r) if matches!(r.exchange.status, 429 | 503) => r
                     .exchange
@@ -113,6 +184,7 @@ impl Http {
         &self,
         req: &OutRequest,
         start: Instant,
+        stale_token: bool,
     ) -> Result<Received, (Exchange, String)> {
         let mut exchange = Exchange {
             method: req.method.to_string(),
@@ -125,21 +197,32 @@ impl Http {
             ..Exchange::default()
         };
         let mut builder = self.client.request(req.method.clone(), &req.url);
-        let token = match req.auth {
-            Auth::Default => self.token.clone(),
+        let authorization = match req.auth {
+            Auth::Default => match self.authorizer.header(&self.client, stale_token).await {
+                Ok(h) => h,
+                Err(e) => return Err((exchange, e)),
+            },
             Auth::None => None,
             // Random, so it can never be a valid credential.
             Auth::Invalid => Some(format!(
-                "scimtest-invalid-{}",
+                "Bearer scimtest-invalid-{}",
                 uuid::Uuid::new_v4().simple()
             )),
         };
-        if let Some(token) = token {
-            builder = builder.header("Authorization", format!("Bearer {token}"));
+        if let Some(value) = authorization {
             exchange.request_headers.push((
                 "Authorization".into(),
-                self.redactor.header("Authorization", "Bearer x"),
+                self.redactor.header("Authorization", &value),
             ));
+            builder = builder.header("Authorization", value);
+        }
+        for (k, v) in &self.extra_headers {
+            if !req.headers.iter().any(|(h, _)| h.eq_ignore_ascii_case(k)) {
+                builder = builder.header(k.as_str(), v.as_str());
+                exchange
+                    .request_headers
+                    .push((k.clone(), self.redactor.header(k, v)));
+            }
         }
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());

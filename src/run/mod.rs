@@ -2,6 +2,7 @@
 //! runtime; results are collected as plain data. The runner never prints (libtest-mimic
 //! prints its own progress lines).
 
+mod auth;
 mod case;
 mod check;
 mod curl;
@@ -11,11 +12,12 @@ mod interrupt;
 mod trials;
 mod url;
 
+pub use auth::{ClientAuthMethod, Credentials, OAuth};
 pub use case::{INTERRUPTED, RunContext, run_case};
 pub use check::subset;
 pub use curl::curl;
 pub use generate::{PREFIX, generate, run_id};
-pub use http::{DEFAULT_BODY_LIMIT, Http, OutRequest};
+pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest};
 pub use interrupt::Interrupt;
 pub use trials::{Selection, run_trials};
 pub use url::{compose, encode_component};

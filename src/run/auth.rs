@@ -1,0 +1,193 @@
+//! Credentials for the target: a bearer token, HTTP Basic, or OAuth 2.0 client credentials
+//! (as Entra itself supports, entra-wire.md §1.0), with the access token fetched on first use
+//! and refreshed before it expires or after a 401.
+
+use crate::redact::Redactor;
+use base64::Engine as _;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    /// `client_secret_basic`: id and secret in an HTTP Basic header.
+    Basic,
+    /// `client_secret_post`: id and secret in the form body.
+    Post,
+}
+
+/// OAuth 2.0 client-credentials settings.
+#[derive(Debug, Clone)]
+pub struct OAuth {
+    /// Token endpoint URL.
+    pub token_url: String,
+    /// Client id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// Requested scope, if any.
+    pub scope: Option<String>,
+    /// How the client authenticates.
+    pub method: ClientAuthMethod,
+}
+
+/// The run's credentials.
+#[derive(Debug, Clone, Default)]
+pub enum Credentials {
+    /// No Authorization header.
+    #[default]
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// `Authorization: Basic base64(user:password)`.
+    Basic {
+        /// User name.
+        user: String,
+        /// Password.
+        password: String,
+    },
+    /// A bearer token obtained with client credentials.
+    OAuth(OAuth),
+}
+
+impl Credentials {
+    /// Every secret these credentials hold, for the redactor.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            Credentials::None => vec![],
+            Credentials::Bearer(t) => vec![t.clone()],
+            Credentials::Basic { user, password } => {
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                vec![password.clone(), encoded]
+            }
+            Credentials::OAuth(o) => {
+                let encoded = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", o.client_id, o.client_secret));
+                vec![o.client_secret.clone(), encoded]
+            }
+        }
+    }
+}
+
+/// A fetched access token.
+#[derive(Debug, Clone)]
+struct Cached {
+    token: String,
+    /// When to fetch a new one (a margin before the real expiry).
+    refresh_at: Option<Instant>,
+}
+
+/// Produces the Authorization header value for each request.
+#[derive(Debug)]
+pub struct Authorizer {
+    credentials: Credentials,
+    cached: Mutex<Option<Cached>>,
+    redactor: Redactor,
+}
+
+impl Authorizer {
+    /// An authorizer for `credentials`; fetched tokens are added to `redactor`.
+    pub fn new(credentials: Credentials, redactor: Redactor) -> Self {
+        for s in credentials.secrets() {
+            redactor.add(s);
+        }
+        Authorizer {
+            credentials,
+            cached: Mutex::new(None),
+            redactor,
+        }
+    }
+
+    /// Whether a 401 should trigger a token refresh and one retry.
+    pub fn refreshable(&self) -> bool {
+        matches!(self.credentials, Credentials::OAuth(_))
+    }
+
+    /// The Authorization value, fetching an OAuth token when needed. `stale` forces a refresh
+    /// (after a 401).
+    pub async fn header(
+        &self,
+        client: &reqwest::Client,
+        stale: bool,
+    ) -> Result<Option<String>, String> {
+        match &self.credentials {
+            Credentials::None => Ok(None),
+            Credentials::Bearer(t) => Ok(Some(format!("Bearer {t}"))),
+            Credentials::Basic { user, password } => Ok(Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            ))),
+            Credentials::OAuth(o) => {
+                let mut cached = self.cached.lock().await;
+                let fresh = cached
+                    .as_ref()
+                    .is_some_and(|c| !stale && c.refresh_at.is_none_or(|t| Instant::now() < t));
+                if !fresh {
+                    *cached = Some(self.fetch(client, o).await?);
+                }
+                Ok(cached.as_ref().map(|c| format!("Bearer {}", c.token)))
+            }
+        }
+    }
+
+    async fn fetch(&self, client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
+        let mut form = vec![("grant_type", "client_credentials".to_string())];
+        if let Some(scope) = &o.scope {
+            form.push(("scope", scope.clone()));
+        }
+        let mut req = client.post(&o.token_url);
+        match o.method {
+            ClientAuthMethod::Basic => req = req.basic_auth(&o.client_id, Some(&o.client_secret)),
+            ClientAuthMethod::Post => {
+                form.push(("client_id", o.client_id.clone()));
+                form.push(("client_secret", o.client_secret.clone()));
+            }
+        }
+        let body = form
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    super::url::encode_component(v, crate::model::Encoding::Plus)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        let res = req
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                self.redactor.redact(&format!(
+                    "the OAuth token endpoint {} failed: {e}",
+                    o.token_url
+                ))
+            })?;
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        if status != 200 {
+            return Err(self.redactor.redact(&format!(
+                "the OAuth token endpoint {} answered {status}: {}",
+                o.token_url,
+                text.chars().take(300).collect::<String>()
+            )));
+        }
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("the OAuth token endpoint did not answer JSON: {e}"))?;
+        let token = json
+            .get("access_token")
+            .and_then(|t| t.as_str())
+            .ok_or("the OAuth token endpoint's answer has no access_token")?
+            .to_string();
+        self.redactor.add(token.clone());
+        let refresh_at = json.get("expires_in").and_then(|e| e.as_u64()).map(|secs| {
+            // Refresh a little early, but never later than half-way for short lifetimes.
+            let margin = (secs / 2).min(30);
+            Instant::now() + Duration::from_secs(secs.saturating_sub(margin))
+        });
+        Ok(Cached { token, refresh_at })
+    }
+}
