@@ -4,6 +4,7 @@
 //! Data flow: `load` (suite files → `model`) → `plan` → `run` (→ `record`) → `report`.
 //! `server` is the reference SCIM server; `cli` wires the commands together.
 
+pub mod baseline;
 pub mod cli;
 pub mod clock;
 pub mod diagnostic;

@@ -1,5 +1,6 @@
 //! The command line: `scimtest [run] | serve | lint`. Parsing here; each command in its file.
 
+mod config;
 mod lint;
 mod run;
 mod serve;
@@ -59,18 +60,25 @@ pub struct RunArgs {
     /// How to reach and authenticate to the target.
     #[command(flatten)]
     pub connection: ConnectionArgs,
-    /// Suite file or folder (repeatable).
-    #[arg(long = "suite", value_name = "PATH", default_value = "suites")]
+    /// Settings file (default: `scimtest.toml` in the current folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Suite file or folder (repeatable; default `suites`).
+    #[arg(long = "suite", value_name = "PATH")]
     pub suites: Vec<PathBuf>,
     /// Only these client profiles: entra, entra-flag, validator (repeatable).
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
-    /// Where reports are written.
-    #[arg(long, value_name = "DIR", default_value = "reports")]
-    pub report_dir: PathBuf,
-    /// Longest one case may run, in seconds; its cleanup still runs afterwards.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
-    pub case_timeout: u64,
+    /// Where reports are written (default `reports`).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Known failures (TOML): shown, but they do not fail the run; entries that now pass are
+    /// reported as stale.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Longest one case may run, in seconds (default 300); its cleanup still runs afterwards.
+    #[arg(long, value_name = "SECS")]
+    pub case_timeout: Option<u64>,
     /// Switch on a reference-server defect (only without --target; for self-tests and demos).
     #[arg(long = "defect", value_name = "NAME")]
     pub defects: Vec<String>,
@@ -129,10 +137,10 @@ pub struct ConnectionArgs {
     /// OAuth scope to request.
     #[arg(long, env = "SCIM_OAUTH_SCOPE", value_name = "SCOPE")]
     pub oauth_scope: Option<String>,
-    /// How the client authenticates at the token endpoint: `basic` (client_secret_basic) or
-    /// `post` (client_secret_post).
-    #[arg(long, value_name = "METHOD", default_value = "basic")]
-    pub oauth_auth_method: String,
+    /// How the client authenticates at the token endpoint: `basic` (client_secret_basic, the
+    /// default) or `post` (client_secret_post).
+    #[arg(long, value_name = "METHOD")]
+    pub oauth_auth_method: Option<String>,
     /// Extra header on every request, `Name: value` (repeatable); values are masked in output.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
@@ -142,9 +150,9 @@ pub struct ConnectionArgs {
     /// Do not verify TLS certificates (prints a warning; reports record it).
     #[arg(long)]
     pub insecure: bool,
-    /// Per-request timeout in seconds (connect: at most 10).
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    pub timeout: u64,
+    /// Per-request timeout in seconds (default 30; connect: at most 10).
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
 }
 
 impl ConnectionArgs {
@@ -162,7 +170,7 @@ impl ConnectionArgs {
             );
         }
         let credentials = if let Some(token_url) = oauth {
-            let method = match self.oauth_auth_method.as_str() {
+            let method = match self.oauth_auth_method.as_deref().unwrap_or("basic") {
                 "basic" => ClientAuthMethod::Basic,
                 "post" => ClientAuthMethod::Post,
                 other => {
@@ -211,7 +219,7 @@ impl ConnectionArgs {
         };
         Ok(ClientOptions {
             credentials,
-            timeout: std::time::Duration::from_secs(self.timeout.max(1)),
+            timeout: std::time::Duration::from_secs(self.timeout.unwrap_or(30).max(1)),
             ca_cert_pem,
             insecure: self.insecure,
             headers,

@@ -1,6 +1,7 @@
 //! `scimtest run`: load → plan → (start the reference server) → run → report.
 
 use super::RunArgs;
+use crate::baseline::Baseline;
 use crate::load;
 use crate::model::Profile;
 use crate::plan::plan;
@@ -9,7 +10,7 @@ use crate::report;
 use crate::run::{Http, Interrupt, RunContext, Selection, run_id, run_trials};
 use crate::schema_store::SchemaStore;
 use crate::server::{Defect, Defects, RunningServer, ServerConfig, spawn};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,8 +53,29 @@ fn fail(message: impl AsRef<str>) -> RunOutcome {
 }
 
 /// Runs the command; prints progress and the summary, writes the reports.
-pub fn execute(args: RunArgs) -> RunOutcome {
+pub fn execute(mut args: RunArgs) -> RunOutcome {
     let started = Instant::now();
+    let started_at = crate::clock::rfc3339(std::time::SystemTime::now());
+    match super::config::Config::find(args.config.as_deref()) {
+        Ok(Some(config)) => {
+            if let Err(e) = args.merge(config) {
+                return fail(e);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return fail(e),
+    }
+    if args.suites.is_empty() {
+        args.suites.push(PathBuf::from("suites"));
+    }
+    let report_dir = args.report_dir.clone().unwrap_or_else(|| PathBuf::from("reports"));
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
     let schemas = match schema_store(&args.suites) {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(e),
@@ -160,7 +182,7 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         base_url: base_url.clone(),
         run_id: run_id.clone(),
         schemas,
-        case_timeout: Duration::from_secs(args.case_timeout.max(1)),
+        case_timeout: Duration::from_secs(args.case_timeout.unwrap_or(300).max(1)),
         interrupt: interrupt.clone(),
     });
     let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
@@ -170,35 +192,58 @@ pub fn execute(args: RunArgs) -> RunOutcome {
         };
     };
     let interrupted = interrupt.is_set();
-    let record = RunRecord {
+    let mut record = RunRecord {
         run_id,
+        started: started_at,
         target: base_url,
         cases,
         duration: started.elapsed(),
         interrupted,
         tls_verified: !http.insecure,
+        stale_baseline: Vec::new(),
     };
-    let redactor = http.redactor();
-    let mut written = Vec::new();
-    if let Err(e) = std::fs::create_dir_all(&args.report_dir) {
-        eprintln!("error: cannot create {}: {e}", args.report_dir.display());
-    } else {
-        let path = args.report_dir.join("junit.xml");
-        let host = std::env::var("HOSTNAME")
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "localhost".into());
-        match std::fs::write(&path, report::junit_xml(&record, redactor, &host)) {
-            Ok(()) => written.push(path.display().to_string()),
-            Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
-        }
+    if let Some(b) = &baseline {
+        b.apply(&mut record);
     }
-    print!("{}", report::summary(&record, redactor, &written));
+    let written = write_reports(&record, http.redactor(), &report_dir);
+    print!(
+        "{}",
+        report::summary(&record, http.redactor(), &written, report::use_colour())
+    );
     let code = u8::from(record.required_failed() || interrupted);
     RunOutcome {
         code,
         record: Some(record),
     }
+}
+
+/// Writes every report file; returns the paths written. A report that cannot be written is an
+/// error message, not a lost run: the console summary still follows.
+fn write_reports(record: &RunRecord, redactor: &crate::redact::Redactor, dir: &Path) -> Vec<String> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return Vec::new();
+    }
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("JSON values serialise");
+    let files = [
+        ("junit.xml", report::junit_xml(record, redactor, &host)),
+        ("results.json", pretty(report::results_json(record, redactor))),
+        ("traffic.har", pretty(report::har(record, redactor))),
+        ("report.html", report::html(record, redactor)),
+    ];
+    let mut written = Vec::new();
+    for (name, content) in files {
+        let path = dir.join(name);
+        match std::fs::write(&path, content) {
+            Ok(()) => written.push(path.display().to_string()),
+            Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
+        }
+    }
+    written
 }
 
 /// First SIGINT/SIGTERM: stop starting cases, stop the running ones, clean up, report.

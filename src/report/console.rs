@@ -1,17 +1,39 @@
 //! The console summary printed after libtest-mimic's lines: counts per severity, each
-//! failing case with its reason, Entra's consequence and a curl reproduction.
+//! failing case with its reason, Entra's consequence and a curl reproduction, known failures
+//! and stale baseline entries, and where the reports are. Colour only on a terminal, and
+//! never with `NO_COLOR` set.
 
 use crate::model::Severity;
-use crate::record::{RunRecord, Status};
+use crate::record::{CaseResult, RunRecord, Status};
 use crate::redact::Redactor;
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 
-/// The summary text.
-pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> String {
+/// Whether to colour console output.
+pub fn use_colour() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
+struct Paint(bool);
+
+impl Paint {
+    fn on(&self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The summary text; `colour` adds ANSI colours.
+pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour: bool) -> String {
+    let paint = Paint(colour);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nscimtest: {} cases ({} requests) against {} (run id {}) in {:.2}s",
+        "\n{} {} cases ({} requests) against {} (run id {}) in {:.2}s",
+        paint.on("1", "scimtest:"),
         run.cases.len(),
         run.requests(),
         redactor.redact(&run.target),
@@ -19,43 +41,40 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
         run.duration.as_secs_f64()
     );
     if !run.tls_verified {
-        let _ = writeln!(out, "  TLS certificates were NOT verified (--insecure)");
+        let _ = writeln!(out, "  {}", paint.on("33", "TLS certificates were NOT verified (--insecure)"));
     }
     for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
-        let of: Vec<_> = run.cases.iter().filter(|c| c.severity == sev).collect();
+        let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.severity == sev).collect();
         if of.is_empty() {
             continue;
         }
-        let n = |s: Status| of.iter().filter(|c| c.status == s).count();
-        let _ = writeln!(
-            out,
-            "  {:<12} {} passed, {} failed, {} errored, {} skipped",
-            sev.name(),
+        let n = |s: Status| of.iter().filter(|c| c.status == s && c.known_failure.is_none()).count();
+        let known = of.iter().filter(|c| c.known_failure.is_some()).count();
+        let failed = n(Status::Failed) + n(Status::Errored);
+        let counts = format!(
+            "{} passed, {} failed, {} errored, {} skipped{}",
             n(Status::Passed),
             n(Status::Failed),
             n(Status::Errored),
-            n(Status::Skipped)
+            n(Status::Skipped),
+            if known > 0 { format!(", {known} known failures") } else { String::new() }
         );
+        let counts = if failed > 0 { paint.on("31", &counts) } else { paint.on("32", &counts) };
+        let _ = writeln!(out, "  {:<12} {counts}", sev.name());
     }
     let bad: Vec<_> = run
         .cases
         .iter()
         .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
         .collect();
-    if !bad.is_empty() {
-        let _ = writeln!(out, "\nProblems:");
-        for c in bad {
-            let _ = writeln!(
-                out,
-                "  {} {} [{}]",
-                if c.status == Status::Failed {
-                    "FAILED "
-                } else {
-                    "ERRORED"
-                },
-                c.name,
-                c.severity
-            );
+    let (known, new): (Vec<&CaseResult>, Vec<&CaseResult>) = bad.into_iter().partition(|c| c.known_failure.is_some());
+    if !new.is_empty() {
+        let _ = writeln!(out, "\nProblems (by severity):");
+        let mut new = new;
+        new.sort_by_key(|c| c.severity);
+        for c in new {
+            let tag = if c.status == Status::Failed { "FAILED " } else { "ERRORED" };
+            let _ = writeln!(out, "  {} {} [{}]", paint.on("1;31", tag), c.name, c.severity);
             if let Some(r) = &c.reason {
                 let _ = writeln!(out, "      {}", redactor.redact(r));
             }
@@ -69,19 +88,38 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String]) -> Stri
                 }
             }
         }
-        if !run.required_failed() {
+    }
+    if !known.is_empty() {
+        let _ = writeln!(out, "\nKnown failures (baseline; they do not fail the run):");
+        for c in known {
             let _ = writeln!(
                 out,
-                "\nOnly recommended or preview cases failed: the run passes."
+                "  {} {} — {}",
+                paint.on("35", "KNOWN  "),
+                c.name,
+                c.known_failure.as_deref().unwrap_or_default()
             );
         }
     }
+    if !run.stale_baseline.is_empty() {
+        let _ = writeln!(out, "\nStale baseline entries (these cases pass now; remove them from the baseline):");
+        for s in &run.stale_baseline {
+            let _ = writeln!(out, "  {s}");
+        }
+    }
+    let failing_but_fine = run
+        .cases
+        .iter()
+        .any(|c| matches!(c.status, Status::Failed | Status::Errored))
+        && !run.required_failed();
+    if failing_but_fine && !run.interrupted {
+        let _ = writeln!(
+            out,
+            "\nOnly recommended, preview or known failures: the run passes."
+        );
+    }
     if run.interrupted {
-        let not_run = run
-            .cases
-            .iter()
-            .filter(|c| c.status == Status::Skipped)
-            .count();
+        let not_run = run.cases.iter().filter(|c| c.status == Status::Skipped).count();
         let _ = writeln!(
             out,
             "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."

@@ -2,9 +2,15 @@
 //! string they emit passes through the run's redactor.
 
 mod console;
+mod har;
+mod html;
+mod json;
 mod junit;
 mod transcript;
 
-pub use console::summary;
+pub use console::{summary, use_colour};
+pub use har::har;
+pub use html::html;
+pub use json::{VERSION as RESULTS_VERSION, results_json};
 pub use junit::junit_xml;
 pub use transcript::transcript;

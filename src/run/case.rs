@@ -106,6 +106,7 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
         steps: Vec::new(),
         cleanup: Vec::new(),
         duration: Default::default(),
+        known_failure: None,
     };
     if let Some(reason) = &case.skip {
         result.status = Status::Skipped;
@@ -426,13 +427,15 @@ async fn cleanup(st: &mut State<'_>, result: &mut CaseResult) {
                     status: s,
                     ok,
                     detail: (!ok).then(|| format!("DELETE answered {s}")),
+                    exchange: Some(got.exchange),
                 }
             }
-            Err((_, e)) => CleanupRecord {
+            Err((exchange, e)) => CleanupRecord {
                 path: path.clone(),
                 status: 0,
                 ok: false,
                 detail: Some(e),
+                exchange: Some(exchange),
             },
         };
         if !rec.ok {

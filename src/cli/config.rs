@@ -1,0 +1,136 @@
+//! `scimtest.toml`: defaults for `scimtest run`, overridden by flags and by the `SCIM_*`
+//! environment variables. Secrets are never written in the file: it names the environment
+//! variables that hold them. Relative paths are relative to the file's folder.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Credentials, by environment variable name.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Variable holding the bearer token.
+    pub token_env: Option<String>,
+    /// HTTP Basic user name.
+    pub basic_user: Option<String>,
+    /// Variable holding the Basic password.
+    pub basic_password_env: Option<String>,
+    /// OAuth token endpoint.
+    pub oauth_token_url: Option<String>,
+    /// OAuth client id.
+    pub oauth_client_id: Option<String>,
+    /// Variable holding the OAuth client secret.
+    pub oauth_client_secret_env: Option<String>,
+    /// OAuth scope.
+    pub oauth_scope: Option<String>,
+    /// `basic` or `post`.
+    pub oauth_auth_method: Option<String>,
+}
+
+/// The file's settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Target base URL.
+    pub target: Option<String>,
+    /// Suite files or folders.
+    pub suites: Option<Vec<PathBuf>>,
+    /// Profiles to run.
+    pub profiles: Option<Vec<String>>,
+    /// Report folder.
+    pub report_dir: Option<PathBuf>,
+    /// Baseline file of known failures.
+    pub baseline: Option<PathBuf>,
+    /// Per-request timeout, seconds.
+    pub timeout: Option<u64>,
+    /// Per-case limit, seconds.
+    pub case_timeout: Option<u64>,
+    /// Parallel cases.
+    pub test_threads: Option<usize>,
+    /// Extra headers, `Name: value` (put secrets in environment variables instead).
+    pub headers: Option<Vec<String>>,
+    /// Extra CA certificates (PEM).
+    pub ca_cert: Option<PathBuf>,
+    /// Skip TLS verification.
+    pub insecure: Option<bool>,
+    /// Credentials.
+    #[serde(default)]
+    pub auth: AuthConfig,
+}
+
+impl Config {
+    /// Reads `path`, resolving relative paths against its folder.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut c: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        c.suites.iter_mut().flatten().for_each(fix);
+        c.report_dir.iter_mut().for_each(fix);
+        c.baseline.iter_mut().for_each(fix);
+        c.ca_cert.iter_mut().for_each(fix);
+        Ok(c)
+    }
+
+    /// The explicit `--config` file, or `scimtest.toml` in the current folder if there is one.
+    pub fn find(explicit: Option<&Path>) -> Result<Option<Config>, String> {
+        match explicit {
+            Some(p) => Config::load(p).map(Some),
+            None if Path::new("scimtest.toml").is_file() => Config::load(Path::new("scimtest.toml")).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn env(name: &Option<String>) -> Result<Option<String>, String> {
+    match name {
+        Some(var) => match std::env::var(var) {
+            Ok(v) => Ok(Some(v)),
+            Err(_) => Err(format!("scimtest.toml names the environment variable {var}, which is not set")),
+        },
+        None => Ok(None),
+    }
+}
+
+impl super::RunArgs {
+    /// Fills every option not given on the command line (or by `SCIM_*` variables) from `c`.
+    pub fn merge(&mut self, c: Config) -> Result<(), String> {
+        let conn = &mut self.connection;
+        self.target = self.target.take().or(c.target);
+        if self.suites.is_empty() {
+            self.suites = c.suites.unwrap_or_default();
+        }
+        if self.profiles.is_empty() {
+            self.profiles = c.profiles.unwrap_or_default();
+        }
+        self.report_dir = self.report_dir.take().or(c.report_dir);
+        self.baseline = self.baseline.take().or(c.baseline);
+        self.case_timeout = self.case_timeout.or(c.case_timeout);
+        self.test_threads = self.test_threads.or(c.test_threads);
+        conn.timeout = conn.timeout.or(c.timeout);
+        if conn.headers.is_empty() {
+            conn.headers = c.headers.unwrap_or_default();
+        }
+        conn.ca_cert = conn.ca_cert.take().or(c.ca_cert);
+        conn.insecure |= c.insecure.unwrap_or(false);
+        let a = c.auth;
+        let no_credentials = conn.token.is_none() && conn.basic_user.is_none() && conn.oauth_token_url.is_none();
+        if no_credentials {
+            conn.token = env(&a.token_env)?;
+            conn.basic_user = a.basic_user;
+            conn.basic_password = env(&a.basic_password_env)?;
+            conn.oauth_token_url = a.oauth_token_url;
+            conn.oauth_client_id = conn.oauth_client_id.take().or(a.oauth_client_id);
+            conn.oauth_client_secret = conn.oauth_client_secret.take().or(env(&a.oauth_client_secret_env)?);
+            conn.oauth_scope = conn.oauth_scope.take().or(a.oauth_scope);
+            if let Some(m) = a.oauth_auth_method {
+                conn.oauth_auth_method = Some(m);
+            }
+        }
+        Ok(())
+    }
+}
