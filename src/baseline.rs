@@ -33,7 +33,8 @@ pub struct Baseline {
 
 impl KnownFailure {
     fn matches(&self, name: &str) -> bool {
-        name == self.case || (!self.case.contains('[') && name.split('[').next() == Some(self.case.as_str()))
+        name == self.case
+            || (!self.case.contains('[') && name.split('[').next() == Some(self.case.as_str()))
     }
 }
 

@@ -61,8 +61,10 @@ pub struct Config {
 impl Config {
     /// Reads `path`, resolving relative paths against its folder.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut c: Config = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut c: Config =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let fix = |p: &mut PathBuf| {
             if p.is_relative() {
@@ -80,7 +82,9 @@ impl Config {
     pub fn find(explicit: Option<&Path>) -> Result<Option<Config>, String> {
         match explicit {
             Some(p) => Config::load(p).map(Some),
-            None if Path::new("scimtest.toml").is_file() => Config::load(Path::new("scimtest.toml")).map(Some),
+            None if Path::new("scimtest.toml").is_file() => {
+                Config::load(Path::new("scimtest.toml")).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -90,7 +94,9 @@ fn env(name: &Option<String>) -> Result<Option<String>, String> {
     match name {
         Some(var) => match std::env::var(var) {
             Ok(v) => Ok(Some(v)),
-            Err(_) => Err(format!("scimtest.toml names the environment variable {var}, which is not set")),
+            Err(_) => Err(format!(
+                "scimtest.toml names the environment variable {var}, which is not set"
+            )),
         },
         None => Ok(None),
     }
@@ -118,14 +124,18 @@ impl super::RunArgs {
         conn.ca_cert = conn.ca_cert.take().or(c.ca_cert);
         conn.insecure |= c.insecure.unwrap_or(false);
         let a = c.auth;
-        let no_credentials = conn.token.is_none() && conn.basic_user.is_none() && conn.oauth_token_url.is_none();
+        let no_credentials =
+            conn.token.is_none() && conn.basic_user.is_none() && conn.oauth_token_url.is_none();
         if no_credentials {
             conn.token = env(&a.token_env)?;
             conn.basic_user = a.basic_user;
             conn.basic_password = env(&a.basic_password_env)?;
             conn.oauth_token_url = a.oauth_token_url;
             conn.oauth_client_id = conn.oauth_client_id.take().or(a.oauth_client_id);
-            conn.oauth_client_secret = conn.oauth_client_secret.take().or(env(&a.oauth_client_secret_env)?);
+            conn.oauth_client_secret = conn
+                .oauth_client_secret
+                .take()
+                .or(env(&a.oauth_client_secret_env)?);
             conn.oauth_scope = conn.oauth_scope.take().or(a.oauth_scope);
             if let Some(m) = a.oauth_auth_method {
                 conn.oauth_auth_method = Some(m);

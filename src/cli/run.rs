@@ -68,7 +68,10 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
     if args.suites.is_empty() {
         args.suites.push(PathBuf::from("suites"));
     }
-    let report_dir = args.report_dir.clone().unwrap_or_else(|| PathBuf::from("reports"));
+    let report_dir = args
+        .report_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports"));
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
@@ -219,7 +222,11 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
 
 /// Writes every report file; returns the paths written. A report that cannot be written is an
 /// error message, not a lost run: the console summary still follows.
-fn write_reports(record: &RunRecord, redactor: &crate::redact::Redactor, dir: &Path) -> Vec<String> {
+fn write_reports(
+    record: &RunRecord,
+    redactor: &crate::redact::Redactor,
+    dir: &Path,
+) -> Vec<String> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create {}: {e}", dir.display());
         return Vec::new();
@@ -228,10 +235,14 @@ fn write_reports(record: &RunRecord, redactor: &crate::redact::Redactor, dir: &P
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "localhost".into());
-    let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("JSON values serialise");
+    let pretty =
+        |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("JSON values serialise");
     let files = [
         ("junit.xml", report::junit_xml(record, redactor, &host)),
-        ("results.json", pretty(report::results_json(record, redactor))),
+        (
+            "results.json",
+            pretty(report::results_json(record, redactor)),
+        ),
         ("traffic.har", pretty(report::har(record, redactor))),
         ("report.html", report::html(record, redactor)),
     ];

@@ -41,14 +41,22 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         run.duration.as_secs_f64()
     );
     if !run.tls_verified {
-        let _ = writeln!(out, "  {}", paint.on("33", "TLS certificates were NOT verified (--insecure)"));
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.on("33", "TLS certificates were NOT verified (--insecure)")
+        );
     }
     for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
         let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.severity == sev).collect();
         if of.is_empty() {
             continue;
         }
-        let n = |s: Status| of.iter().filter(|c| c.status == s && c.known_failure.is_none()).count();
+        let n = |s: Status| {
+            of.iter()
+                .filter(|c| c.status == s && c.known_failure.is_none())
+                .count()
+        };
         let known = of.iter().filter(|c| c.known_failure.is_some()).count();
         let failed = n(Status::Failed) + n(Status::Errored);
         let counts = format!(
@@ -57,9 +65,17 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
             n(Status::Failed),
             n(Status::Errored),
             n(Status::Skipped),
-            if known > 0 { format!(", {known} known failures") } else { String::new() }
+            if known > 0 {
+                format!(", {known} known failures")
+            } else {
+                String::new()
+            }
         );
-        let counts = if failed > 0 { paint.on("31", &counts) } else { paint.on("32", &counts) };
+        let counts = if failed > 0 {
+            paint.on("31", &counts)
+        } else {
+            paint.on("32", &counts)
+        };
         let _ = writeln!(out, "  {:<12} {counts}", sev.name());
     }
     let bad: Vec<_> = run
@@ -67,14 +83,25 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         .iter()
         .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
         .collect();
-    let (known, new): (Vec<&CaseResult>, Vec<&CaseResult>) = bad.into_iter().partition(|c| c.known_failure.is_some());
+    let (known, new): (Vec<&CaseResult>, Vec<&CaseResult>) =
+        bad.into_iter().partition(|c| c.known_failure.is_some());
     if !new.is_empty() {
         let _ = writeln!(out, "\nProblems (by severity):");
         let mut new = new;
         new.sort_by_key(|c| c.severity);
         for c in new {
-            let tag = if c.status == Status::Failed { "FAILED " } else { "ERRORED" };
-            let _ = writeln!(out, "  {} {} [{}]", paint.on("1;31", tag), c.name, c.severity);
+            let tag = if c.status == Status::Failed {
+                "FAILED "
+            } else {
+                "ERRORED"
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} [{}]",
+                paint.on("1;31", tag),
+                c.name,
+                c.severity
+            );
             if let Some(r) = &c.reason {
                 let _ = writeln!(out, "      {}", redactor.redact(r));
             }
@@ -90,7 +117,10 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         }
     }
     if !known.is_empty() {
-        let _ = writeln!(out, "\nKnown failures (baseline; they do not fail the run):");
+        let _ = writeln!(
+            out,
+            "\nKnown failures (baseline; they do not fail the run):"
+        );
         for c in known {
             let _ = writeln!(
                 out,
@@ -102,7 +132,10 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         }
     }
     if !run.stale_baseline.is_empty() {
-        let _ = writeln!(out, "\nStale baseline entries (these cases pass now; remove them from the baseline):");
+        let _ = writeln!(
+            out,
+            "\nStale baseline entries (these cases pass now; remove them from the baseline):"
+        );
         for s in &run.stale_baseline {
             let _ = writeln!(out, "  {s}");
         }
@@ -119,7 +152,11 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         );
     }
     if run.interrupted {
-        let not_run = run.cases.iter().filter(|c| c.status == Status::Skipped).count();
+        let not_run = run
+            .cases
+            .iter()
+            .filter(|c| c.status == Status::Skipped)
+            .count();
         let _ = writeln!(
             out,
             "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."

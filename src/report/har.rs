@@ -6,7 +6,11 @@ use crate::redact::Redactor;
 use serde_json::{Value, json};
 
 fn headers(r: &Redactor, h: &[(String, String)]) -> Value {
-    Value::Array(h.iter().map(|(k, v)| json!({"name": k, "value": r.header(k, v)})).collect())
+    Value::Array(
+        h.iter()
+            .map(|(k, v)| json!({"name": k, "value": r.header(k, v)}))
+            .collect(),
+    )
 }
 
 fn query(url: &str) -> Value {
@@ -23,7 +27,9 @@ fn query(url: &str) -> Value {
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    h.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn entry(r: &Redactor, page: &str, started: &str, e: &Exchange) -> Value {
@@ -81,7 +87,12 @@ pub fn har(run: &RunRecord, r: &Redactor) -> Value {
             "title": format!("{} ({})", c.name, c.status.name()),
             "pageTimings": {"onContentLoad": -1, "onLoad": -1},
         }));
-        for e in c.steps.iter().filter_map(|s| s.exchange.as_ref()).chain(c.cleanup.iter().filter_map(|k| k.exchange.as_ref())) {
+        for e in c
+            .steps
+            .iter()
+            .filter_map(|s| s.exchange.as_ref())
+            .chain(c.cleanup.iter().filter_map(|k| k.exchange.as_ref()))
+        {
             entries.push(entry(r, &c.name, &run.started, e));
         }
     }

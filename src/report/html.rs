@@ -59,7 +59,7 @@ table { border-collapse: collapse; background: #fff; }
 th, td { border: 1px solid #eaecf0; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #f2f4f7; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.tables { display: flex; gap: 24px; flex-wrap: wrap; }
+.tables { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
 .filters { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; background: #fff; padding: 8px 12px; border: 1px solid #eaecf0; border-radius: 6px; }
 .badge { display: inline-block; min-width: 62px; text-align: center; padding: 1px 6px; border-radius: 4px; color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
 .b-failed { background: var(--fail); } .b-errored { background: var(--err); } .b-passed { background: var(--pass); }
@@ -107,17 +107,29 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
         c.severity.name()
     );
     if let Some(reason) = &c.reason {
-        let _ = write!(out, "<span class=\"reason\">{}</span>", esc(&r.redact(reason)));
+        let _ = write!(
+            out,
+            "<span class=\"reason\">{}</span>",
+            esc(&r.redact(reason))
+        );
     }
     out.push_str("</summary><div class=\"body\">");
     if !c.description.is_empty() {
         let _ = write!(out, "<p>{}</p>", esc(&c.description));
     }
     if let Some(k) = &c.known_failure {
-        let _ = write!(out, "<div class=\"known-note\">Known failure (baseline): {}</div>", esc(k));
+        let _ = write!(
+            out,
+            "<div class=\"known-note\">Known failure (baseline): {}</div>",
+            esc(k)
+        );
     }
     if failing && let Some(e) = &c.entra {
-        let _ = write!(out, "<div class=\"entra\"><strong>Entra:</strong> {}</div>", esc(e));
+        let _ = write!(
+            out,
+            "<div class=\"entra\"><strong>Entra:</strong> {}</div>",
+            esc(e)
+        );
     }
     let checks: Vec<_> = c
         .steps
@@ -142,10 +154,19 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
         out.push_str("</table>");
     }
     for s in c.steps.iter().filter(|s| s.error.is_some()) {
-        let _ = write!(out, "<p><strong>{}:</strong> {}</p>", esc(&s.name), esc(&r.redact(s.error.as_deref().unwrap_or(""))));
+        let _ = write!(
+            out,
+            "<p><strong>{}:</strong> {}</p>",
+            esc(&s.name),
+            esc(&r.redact(s.error.as_deref().unwrap_or("")))
+        );
     }
     if failing && let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {
-        let _ = write!(out, "<h3>Reproduce</h3><pre class=\"curl\">{}</pre>", esc(&r.redact(curl)));
+        let _ = write!(
+            out,
+            "<h3>Reproduce</h3><pre class=\"curl\">{}</pre>",
+            esc(&r.redact(curl))
+        );
     }
     let _ = write!(
         out,
@@ -172,7 +193,11 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
         run.cases.len(),
         run.requests(),
         run.duration.as_secs_f64(),
-        if run.tls_verified { "verified" } else { "NOT verified (--insecure)" },
+        if run.tls_verified {
+            "verified"
+        } else {
+            "NOT verified (--insecure)"
+        },
         if passed { "pass" } else { "fail" },
         if passed {
             "PASSED — every required case passed"
@@ -183,7 +208,9 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
         }
     );
     let statuses = ["passed", "failed", "errored", "skipped", "known"];
-    out.push_str("<h2>Summary</h2><div class=\"tables\"><table id=\"by-severity\"><tr><th>severity</th>");
+    out.push_str(
+        "<h2>Summary</h2><div class=\"tables\"><table id=\"by-severity\"><tr><th>severity</th>",
+    );
     for s in statuses {
         let _ = write!(out, "<th>{s}</th>");
     }
@@ -195,7 +222,11 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
         }
         let _ = write!(out, "<tr><td>{}</td>", sev.name());
         for s in statuses {
-            let _ = write!(out, "<td class=\"num\">{}</td>", of.iter().filter(|c| label(c) == s).count());
+            let _ = write!(
+                out,
+                "<td class=\"num\">{}</td>",
+                of.iter().filter(|c| label(c) == s).count()
+            );
         }
         out.push_str("</tr>");
     }
@@ -209,7 +240,11 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     for suite in suites {
         let _ = write!(out, "<tr><td>{}</td>", esc(suite));
         for s in statuses {
-            let n = run.cases.iter().filter(|c| c.suite == suite && label(c) == s).count();
+            let n = run
+                .cases
+                .iter()
+                .filter(|c| c.suite == suite && label(c) == s)
+                .count();
             let _ = write!(out, "<td class=\"num\">{n}</td>");
         }
         out.push_str("</tr>");
@@ -219,12 +254,19 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
         let _ = write!(
             out,
             "<p class=\"known-note\">Stale baseline entries (these cases pass now; remove them): {}</p>",
-            run.stale_baseline.iter().map(|s| format!("<code>{}</code>", esc(s))).collect::<Vec<_>>().join(", ")
+            run.stale_baseline
+                .iter()
+                .map(|s| format!("<code>{}</code>", esc(s)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     out.push_str("<h2>Cases</h2><div class=\"filters\"><span>Show:</span>");
     for s in statuses {
-        let _ = write!(out, "<label><input type=\"checkbox\" name=\"status\" value=\"{s}\" checked> {s}</label>");
+        let _ = write!(
+            out,
+            "<label><input type=\"checkbox\" name=\"status\" value=\"{s}\" checked> {s}</label>"
+        );
     }
     out.push_str("<label>Profile <select id=\"profile\"><option value=\"all\">all</option>");
     let mut profiles: Vec<&str> = run.cases.iter().map(|c| c.profile.name()).collect();
@@ -233,12 +275,17 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     for p in profiles {
         let _ = write!(out, "<option value=\"{p}\">{p}</option>");
     }
-    out.push_str("</select></label><span><span id=\"visible\"></span> shown</span></div><div id=\"cases\">");
+    out.push_str(
+        "</select></label><span><span id=\"visible\"></span> shown</span></div><div id=\"cases\">",
+    );
     let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
     cases.sort_by_key(|c| order(c));
     for c in cases {
         case_html(&mut out, c, r);
     }
-    let _ = write!(out, "</div></main><script>{SCRIPT}</script></body></html>\n");
+    let _ = write!(
+        out,
+        "</div></main><script>{SCRIPT}</script></body></html>\n"
+    );
     out
 }

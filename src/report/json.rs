@@ -84,7 +84,11 @@ pub fn case(r: &Redactor, c: &CaseResult) -> Value {
 pub fn summary(run: &RunRecord) -> Value {
     let mut out = serde_json::Map::new();
     for sev in ["required", "recommended", "preview"] {
-        let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.severity.name() == sev).collect();
+        let of: Vec<&CaseResult> = run
+            .cases
+            .iter()
+            .filter(|c| c.severity.name() == sev)
+            .collect();
         let n = |s: Status| of.iter().filter(|c| c.status == s).count();
         out.insert(
             sev.into(),
