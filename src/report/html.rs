@@ -168,9 +168,9 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
             esc(&r.redact(curl))
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<details><summary>Transcript</summary><pre class=\"transcript\">{}</pre></details></div></details>\n",
+        "<details><summary>Transcript</summary><pre class=\"transcript\">{}</pre></details></div></details>",
         esc(&r.redact(&transcript(c)))
     );
 }
@@ -283,9 +283,6 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     for c in cases {
         case_html(&mut out, c, r);
     }
-    let _ = write!(
-        out,
-        "</div></main><script>{SCRIPT}</script></body></html>\n"
-    );
+    let _ = writeln!(out, "</div></main><script>{SCRIPT}</script></body></html>");
     out
 }
