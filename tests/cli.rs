@@ -3,31 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_scimtest"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("SCIM_BASE_URL").env_remove("SCIM_TOKEN");
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 /// Validates a JUnit file against the Ant schema when xmllint is installed (.ci/run installs it).
 fn check_junit(path: &Path) {
@@ -42,31 +20,6 @@ fn check_junit(path: &Path) {
             .unwrap();
         assert!(out.status.success(), "JUnit invalid: {}", text(&out));
     }
-}
-
-/// Starts `scimtest serve` on a free port; returns the child and its base URL.
-fn serve(token: &str, defects: &[&str]) -> (Child, String) {
-    let mut cmd = bin();
-    cmd.args(["serve", "--addr", "127.0.0.1:0", "--token", token]);
-    for d in defects {
-        cmd.args(["--defect", d]);
-    }
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    reader.read_line(&mut line).unwrap();
-    // Keep draining: the server prints more lines, and a closed pipe would kill it.
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(
-        url.starts_with("http://127.0.0.1:"),
-        "unexpected serve banner: {line}"
-    );
-    (child, url)
 }
 
 #[test]
@@ -371,26 +324,7 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
 fn sigint_stops_the_run_cleans_up_and_writes_reports() {
     let token = "interrupt-token-9b1d";
     // Every second request is throttled for 1 s, so the run is still busy when interrupted.
-    let mut cmd = bin();
-    cmd.args([
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--token",
-        token,
-        "--throttle-every",
-        "2",
-    ]);
-    let mut server = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let mut reader = BufReader::new(server.stdout.take().unwrap());
-    reader.read_line(&mut line).unwrap();
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    let (mut server, url) = serve_with(token, &[], &["--throttle-every", "2"]);
 
     let dir = tmp("interrupted");
     let run = bin()

@@ -14,17 +14,9 @@ use scimtest::run::{ClientAuthMethod, ClientOptions, Credentials, Http, OAuth, O
 use scimtest::server::{AppState, ServerConfig};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_scimtest"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("SCIM_BASE_URL").env_remove("SCIM_TOKEN");
-    c
-}
 
 fn server_config() -> ServerConfig {
     ServerConfig {

@@ -3,33 +3,13 @@
 
 mod common;
 
+use common::*;
+
 use scimtest::schema_store::SchemaStore;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_scimtest"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("SCIM_BASE_URL").env_remove("SCIM_TOKEN");
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use std::path::Path;
+use std::process::Command;
 
 fn validate(schema_file: &str, name: &str, doc: &Value) {
     let schema: Value =

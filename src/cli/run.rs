@@ -9,7 +9,7 @@ use crate::record::RunRecord;
 use crate::report;
 use crate::run::{Http, Interrupt, RunContext, Selection, run_id, run_trials};
 use crate::schema_store::SchemaStore;
-use crate::server::{Defect, Defects, RunningServer, ServerConfig, spawn};
+use crate::server::{Defects, RunningServer, ServerConfig, spawn};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -102,13 +102,8 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             Err(e) => return fail(format!("{e}; use one of entra, entra-flag, validator")),
         }
     }
-    let defects = match args
-        .defects
-        .iter()
-        .map(|d| d.parse::<Defect>())
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(d) => Defects::new(d),
+    let defects = match Defects::parse(&args.defects) {
+        Ok(d) => d,
         Err(e) => return fail(e),
     };
     if args.target.is_some() && defects.iter().next().is_some() {

@@ -11,13 +11,8 @@ pub fn main(args: ServeArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let defects = match args
-        .defects
-        .iter()
-        .map(|d| d.parse::<Defect>())
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(d) => Defects::new(d),
+    let defects = match Defects::parse(&args.defects) {
+        Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

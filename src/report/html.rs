@@ -4,27 +4,12 @@
 //! filters by status and profile. Rendered here so it reads even with scripts disabled; the
 //! small script only drives the filters.
 
+use super::markup::escape as esc;
 use super::transcript::transcript;
 use crate::model::Severity;
 use crate::record::{CaseResult, RunRecord, Status};
 use crate::redact::Redactor;
 use std::fmt::Write as _;
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The label a case shows: known failures are failures the baseline accepts.
 fn label(c: &CaseResult) -> &'static str {

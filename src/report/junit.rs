@@ -5,30 +5,12 @@
 //! Written by hand rather than with junit-report: that crate emits `<system-out>` inside
 //! `<testcase>`, a zoned timestamp and no `<properties>`, all of which the Ant schema rejects.
 
+use super::markup::escape as esc;
 use super::transcript::transcript;
 use crate::record::{CaseResult, RunRecord, Status};
 use crate::redact::Redactor;
 use std::fmt::Write as _;
 use std::time::SystemTime;
-
-/// Escapes text for XML and drops characters XML 1.0 cannot carry (a hostile server's body
-/// may contain any byte).
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn secs(d: std::time::Duration) -> String {
     format!("{:.3}", d.as_secs_f64())
@@ -152,14 +134,4 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
     }
     x.push_str("</testsuites>\n");
     x
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escaping_and_invalid_characters() {
-        assert_eq!(esc("a<b&\"c'\u{0}\n"), "a&lt;b&amp;&quot;c&apos;\u{FFFD}\n");
-    }
 }

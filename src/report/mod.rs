@@ -6,6 +6,7 @@ mod har;
 mod html;
 mod json;
 mod junit;
+mod markup;
 mod transcript;
 
 pub use console::{summary, use_colour};

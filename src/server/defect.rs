@@ -138,6 +138,15 @@ impl Defects {
         Defects(v)
     }
 
+    /// Parses defect names as given on the command line.
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
+        names
+            .iter()
+            .map(|n| n.as_ref().parse::<Defect>())
+            .collect::<Result<Vec<_>, _>>()
+            .map(Defects::new)
+    }
+
     /// Whether `defect` is on.
     pub fn has(&self, defect: Defect) -> bool {
         self.0.contains(&defect)

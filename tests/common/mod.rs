@@ -81,3 +81,61 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .build()
         .unwrap()
 }
+
+/// The built binary, run from the crate root with no SCIM_* variables inherited.
+pub fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_scimtest"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("SCIM_BASE_URL").env_remove("SCIM_TOKEN");
+    c
+}
+
+/// A fresh, empty folder under the target's temporary folder.
+pub fn tmp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Standard output and error of a finished command.
+pub fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Starts `scimtest serve` on a free port with `token`, each of `defects`, and `extra`
+/// arguments; returns the child and its base URL.
+pub fn serve_with(token: &str, defects: &[&str], extra: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = bin();
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--token", token]);
+    for d in defects {
+        cmd.args(["--defect", d]);
+    }
+    cmd.args(extra);
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    reader.read_line(&mut line).unwrap();
+    // Keep draining: the server prints more lines, and a closed pipe would kill it.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let url = line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected serve banner: {line}"
+    );
+    (child, url)
+}
+
+/// `scimtest serve` with defects.
+pub fn serve(token: &str, defects: &[&str]) -> (std::process::Child, String) {
+    serve_with(token, defects, &[])
+}
