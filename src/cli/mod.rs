@@ -15,7 +15,8 @@ pub use run::{RunOutcome, execute as execute_run};
 const EXAMPLES: &str = "\
 Examples:
   scimtest                                   run every suite against the built-in reference server
-  scimtest run --target https://api.example.com/scim/v2 --token \"$SCIM_TOKEN\"
+  export SCIM_TOKEN=…                        secrets come from the environment, not the command line
+  scimtest run --target https://api.example.com/scim/v2
   SCIM_BASE_URL=http://localhost:8080/scim SCIM_TOKEN=… scimtest run entra-users::
   scimtest run --profile entra-flag disable_user --test-threads 4
   scimtest run --list
