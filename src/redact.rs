@@ -23,10 +23,10 @@ impl Redactor {
         r
     }
 
-    /// Adds a secret. Very short strings are ignored: masking every `a` would destroy the
-    /// output and protect nothing.
+    /// Adds a secret. Even a very short one is masked everywhere: garbled output is better
+    /// than a leaked credential.
     pub fn add(&self, secret: String) {
-        if secret.len() < 4 {
+        if secret.is_empty() {
             return;
         }
         let mut list = self.secrets.write().expect("redactor lock");
@@ -68,7 +68,7 @@ mod tests {
 
     #[test]
     fn masks_secrets_and_authorization() {
-        let r = Redactor::new(["s3cr3t-token".to_string(), "x".to_string()]);
+        let r = Redactor::new(["s3cr3t-token".to_string(), String::new()]);
         assert_eq!(r.redact("token=s3cr3t-token; x"), "token=***; x");
         assert_eq!(r.header("Authorization", "Bearer anything"), "Bearer ***");
         assert_eq!(r.header("X-Echo", "s3cr3t-token"), "***");

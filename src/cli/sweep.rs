@@ -67,10 +67,9 @@ async fn list(
             let name = r.get(attr).and_then(Value::as_str).unwrap_or_default();
             let id = r.get("id").and_then(Value::as_str).unwrap_or_default();
             // The server's filter is not trusted: check the prefix here.
-            let ours = name.len() >= prefix.len()
-                && name
-                    .get(..prefix.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+            let ours = name
+                .get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix));
             if ours
                 && !id.is_empty()
                 && !id.contains('/')
