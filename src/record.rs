@@ -70,6 +70,21 @@ pub struct CheckRecord {
     pub because: Option<String>,
 }
 
+impl CheckRecord {
+    /// `what[ at pointer]: expected E, got A` — the one wording of a failed check.
+    pub fn describe(&self) -> String {
+        let at = self
+            .pointer
+            .as_deref()
+            .map(|p| format!(" at {p}"))
+            .unwrap_or_default();
+        format!(
+            "{}{at}: expected {}, got {}",
+            self.what, self.expected, self.actual
+        )
+    }
+}
+
 /// One executed step.
 #[derive(Debug, Clone)]
 pub struct StepRecord {

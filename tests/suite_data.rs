@@ -109,15 +109,7 @@ fn failed_suites_fail_with_exact_messages() {
                 ));
                 for step in &r.steps {
                     for c in step.checks.iter().filter(|c| !c.passed) {
-                        let at = c
-                            .pointer
-                            .as_deref()
-                            .map(|p| format!(" at {p}"))
-                            .unwrap_or_default();
-                        out.push_str(&format!(
-                            "    {}: {}{at}: expected {}, got {}\n",
-                            step.name, c.what, c.expected, c.actual
-                        ));
+                        out.push_str(&format!("    {}: {}\n", step.name, c.describe()));
                     }
                 }
             }

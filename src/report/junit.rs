@@ -27,16 +27,7 @@ fn failure_text(case: &CaseResult) -> String {
     let _ = writeln!(out, "Severity: {}", case.severity);
     if let Some(step) = case.failing_step() {
         for c in step.checks.iter().filter(|c| !c.passed) {
-            let at = c
-                .pointer
-                .as_deref()
-                .map(|p| format!(" at {p}"))
-                .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "  step `{}`: {}{at}: expected {}, got {}",
-                step.name, c.what, c.expected, c.actual
-            );
+            let _ = writeln!(out, "  step `{}`: {}", step.name, c.describe());
         }
         if let Some(curl) = &step.curl {
             let _ = writeln!(out, "Reproduce:\n{curl}");

@@ -198,17 +198,7 @@ async fn run_steps(st: &mut State<'_>, planned: &PlannedCase, result: &mut CaseR
 /// The one-line reason of a failed step: its first failed check.
 fn failure_reason(step: &StepRecord) -> String {
     match step.checks.iter().find(|c| !c.passed) {
-        Some(c) => {
-            let at = c
-                .pointer
-                .as_deref()
-                .map(|p| format!(" at {p}"))
-                .unwrap_or_default();
-            format!(
-                "step `{}`: {}{at}: expected {}, got {}",
-                step.name, c.what, c.expected, c.actual
-            )
-        }
+        Some(c) => format!("step `{}`: {}", step.name, c.describe()),
         None => format!("step `{}` failed", step.name),
     }
 }
