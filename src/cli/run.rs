@@ -89,9 +89,9 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             for e in &errors {
                 eprintln!("{}", e.render());
             }
+            let problems: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
             return fail(format!(
-                "{} suite files are invalid; nothing was run (`scimtest lint` lists every problem)",
-                errors.len()
+                "{problems} problems in the suites; nothing was run (`scimtest lint` lists them all)"
             ));
         }
     };

@@ -164,6 +164,17 @@ pub fn load_all(paths: &[PathBuf], schemas: &[String]) -> Result<Vec<Suite>, Vec
             }]);
         }
     };
+    if files.is_empty() {
+        let first = paths.first().cloned().unwrap_or_default();
+        return Err(vec![FileErrors {
+            file: first.clone(),
+            source: None,
+            diagnostics: vec![
+                Diagnostic::new(&first, 0, 0, "no suite files (*.yaml, *.yml) found here")
+                    .hint("give --suite a suite file or a folder holding them"),
+            ],
+        }]);
+    }
     let mut suites = Vec::new();
     let mut errors = Vec::new();
     for f in files {
