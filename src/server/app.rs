@@ -122,7 +122,8 @@ async fn handle(
         return response;
     }
     let result = if authorized(&app, &headers) {
-        route(&app, &method, &uri, &headers, &body)
+        strict_media_types(&app, &headers, &body)
+            .and_then(|()| route(&app, &method, &uri, &headers, &body))
     } else {
         Err(ScimError {
             status: 401,
@@ -165,6 +166,34 @@ async fn handle(
         );
     }
     response
+}
+
+/// The media-type strictness defects: exact Content-Type matching and a required Accept.
+fn strict_media_types(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Result<(), ScimError> {
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    if app.has(Defect::CharsetRejected)
+        && !body.is_empty()
+        && value(header::CONTENT_TYPE).contains(';')
+    {
+        return Err(ScimError {
+            status: 415,
+            scim_type: None,
+            detail: format!("unsupported media type `{}`", value(header::CONTENT_TYPE)),
+        });
+    }
+    if app.has(Defect::AcceptRequired) && !value(header::ACCEPT).contains("application/scim+json") {
+        return Err(ScimError {
+            status: 406,
+            scim_type: None,
+            detail: "Accept must include application/scim+json".into(),
+        });
+    }
+    Ok(())
 }
 
 fn authorized(app: &AppState, headers: &HeaderMap) -> bool {

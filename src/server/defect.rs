@@ -103,6 +103,10 @@ defects! {
         "`+` in the query string is not decoded as a space, so Entra's filters do not parse.",
     InvalidFilter500 = "invalid-filter-500":
         "An unparsable filter answers 500 instead of 400 invalidFilter.",
+    CharsetRejected = "content-type-charset-rejected":
+        "A body typed `application/scim+json; charset=utf-8`, as Entra sends it, gets 415.",
+    AcceptRequired = "accept-scim-required":
+        "Requests without `Accept: application/scim+json` (Entra sends none, or `*/*`) get 406.",
 }
 
 impl fmt::Display for Defect {
