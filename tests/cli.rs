@@ -327,7 +327,7 @@ fn sigint_stops_the_run_cleans_up_and_writes_reports() {
     let (mut server, url) = serve_with(token, &[], &["--throttle-every", "2"]);
 
     let dir = tmp("interrupted");
-    let run = bin()
+    let mut run = bin()
         .args(["run", "--target", &url, "--report-dir"])
         .arg(&dir)
         .env("SCIM_TOKEN", token)
@@ -335,14 +335,37 @@ fn sigint_stops_the_run_cleans_up_and_writes_reports() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // Interrupt once cases are running (libtest's "running N tests" line), not on a timer
+    // alone: a slow machine may still be starting.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut stdout = std::io::BufReader::new(run.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        let mut line = String::new();
+        while stdout.read_line(&mut line).unwrap_or(0) > 0 {
+            if line.starts_with("running ") {
+                let _ = tx.send(());
+            }
+            all.push_str(&line);
+            line.clear();
+        }
+        all
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the run never started its cases");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
     let killed = Command::new("kill")
         .args(["-INT", &run.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
     let out = run.wait_with_output().unwrap();
-    let all = text(&out);
+    let all = format!(
+        "{}{}",
+        reader.join().unwrap(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("The run was interrupted"), "{all}");
     let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
