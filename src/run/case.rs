@@ -128,10 +128,9 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
     };
     for (name, t) in &case.vars {
         match t.render(&mut |v| st.lookup(v)) {
+            // Only what generators made counts as ours to address: a literal value in a
+            // suite could name someone else's resource.
             Ok(v) => {
-                if let Value::String(s) = &v {
-                    st.generated.insert(s.clone());
-                }
                 st.vars.insert(name.clone(), v);
             }
             Err(e) => {
