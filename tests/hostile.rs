@@ -249,3 +249,53 @@ fn throttling_with_retry_after_is_retried_and_reported() {
         );
     });
 }
+
+#[test]
+fn a_create_answered_without_a_body_is_still_cleaned_up_via_location() {
+    use axum::routing::{delete, post};
+    let rt = runtime();
+    rt.block_on(async {
+        let deleted: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let d = deleted.clone();
+        let app = axum::Router::new()
+            .route(
+                "/scim/Users",
+                post(|| async {
+                    (
+                        axum::http::StatusCode::CREATED,
+                        [(
+                            "Location",
+                            "http://elsewhere.example/scim/Users/made-by-post-42",
+                        )],
+                    )
+                }),
+            )
+            .route(
+                "/scim/Users/{id}",
+                delete(
+                    move |axum::extract::Path(id): axum::extract::Path<String>| {
+                        let d = d.clone();
+                        async move {
+                            d.lock().unwrap().push(id);
+                            axum::http::StatusCode::NO_CONTENT
+                        }
+                    },
+                ),
+            );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let users = suites_at(&root().join("suites/entra/users.yaml"));
+        let planned: Vec<_> = plan(&users, &[scimtest::model::Profile::Entra])
+            .into_iter()
+            .filter(|c| c.case.name == "duplicate_user")
+            .collect();
+        let results = run_plan(context(&format!("http://{addr}/scim")), planned, 1).await;
+        assert_eq!(results[0].status, Status::Failed);
+        assert_eq!(
+            *deleted.lock().unwrap(),
+            vec!["made-by-post-42".to_string()]
+        );
+        assert!(results[0].cleanup.iter().all(|c| c.ok));
+    });
+}

@@ -372,7 +372,18 @@ fn track_resources(
     let path = url.strip_prefix(base).unwrap_or(url);
     let ok = (200..300).contains(&ex.status);
     if *method == reqwest::Method::POST && ok {
-        let id = json.and_then(|j| j.get("id")).and_then(Value::as_str);
+        // The id from the body, else the last segment of Location: a server that answers 201
+        // without a body still gets its resource deleted.
+        let location = ex
+            .response_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .and_then(|(_, v)| v.split('?').next())
+            .and_then(|v| v.trim_end_matches('/').rsplit('/').next());
+        let id = json
+            .and_then(|j| j.get("id"))
+            .and_then(Value::as_str)
+            .or(location);
         if let Some(id) = id.filter(|id| !id.is_empty() && !id.contains('/')) {
             let coll = normalise(path);
             if !coll.ends_with("/.search") {
