@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use scimtest::plan::plan;
 use scimtest::record::Status;
-use scimtest::run::{Http, RunContext, run_id, run_plan};
+use scimtest::run::run_plan;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -152,14 +152,11 @@ fn every_misbehaviour_ends_in_a_precise_failure() {
             ("silent", "no answer before the timeout"),
         ];
         for (mode, expected) in cases {
-            let cx = Arc::new(RunContext {
-                http: Http::new(Some(TOKEN.into()), Duration::from_secs(2)).unwrap(),
-                base_url: format!("{base}/{mode}"),
-                run_id: run_id(),
-                schemas: schemas(),
-                case_timeout: Duration::from_secs(20),
-                interrupt: Default::default(),
-            });
+            let cx = context_with(
+                &format!("{base}/{mode}"),
+                Duration::from_secs(2),
+                Duration::from_secs(20),
+            );
             let started = Instant::now();
             let results = run_plan(cx, small_plan(), 8).await;
             assert!(
@@ -191,15 +188,12 @@ fn a_case_that_outlives_its_limit_is_stopped_and_cleaned_up() {
     let rt = runtime();
     rt.block_on(async {
         let base = hostile_server().await;
-        let cx = Arc::new(RunContext {
-            // Requests may wait 30 s, but the case only 1 s.
-            http: Http::new(Some(TOKEN.into()), Duration::from_secs(30)).unwrap(),
-            base_url: format!("{base}/silent"),
-            run_id: run_id(),
-            schemas: schemas(),
-            case_timeout: Duration::from_secs(1),
-            interrupt: Default::default(),
-        });
+        // Requests may wait 30 s, but the case only 1 s.
+        let cx = context_with(
+            &format!("{base}/silent"),
+            Duration::from_secs(30),
+            Duration::from_secs(1),
+        );
         let started = Instant::now();
         let results = run_plan(cx, small_plan(), 8).await;
         assert!(

@@ -53,12 +53,17 @@ pub async fn server(defects: &[Defect]) -> RunningServer {
 }
 
 pub fn context(base_url: &str) -> Arc<RunContext> {
+    context_with(base_url, Duration::from_secs(10), Duration::from_secs(60))
+}
+
+/// A run context with the given per-request and per-case limits.
+pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<RunContext> {
     Arc::new(RunContext {
-        http: Http::new(Some(TOKEN.into()), Duration::from_secs(10)).unwrap(),
+        http: Http::new(Some(TOKEN.into()), request).unwrap(),
         base_url: base_url.into(),
         run_id: run_id(),
         schemas: schemas(),
-        case_timeout: Duration::from_secs(60),
+        case_timeout: case,
         interrupt: Default::default(),
     })
 }
