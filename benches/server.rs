@@ -192,6 +192,7 @@ fn main() {
     println!(
         "reference server benchmark: {connections} connections, {seconds} s per scenario, server and client on one thread each"
     );
+    scimtest::run::install_crypto_provider();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()

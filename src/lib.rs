@@ -5,6 +5,7 @@
 //! `server` is the reference SCIM server; `cli` wires the commands together.
 
 pub mod baseline;
+pub mod builtin;
 pub mod cli;
 pub mod clock;
 pub mod diagnostic;

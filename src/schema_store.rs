@@ -29,29 +29,20 @@ impl std::fmt::Debug for SchemaStore {
 impl SchemaStore {
     /// Loads and compiles every `*.json` in `dir`.
     pub fn load(dir: &Path) -> Result<Self, String> {
-        let mut docs: BTreeMap<String, Value> = BTreeMap::new();
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("cannot read the schema folder {}: {e}", dir.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| e.to_string())?.path();
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let name = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let doc: Value = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "{}:{}:{}: not valid JSON: {e}",
-                    path.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            docs.insert(name, doc);
+        Self::from_documents(read_dir(dir)?)
+    }
+
+    /// The schemas built into the binary, plus those in `dir` (a suite's own
+    /// `fixtures/schemas`), which replace built-in schemas of the same name.
+    pub fn builtin_with(dir: Option<&Path>) -> Result<Self, String> {
+        let mut docs = BTreeMap::new();
+        for (name, text) in crate::builtin::schemas() {
+            let doc: Value = serde_json::from_str(text)
+                .map_err(|e| format!("built-in schema `{name}` is not valid JSON: {e}"))?;
+            docs.insert(name.to_string(), doc);
+        }
+        if let Some(dir) = dir {
+            docs.extend(read_dir(dir)?);
         }
         Self::from_documents(docs)
     }
@@ -101,4 +92,33 @@ impl SchemaStore {
             })
             .collect())
     }
+}
+
+/// Every `*.json` in `dir`, parsed, by file stem.
+fn read_dir(dir: &Path) -> Result<BTreeMap<String, Value>, String> {
+    let mut docs: BTreeMap<String, Value> = BTreeMap::new();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the schema folder {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let doc: Value = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: not valid JSON: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        docs.insert(name, doc);
+    }
+    Ok(docs)
 }

@@ -237,6 +237,7 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
     // keeps real data safe.
     let (mut child, url) = serve(token, &["filter-ignored"]);
     let rt = common::runtime();
+    scimtest::run::install_crypto_provider();
     let client = reqwest::Client::new();
     let post = |path: &str, body: serde_json::Value| {
         rt.block_on(
@@ -270,7 +271,7 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
         201
     );
     let count = |path: &str| {
-        let body: serde_json::Value = rt
+        let text = rt
             .block_on(async {
                 client
                     .get(format!("{url}{path}"))
@@ -278,10 +279,11 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
                     .send()
                     .await
                     .unwrap()
-                    .json()
+                    .text()
                     .await
             })
             .unwrap();
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
         body["totalResults"].as_u64().unwrap()
     };
 

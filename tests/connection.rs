@@ -29,6 +29,7 @@ fn server_config() -> ServerConfig {
 
 /// The reference server over HTTPS with a fresh self-signed certificate for 127.0.0.1.
 async fn https_server() -> (String, String) {
+    scimtest::run::install_crypto_provider();
     let cert =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
             .unwrap();
@@ -317,7 +318,8 @@ fn basic_auth_and_extra_headers_are_sent_and_masked() {
             "/echo",
             get(|headers: HeaderMap| async move {
                 let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-                axum::Json(serde_json::json!({"authorization": h("authorization"), "x-api-key": h("x-api-key")}))
+                let body = serde_json::json!({"authorization": h("authorization"), "x-api-key": h("x-api-key")});
+                ([(axum::http::header::CONTENT_TYPE, "application/json")], body.to_string())
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -13,6 +13,7 @@ struct Client {
 
 impl Client {
     fn new(base: &str) -> Self {
+        scimtest::run::install_crypto_provider();
         Client {
             http: reqwest::Client::new(),
             base: base.to_string(),

@@ -4,6 +4,7 @@ mod config;
 mod lint;
 mod run;
 mod serve;
+mod suites;
 mod sweep;
 
 use clap::{Args, Parser, Subcommand};
@@ -21,7 +22,9 @@ Examples:
   scimtest run --profile entra-flag disable_user --test-threads 4
   scimtest run --list
   scimtest serve --addr 127.0.0.1:8080 --token dev --defect empty-query-404
-  scimtest lint suites/
+  scimtest run --suite my-suites/              the built-in suites plus your own
+  scimtest suites export my-suites/            a copy of the built-in suites to customise
+  scimtest lint my-suites/
   scimtest sweep --target https://api.example.com/scim/v2 --run-id 1a2b3c4d --yes
 
 Exit codes: 0 every required case passed; 1 a required case failed or errored;
@@ -49,6 +52,25 @@ enum Command {
     Lint(LintArgs),
     /// List (and with --yes delete) resources earlier runs left on a target.
     Sweep(SweepArgs),
+    /// The built-in suites: list them, or export them as a starting point for your own.
+    #[command(subcommand)]
+    Suites(SuitesCommand),
+}
+
+/// `scimtest suites …`.
+#[derive(Debug, Subcommand)]
+pub enum SuitesCommand {
+    /// List the built-in suite files and their cases.
+    List,
+    /// Write the built-in suites and fixtures to DIR (`DIR/suites/…`, `DIR/fixtures/…`).
+    Export {
+        /// The folder to write into (created if missing).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Options of `scimtest run`.
@@ -64,9 +86,13 @@ pub struct RunArgs {
     /// Settings file (default: `scimtest.toml` in the current folder, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Suite file or folder (repeatable; default `suites`).
+    /// Your own suite file or folder (repeatable), run with the built-in suites; a suite named
+    /// like a built-in one replaces it.
     #[arg(long = "suite", value_name = "PATH")]
     pub suites: Vec<PathBuf>,
+    /// Run only the suites given with --suite, not the built-in ones.
+    #[arg(long)]
+    pub no_builtin: bool,
     /// Only these client profiles: entra, entra-flag, validator (repeatable).
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
@@ -271,8 +297,8 @@ pub struct SweepArgs {
 /// Options of `scimtest lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Suite files or folders.
-    #[arg(value_name = "PATH", default_value = "suites")]
+    /// Suite files or folders (default: the built-in suites).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 }
 
@@ -285,6 +311,7 @@ pub fn main() -> ExitCode {
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Lint(args)) => lint::main(args),
         Some(Command::Sweep(args)) => sweep::main(args),
+        Some(Command::Suites(cmd)) => suites::main(cmd),
     }
 }
 

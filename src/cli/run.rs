@@ -24,24 +24,9 @@ pub struct RunOutcome {
     pub record: Option<RunRecord>,
 }
 
-/// Finds `fixtures/schemas` from the suite paths and compiles it.
+/// The built-in schemas plus the user's own `fixtures/schemas` beside their suites, compiled.
 pub fn schema_store(paths: &[PathBuf]) -> Result<SchemaStore, String> {
-    let probe = paths
-        .first()
-        .cloned()
-        .unwrap_or_else(|| PathBuf::from("suites"));
-    let probe = if probe.is_dir() {
-        probe.join("_")
-    } else {
-        probe
-    };
-    let root = load::fixtures_root(&probe).ok_or_else(|| {
-        format!(
-            "no `fixtures/` folder found at or above {}; scimtest needs fixtures/schemas to validate responses",
-            probe.parent().unwrap_or(&probe).display()
-        )
-    })?;
-    SchemaStore::load(&root.join("schemas"))
+    SchemaStore::builtin_with(load::user_schema_dir(paths).as_deref())
 }
 
 fn fail(message: impl AsRef<str>) -> RunOutcome {
@@ -65,9 +50,6 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         Ok(None) => {}
         Err(e) => return fail(e),
     }
-    if args.suites.is_empty() {
-        args.suites.push(PathBuf::from("suites"));
-    }
     let report_dir = args
         .report_dir
         .clone()
@@ -83,7 +65,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(e),
     };
-    let suites = match load::load_all(&args.suites, &schemas.names()) {
+    let suites = match load::load_suites(&args.suites, !args.no_builtin, &schemas.names()) {
         Ok(s) => s,
         Err(errors) => {
             for e in &errors {

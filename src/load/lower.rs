@@ -11,7 +11,7 @@ use crate::model::{
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What lowering needs to know about the world.
 pub struct LowerContext<'a> {
@@ -19,8 +19,8 @@ pub struct LowerContext<'a> {
     pub file: &'a Path,
     /// Names of the JSON Schemas available to `expect.schema`.
     pub schemas: &'a [String],
-    /// The folder `body_file` paths are relative to.
-    pub fixtures: Option<PathBuf>,
+    /// Where `body_file` paths resolve.
+    pub fixtures: super::Fixtures,
 }
 
 struct Lowerer<'a> {
@@ -528,14 +528,6 @@ impl Lowerer<'_> {
         profiles: &[Profile],
         defined: &[String],
     ) -> Option<BTreeMap<Profile, Value>> {
-        let Some(root) = self.cx.fixtures.clone() else {
-            self.err(
-                &f.referenced,
-                "no `fixtures/` folder was found next to or above the suite file".into(),
-                Some("body_file paths are relative to the project's `fixtures/` folder"),
-            );
-            return None;
-        };
         let template = match Template::parse(&f.value) {
             Ok(t) => t,
             Err((_, m)) => {
@@ -556,17 +548,17 @@ impl Lowerer<'_> {
             let rel = template
                 .render_text(&mut |_| Ok(Value::String(p.name().into())))
                 .unwrap_or_default();
-            let path = root.join(&rel);
-            let text = match std::fs::read_to_string(&path) {
-                Ok(t) => t,
+            let (path, text) = match self.cx.fixtures.read(&rel) {
+                Ok(found) => found,
+                Err(e @ super::FixtureError::Outside(_)) => {
+                    self.err(&f.referenced, e.to_string(), None);
+                    return None;
+                }
                 Err(e) => {
                     self.err(
                         &f.referenced,
-                        format!(
-                            "cannot read fixture `{}` for profile `{p}`: {e}",
-                            path.display()
-                        ),
-                        Some("every profile the step runs under needs its own file"),
+                        format!("cannot read the fixture for profile `{p}`: {e}"),
+                        Some("every profile the step runs under needs its own file; body_file paths are relative to the nearest `fixtures/` folder"),
                     );
                     continue;
                 }

@@ -1,11 +1,14 @@
 //! Loading suite files: YAML → raw structs (`raw`) → validated model (`lower`).
 //! The loader knows nothing of HTTP; its only output is a `Suite` or positioned diagnostics.
 
+mod fixtures;
 mod lower;
 mod raw;
 
+pub use fixtures::{FixtureError, Fixtures};
 pub use lower::LowerContext;
 
+use crate::builtin;
 use crate::diagnostic::{Diagnostic, suggestion};
 use crate::model::Suite;
 use std::path::{Path, PathBuf};
@@ -31,13 +34,25 @@ impl FileErrors {
                 let source = if d.file == self.file {
                     self.source.clone()
                 } else {
-                    std::fs::read_to_string(&d.file).ok()
+                    source_text(&d.file)
                 };
                 d.render(source.as_deref())
             })
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// The text of a file named in a diagnostic: built in, or read from disk.
+fn source_text(path: &Path) -> Option<String> {
+    if builtin::is_builtin(path) {
+        let rel = path.strip_prefix(builtin::PREFIX).ok()?;
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        return builtin::files()
+            .find(|(p, _)| *p == rel)
+            .map(|(_, t)| t.to_string());
+    }
+    std::fs::read_to_string(path).ok()
 }
 
 /// The nearest `fixtures/` folder at or above the suite file's folder.
@@ -71,8 +86,36 @@ pub fn load_file(file: &Path, schemas: &[String]) -> Result<Suite, FileErrors> {
     }
 }
 
-/// Parses and lowers suite text as if it were the content of `file`.
+/// Parses and lowers suite text as if it were the content of `file` (on disk: its nearest
+/// `fixtures/` folder is used, then the built-in fixtures).
 pub fn load_text(file: &Path, text: String, schemas: &[String]) -> Result<Suite, FileErrors> {
+    load_with(file, text, schemas, Fixtures::for_file(file))
+}
+
+/// Loads the suites built into the binary (they see only the built-in fixtures).
+pub fn load_builtin(schemas: &[String]) -> Result<Vec<Suite>, Vec<FileErrors>> {
+    let mut suites = Vec::new();
+    let mut errors = Vec::new();
+    for (rel, text) in builtin::suites() {
+        let file = builtin::display_path(rel);
+        match load_with(&file, text.to_string(), schemas, Fixtures::default()) {
+            Ok(s) => suites.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(suites)
+    } else {
+        Err(errors)
+    }
+}
+
+fn load_with(
+    file: &Path,
+    text: String,
+    schemas: &[String],
+    fixtures: Fixtures,
+) -> Result<Suite, FileErrors> {
     let fail = |source: Option<String>, diagnostics: Vec<Diagnostic>| FileErrors {
         file: file.to_path_buf(),
         source,
@@ -85,7 +128,7 @@ pub fn load_text(file: &Path, text: String, schemas: &[String]) -> Result<Suite,
     let cx = LowerContext {
         file,
         schemas,
-        fixtures: fixtures_root(file),
+        fixtures,
     };
     lower::lower(raw, &cx).map_err(|d| fail(Some(text), d))
 }
@@ -210,4 +253,48 @@ pub fn load_all(paths: &[PathBuf], schemas: &[String]) -> Result<Vec<Suite>, Vec
     } else {
         Err(errors)
     }
+}
+
+/// The suites a run or a lint sees: the built-in ones (unless `builtin` is false), then those
+/// under `paths`. A suite on disk named like a built-in one replaces it, so an exported and
+/// customised copy (`scimtest suites export`) takes the built-in suite's place.
+pub fn load_suites(
+    paths: &[PathBuf],
+    builtin: bool,
+    schemas: &[String],
+) -> Result<Vec<Suite>, Vec<FileErrors>> {
+    let mine = if paths.is_empty() {
+        Vec::new()
+    } else {
+        load_all(paths, schemas)?
+    };
+    let mut suites = if builtin {
+        load_builtin(schemas)?
+    } else {
+        Vec::new()
+    };
+    suites.retain(|b| !mine.iter().any(|m| m.name == b.name));
+    suites.extend(mine);
+    if suites.is_empty() {
+        return Err(vec![FileErrors {
+            file: PathBuf::from("--suite"),
+            source: None,
+            diagnostics: vec![
+                Diagnostic::new(Path::new("--suite"), 0, 0, "no suite to run")
+                    .hint("give --suite a suite file or folder, or drop --no-builtin"),
+            ],
+        }]);
+    }
+    Ok(suites)
+}
+
+/// The `fixtures/schemas` folder of the first suite path that has one: a user's own schemas,
+/// added to (or replacing) the built-in ones.
+pub fn user_schema_dir(paths: &[PathBuf]) -> Option<PathBuf> {
+    paths.iter().find_map(|p| {
+        let probe = if p.is_dir() { p.join("_") } else { p.clone() };
+        fixtures_root(&probe)
+            .map(|f| f.join("schemas"))
+            .filter(|s| s.is_dir())
+    })
 }

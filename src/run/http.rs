@@ -74,6 +74,17 @@ impl ClientOptions {
     }
 }
 
+/// Installs rustls' ring crypto provider as the process default, once. reqwest is built
+/// without a provider of its own (Cargo.toml says why); every client — ours, the tests', the
+/// benchmarks' — needs one installed before it is built.
+pub fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Another provider already installed by an embedding program is fine too.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// Largest response body read (bytes); a larger one is an error, not an out-of-memory.
 pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
@@ -85,6 +96,7 @@ impl Http {
 
     /// A client built from `options`.
     pub fn with_options(options: ClientOptions) -> Result<Self, String> {
+        install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))

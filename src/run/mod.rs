@@ -17,7 +17,7 @@ pub use case::{INTERRUPTED, RunContext, run_case};
 pub use check::subset;
 pub use curl::curl;
 pub use generate::{PREFIX, generate, run_id};
-pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest};
+pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest, install_crypto_provider};
 pub use interrupt::Interrupt;
 pub use trials::{Selection, run_trials};
 pub use url::{compose, encode_component};
