@@ -162,6 +162,7 @@ fn main() {
         token: TOKEN.into(),
         defects: Defects::default(),
         throttle_every: 0,
+        limits: Default::default(),
     };
     let server = server_rt
         .block_on(spawn(([127, 0, 0, 1], 0).into(), config))

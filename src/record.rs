@@ -98,6 +98,9 @@ pub struct StepRecord {
     pub error: Option<String>,
     /// A curl command reproducing the request (token as `$SCIM_TOKEN`).
     pub curl: Option<String>,
+    /// Reads scimtest sent after a create to prove the resource is this run's before it
+    /// writes to it (see `run::journal`).
+    pub ownership: Vec<Exchange>,
 }
 
 impl StepRecord {
@@ -120,6 +123,9 @@ pub struct CleanupRecord {
     pub detail: Option<String>,
     /// The DELETE exchange, when one was sent.
     pub exchange: Option<Exchange>,
+    /// Reads that confirmed the resource is gone (or found it again), when the DELETE's answer
+    /// was not conclusive.
+    pub reads: Vec<Exchange>,
 }
 
 /// The result of one planned case.
@@ -156,6 +162,19 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// Every exchange of the case in the order sent: steps (with their ownership reads), then
+    /// cleanup (with its confirming reads).
+    pub fn exchanges(&self) -> impl Iterator<Item = &Exchange> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.exchange.iter().chain(&s.ownership))
+            .chain(
+                self.cleanup
+                    .iter()
+                    .flat_map(|c| c.exchange.iter().chain(&c.reads)),
+            )
+    }
+
     /// The step that failed or errored first, if any.
     pub fn failing_step(&self) -> Option<&StepRecord> {
         self.steps.iter().find(|s| s.error.is_some() || s.failed())
@@ -181,15 +200,16 @@ pub struct RunRecord {
     pub tls_verified: bool,
     /// Baseline entries whose case now passes: the baseline should drop them.
     pub stale_baseline: Vec<String>,
+    /// Resources this run created that may still be on the target, one line each.
+    pub leftovers: Vec<String>,
+    /// The command that removes them (set when `leftovers` is not empty).
+    pub sweep_command: Option<String>,
 }
 
 impl RunRecord {
-    /// HTTP requests sent by the cases, cleanup included.
+    /// HTTP requests sent by the cases, ownership reads and cleanup included.
     pub fn requests(&self) -> usize {
-        self.cases
-            .iter()
-            .map(|c| c.steps.iter().filter(|s| s.exchange.is_some()).count() + c.cleanup.len())
-            .sum()
+        self.cases.iter().map(|c| c.exchanges().count()).sum()
     }
 
     /// Whether a required case failed or errored (the exit-code rule).

@@ -23,24 +23,34 @@ impl Redactor {
         r
     }
 
-    /// Adds a secret. Even a very short one is masked everywhere: garbled output is better
-    /// than a leaked credential.
+    /// Adds a secret, with every form a server may echo it in: JSON-escaped, URL-encoded and
+    /// base64-encoded (also inside a longer base64 text). Even a very short secret is masked
+    /// everywhere: garbled output is better than a leaked credential.
     pub fn add(&self, secret: String) {
         if secret.is_empty() {
             return;
         }
-        let mut list = self.secrets.write().expect("redactor lock");
-        if !list.contains(&secret) {
-            list.push(secret);
-            // Longest first, so a secret containing another is masked whole.
-            list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut forms = encodings(&secret);
+        forms.push(secret);
+        let mut list = self.secrets.write().unwrap_or_else(|p| p.into_inner());
+        for f in forms {
+            if !list.contains(&f) {
+                list.push(f);
+            }
         }
+        // Longest first, so a secret containing another is masked whole.
+        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
     /// The text with every secret masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in self.secrets.read().expect("redactor lock").iter() {
+        for s in self
+            .secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             if out.contains(s.as_str()) {
                 out = out.replace(s.as_str(), MASK);
             }
@@ -62,9 +72,105 @@ impl Redactor {
     }
 }
 
+/// The shortest encoded form worth masking: shorter fragments would mask unrelated text
+/// without protecting anything.
+const MIN_FORM: usize = 6;
+
+/// The other forms a secret can take in an answer: JSON string escapes (`\"`, `\\`, `\/`),
+/// percent-encoding (upper and lower case hex, `+` or `%20` for spaces) and base64 (standard
+/// and URL-safe, alone or at any of the three alignments inside a longer encoded text).
+fn encodings(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let mut out = Vec::new();
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_string();
+    out.push(json.replace('/', "\\/"));
+    out.push(json);
+    let mut upper = String::new();
+    let mut plus = String::new();
+    for b in secret.bytes() {
+        let plain = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        if plain {
+            upper.push(b as char);
+            plus.push(b as char);
+        } else {
+            let e = format!("%{b:02X}");
+            upper.push_str(&e);
+            plus.push_str(if b == b' ' { "+" } else { &e });
+        }
+    }
+    out.push(lower_hex(&upper));
+    out.push(lower_hex(&plus));
+    out.push(upper);
+    out.push(plus);
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        out.push(engine.encode(secret));
+    }
+    // Inside a longer base64 text the secret starts at one of three alignments; the encoded
+    // characters that depend on the secret alone are the same whatever surrounds it.
+    for shift in 0..3usize {
+        let mut bytes = vec![0u8; shift];
+        bytes.extend_from_slice(secret.as_bytes());
+        for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+            let enc = engine.encode(&bytes);
+            // Characters touched by the padding bytes in front, and the last partial group.
+            let start = if shift == 0 { 0 } else { 4 };
+            let whole = bytes.len() / 3 * 4;
+            if whole > start {
+                out.push(enc[start..whole].to_string());
+            }
+        }
+    }
+    out.retain(|f| f.len() >= MIN_FORM && f != secret);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Lower-cases only the hex digits of percent escapes.
+fn lower_hex(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let esc = rest.get(i..i + 3).unwrap_or(&rest[i..]);
+        out.push_str(&esc.to_ascii_lowercase());
+        rest = &rest[i + esc.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_every_encoding_a_server_may_echo() {
+        use base64::Engine as _;
+        let secret = "p@ss/w\"rd 0123456789";
+        let r = Redactor::new([secret.to_string()]);
+        let json = serde_json::to_string(secret).unwrap();
+        let echoes = [
+            json.clone(),
+            json.replace('/', "\\/"),
+            "p%40ss%2Fw%22rd%200123456789".to_string(),
+            "p%40ss%2fw%22rd+0123456789".to_string(),
+            base64::engine::general_purpose::STANDARD.encode(secret),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+            base64::engine::general_purpose::STANDARD.encode(format!("user:{secret}")),
+            base64::engine::general_purpose::STANDARD.encode(format!("xy:{secret}:z")),
+        ];
+        for echo in echoes {
+            let out = r.redact(&format!("answer: {echo} end"));
+            assert!(out.contains(MASK), "{echo} → {out}");
+            // No run of 6 characters of any encoded form survives.
+            for form in encodings(secret).iter().chain([&secret.to_string()]) {
+                assert!(!out.contains(form.as_str()), "{form} left in {out}");
+            }
+        }
+    }
 
     #[test]
     fn masks_secrets_and_authorization() {

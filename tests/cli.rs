@@ -370,12 +370,11 @@ fn sigint_stops_the_run_cleans_up_and_writes_reports() {
     );
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("The run was interrupted"), "{all}");
+    assert!(all.contains("scimtest: run id "), "{all}");
     let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
-    assert!(
-        xml.contains("interrupted: the remaining steps were not run; cleanup ran"),
-        "{xml}"
-    );
-    assert!(xml.contains("not run: the run was interrupted"));
+    // Requests in flight may finish (so their creates are known); later steps and cases
+    // do not run.
+    assert!(xml.contains("not run: the run was interrupted"), "{xml}");
     check_junit(&dir.join("junit.xml"));
 
     // Nothing is left on the target (sweep retries through the throttling).

@@ -24,6 +24,7 @@ fn server_config() -> ServerConfig {
         token: TOKEN.into(),
         defects: Default::default(),
         throttle_every: 0,
+        limits: Default::default(),
     }
 }
 

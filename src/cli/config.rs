@@ -116,7 +116,12 @@ impl super::RunArgs {
         self.report_dir = self.report_dir.take().or(c.report_dir);
         self.baseline = self.baseline.take().or(c.baseline);
         self.case_timeout = self.case_timeout.or(c.case_timeout);
-        self.test_threads = self.test_threads.or(c.test_threads);
+        if c.test_threads == Some(0) {
+            return Err("scimtest.toml: test_threads must be at least 1".into());
+        }
+        self.test_threads = self
+            .test_threads
+            .or(c.test_threads.map(|n| n.min(u16::MAX as usize) as u16));
         conn.timeout = conn.timeout.or(c.timeout);
         if conn.headers.is_empty() {
             conn.headers = c.headers.unwrap_or_default();

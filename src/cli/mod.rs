@@ -121,9 +121,9 @@ pub struct RunArgs {
     /// List the cases instead of running them.
     #[arg(long)]
     pub list: bool,
-    /// Number of cases run in parallel (default: one per CPU).
-    #[arg(long, value_name = "N")]
-    pub test_threads: Option<usize>,
+    /// Number of cases run in parallel (default: one per CPU; at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub test_threads: Option<u16>,
     /// One character per case instead of one line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -225,15 +225,26 @@ impl ConnectionArgs {
             token.map_or(Credentials::None, Credentials::Bearer)
         };
         let mut headers = Vec::new();
-        for h in &self.headers {
-            let (name, value) = h
-                .split_once(':')
-                .ok_or_else(|| format!("-H `{h}`: write `Name: value`"))?;
+        for (n, h) in self.headers.iter().enumerate() {
+            // The value may be a secret: errors name the header, never repeat its value.
+            let (name, value) = h.split_once(':').ok_or_else(|| {
+                format!(
+                    "header {} given with -H has no `:`; write `Name: value`",
+                    n + 1
+                )
+            })?;
             let name = name.trim();
-            if name.is_empty() || name.eq_ignore_ascii_case("authorization") {
+            if name.is_empty() {
                 return Err(format!(
-                    "-H `{h}`: use --token, --basic-user or --oauth-token-url for Authorization"
+                    "header {} given with -H has no name; write `Name: value`",
+                    n + 1
                 ));
+            }
+            if name.eq_ignore_ascii_case("authorization") {
+                return Err(
+                    "-H Authorization: use --token, --basic-user or --oauth-token-url for credentials"
+                        .into(),
+                );
             }
             headers.push((name.to_string(), value.trim().to_string()));
         }
@@ -272,6 +283,9 @@ pub struct ServeArgs {
     /// Answer every Nth request with 429 and `Retry-After: 1`, to rehearse throttling.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub throttle_every: u64,
+    /// Most users (and most groups) the server stores; further creates answer 507.
+    #[arg(long, value_name = "N", default_value_t = 200_000)]
+    pub max_resources: usize,
     /// List the defect catalogue and exit.
     #[arg(long)]
     pub list_defects: bool,
@@ -289,6 +303,10 @@ pub struct SweepArgs {
     /// Only resources of this run (`scimtest-<run id>-…`); default: of every run.
     #[arg(long, value_name = "ID")]
     pub run_id: Option<String>,
+    /// A run's `journal.jsonl` (in its report folder): sweep the resources it lists, by id and
+    /// by name, even where the target's filters are unreliable.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Delete what was found (without it, sweep only lists).
     #[arg(long)]
     pub yes: bool,

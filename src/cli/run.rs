@@ -7,7 +7,7 @@ use crate::model::Profile;
 use crate::plan::plan;
 use crate::record::RunRecord;
 use crate::report;
-use crate::run::{Http, Interrupt, RunContext, Selection, run_id, run_trials};
+use crate::run::{Http, Interrupt, Journal, RunContext, Selection, run_id, run_trials};
 use crate::schema_store::SchemaStore;
 use crate::server::{Defects, RunningServer, ServerConfig, spawn};
 use std::path::{Path, PathBuf};
@@ -54,6 +54,11 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         .report_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports"));
+    if let Some(t) = &args.target
+        && let Err(e) = check_target(t)
+    {
+        return fail(e);
+    }
     let baseline = match &args.baseline {
         Some(path) => match Baseline::load(path) {
             Ok(b) => Some(b),
@@ -106,7 +111,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         exact: args.exact,
         skip: args.skip.clone(),
         list: args.list,
-        test_threads: args.test_threads,
+        test_threads: args.test_threads.map(usize::from),
         quiet: args.quiet,
     };
     // The built-in server lives as long as this guard.
@@ -125,6 +130,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
                 token: token.clone(),
                 defects,
                 throttle_every: 0,
+                limits: Default::default(),
             };
             match rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
                 Ok(s) => {
@@ -154,9 +160,35 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             http.redactor().redact(&base_url)
         ));
     }
-    let interrupt = Interrupt::default();
-    rt.spawn(watch_signals(interrupt.clone()));
     let run_id = run_id();
+    // The journal of creates lives in the report folder: a folder that cannot be written is
+    // found now, before anything is sent.
+    let journal = if args.list {
+        Journal::default()
+    } else {
+        match std::fs::create_dir_all(&report_dir)
+            .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
+        {
+            Ok(j) => j,
+            Err(e) => {
+                return fail(format!(
+                    "the report folder {} cannot be written: {e}",
+                    report_dir.display()
+                ));
+            }
+        }
+    };
+    let sweep = sweep_command(&base_url, &run_id, journal.file().as_deref(), &args);
+    if !args.list {
+        eprintln!(
+            "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
+        );
+    }
+    let interrupt = Interrupt::default();
+    rt.spawn(watch_signals(
+        interrupt.clone(),
+        http.redactor().redact(&sweep),
+    ));
     let cx = Arc::new(RunContext {
         http: http.clone(),
         base_url: base_url.clone(),
@@ -164,6 +196,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         schemas,
         case_timeout: Duration::from_secs(args.case_timeout.unwrap_or(300).max(1)),
         interrupt: interrupt.clone(),
+        journal: journal.clone(),
     });
     let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
         return RunOutcome {
@@ -181,7 +214,28 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         interrupted,
         tls_verified: !http.insecure,
         stale_baseline: Vec::new(),
+        leftovers: Vec::new(),
+        sweep_command: None,
     };
+    record.leftovers = journal
+        .remaining()
+        .iter()
+        .map(|e| {
+            let what = e
+                .lookup()
+                .map(|(a, v)| format!("{a} {v:?}"))
+                .unwrap_or_else(|| "(no generated identity)".into());
+            let state = match &e.state {
+                crate::run::journal::State::Created(id) => format!("id {id}, not deleted"),
+                crate::run::journal::State::Remains(why) => why.clone(),
+                _ => "the create's outcome is unknown".into(),
+            };
+            format!("{} {what} ({}): {state}", e.collection, e.case)
+        })
+        .collect();
+    if !record.leftovers.is_empty() && _server.is_none() {
+        record.sweep_command = Some(sweep.clone());
+    }
     if let Some(b) = &baseline {
         b.apply(&mut record);
     }
@@ -234,9 +288,48 @@ fn write_reports(
     written
 }
 
-/// First SIGINT/SIGTERM: stop starting cases, stop the running ones, clean up, report.
-/// Second: leave at once.
-async fn watch_signals(interrupt: Interrupt) {
+/// Refuses a target URL that carries credentials (`https://user:pass@host/…`): they would be
+/// printed with the URL everywhere. The error does not repeat them.
+pub(super) fn check_target(target: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(target).map_err(|e| {
+        format!("the target is not a URL ({e}); give the Tenant URL, e.g. https://api.example.com/scim/v2")
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the target URL carries credentials (`user:password@`); pass them with --basic-user and SCIM_BASIC_PASSWORD (or --token / SCIM_TOKEN) instead"
+                .into(),
+        );
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "the target must be an http:// or https:// URL, not {}:",
+            url.scheme()
+        ));
+    }
+    Ok(())
+}
+
+/// The exact command that finds and deletes what this run may have left behind.
+fn sweep_command(base_url: &str, run_id: &str, journal: Option<&Path>, args: &RunArgs) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut cmd = format!(
+        "scimtest sweep --target {} --run-id {run_id}",
+        quote(base_url)
+    );
+    if let Some(j) = journal {
+        cmd.push_str(&format!(" --journal {}", quote(&j.display().to_string())));
+    }
+    if args.connection.insecure {
+        cmd.push_str(" --insecure");
+    }
+    cmd.push_str(" --yes");
+    cmd
+}
+
+/// First SIGINT/SIGTERM: stop starting cases, let requests in flight finish (briefly), clean
+/// up, report. A second one, later than a moment after the first (a process-group `timeout`
+/// delivers two at once), leaves at once — printing how to remove what may remain.
+async fn watch_signals(interrupt: Interrupt, sweep: String) {
     use tokio::signal::unix::{SignalKind, signal};
     let Ok(mut term) = signal(SignalKind::terminate()) else {
         return;
@@ -244,19 +337,22 @@ async fn watch_signals(interrupt: Interrupt) {
     let Ok(mut int) = signal(SignalKind::interrupt()) else {
         return;
     };
-    let mut seen = 0;
+    let mut first: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             _ = int.recv() => {}
             _ = term.recv() => {}
         }
-        seen += 1;
-        if seen > 1 {
+        if let Some(at) = first {
+            if at.elapsed() < Duration::from_millis(500) {
+                continue;
+            }
             eprintln!(
-                "scimtest: interrupted twice; exiting without cleanup (`scimtest sweep` finds leftovers)"
+                "scimtest: interrupted twice; exiting without cleanup. What this run created may remain; remove it with:\n  {sweep}"
             );
             std::process::exit(130);
         }
+        first = Some(std::time::Instant::now());
         eprintln!(
             "\nscimtest: interrupted; stopping, cleaning up and writing reports (interrupt again to exit at once)"
         );

@@ -37,6 +37,10 @@ pub fn main(args: ServeArgs) -> ExitCode {
         token: token.clone(),
         defects: defects.clone(),
         throttle_every: args.throttle_every,
+        limits: crate::server::store::Limits {
+            max_resources: args.max_resources,
+            ..Default::default()
+        },
     };
     let rt = match super::runtime() {
         Ok(rt) => rt,

@@ -38,6 +38,26 @@ fn valid_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// The longest text `t` can render to, given the sizes of the variables defined before it
+/// (saturating: a chain that overflows is `usize::MAX`).
+fn expanded_size(t: &Template, sizes: &BTreeMap<String, usize>) -> usize {
+    t.parts.iter().fold(0usize, |acc, p| {
+        let n = match p {
+            Part::Lit(s) => s.len(),
+            Part::Value(v) => v.to_string().len(),
+            Part::Var(v) => match sizes.get(v) {
+                Some(n) => *n,
+                // Generators: `alnum:N`/`digits:N` are N long; the others well under 128.
+                None => v
+                    .split_once(':')
+                    .and_then(|(_, n)| n.parse::<usize>().ok())
+                    .unwrap_or(128),
+            },
+        };
+        acc.saturating_add(n)
+    })
+}
+
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Lowers one parsed suite file.
@@ -274,6 +294,9 @@ impl Lowerer<'_> {
         defined: &mut Vec<String>,
     ) -> Vec<(String, Template)> {
         let mut out = Vec::new();
+        // Longest text each variable can expand to, so that a chain of variables doubling each
+        // other is caught here, not by running out of memory.
+        let mut sizes: BTreeMap<String, usize> = BTreeMap::new();
         for (k, v) in &raw.0 {
             let name = &k.value;
             if Template::parse(&format!("${{{name}}}")).is_err() || name.contains(':') {
@@ -315,6 +338,20 @@ impl Lowerer<'_> {
             };
             let spanned = Spanned::new(text, v.referenced, v.defined);
             if let Some(t) = self.template(&spanned, defined) {
+                let size = expanded_size(&t, &sizes);
+                if size > crate::model::TEMPLATE_BUDGET {
+                    self.err(
+                        &v.referenced,
+                        format!(
+                            "variable `{name}` can expand to {} bytes, more than the {} KiB a value may take",
+                            if size == usize::MAX { "over 2^64".to_string() } else { size.to_string() },
+                            crate::model::TEMPLATE_BUDGET / 1024
+                        ),
+                        Some("variables that repeat other variables grow quickly; write the value out or shorten it"),
+                    );
+                    continue;
+                }
+                sizes.insert(name.clone(), size);
                 out.push((name.clone(), t));
                 defined.push(name.clone());
             }

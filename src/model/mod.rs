@@ -9,4 +9,6 @@ pub use suite::{
     Auth, Body, Capture, CaptureSource, Case, Check, CheckOp, Expect, HeaderCheck, Request,
     Severity, Step, Suite,
 };
-pub use template::{BUILTINS, GENERATORS, Part, Template, render_value, value_vars};
+pub use template::{
+    BUILTINS, GENERATORS, Part, TEMPLATE_BUDGET, Template, render_value, value_vars,
+};

@@ -6,6 +6,10 @@
 
 use serde_json::Value;
 
+/// The longest text one template may render to. `lint` checks variables against it before a
+/// run; rendering enforces it too, so no suite can make scimtest exhaust memory.
+pub const TEMPLATE_BUDGET: usize = 64 * 1024;
+
 /// Variables every case has.
 pub const BUILTINS: &[&str] = &["run_id", "profile"];
 
@@ -127,6 +131,12 @@ impl Template {
                     Value::String(s) => out.push_str(&s),
                     other => out.push_str(&other.to_string()),
                 },
+            }
+            if out.len() > TEMPLATE_BUDGET {
+                return Err(format!(
+                    "the value expands to more than {} KiB",
+                    TEMPLATE_BUDGET / 1024
+                ));
             }
         }
         Ok(Value::String(out))

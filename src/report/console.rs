@@ -6,6 +6,7 @@
 use crate::model::Severity;
 use crate::record::{CaseResult, RunRecord, Status};
 use crate::redact::Redactor;
+use crate::report::terminal_safe;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
@@ -36,7 +37,7 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         paint.on("1", "scimtest:"),
         run.cases.len(),
         run.requests(),
-        redactor.redact(&run.target),
+        terminal_safe(&redactor.redact(&run.target)),
         run.run_id,
         run.duration.as_secs_f64()
     );
@@ -103,14 +104,14 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
                 c.severity
             );
             if let Some(r) = &c.reason {
-                let _ = writeln!(out, "      {}", redactor.redact(r));
+                let _ = writeln!(out, "      {}", terminal_safe(&redactor.redact(r)));
             }
             if let Some(e) = &c.entra {
                 let _ = writeln!(out, "      Entra: {e}");
             }
             if let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {
                 let _ = writeln!(out, "      reproduce:");
-                for line in redactor.redact(curl).lines() {
+                for line in terminal_safe(&redactor.redact(curl)).lines() {
                     let _ = writeln!(out, "        {line}");
                 }
             }
@@ -161,6 +162,24 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
             out,
             "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."
         );
+    }
+    if !run.leftovers.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} {} resources this run created may still be on the target:",
+            paint.on("1;33", "LEFT BEHIND"),
+            run.leftovers.len()
+        );
+        for l in &run.leftovers {
+            let _ = writeln!(out, "  {}", terminal_safe(&redactor.redact(l)));
+        }
+        if let Some(cmd) = &run.sweep_command {
+            let _ = writeln!(
+                out,
+                "  Remove them with:\n    {}",
+                terminal_safe(&redactor.redact(cmd))
+            );
+        }
     }
     for r in reports {
         let _ = writeln!(out, "Report: {r}");

@@ -87,12 +87,7 @@ pub fn har(run: &RunRecord, r: &Redactor) -> Value {
             "title": format!("{} ({})", c.name, c.status.name()),
             "pageTimings": {"onContentLoad": -1, "onLoad": -1},
         }));
-        for e in c
-            .steps
-            .iter()
-            .filter_map(|s| s.exchange.as_ref())
-            .chain(c.cleanup.iter().filter_map(|k| k.exchange.as_ref()))
-        {
+        for e in c.exchanges() {
             entries.push(entry(r, &c.name, &run.started, e));
         }
     }

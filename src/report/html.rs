@@ -246,6 +246,21 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
                 .join(", ")
         );
     }
+    if !run.leftovers.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"leftovers\"><h2>Left behind</h2><p>{} resources this run created may still be on the target:</p><ul>{}</ul>{}</div>",
+            run.leftovers.len(),
+            run.leftovers
+                .iter()
+                .map(|l| format!("<li><code>{}</code></li>", esc(&r.redact(l))))
+                .collect::<String>(),
+            run.sweep_command
+                .as_deref()
+                .map(|c| format!("<p>Remove them with <code>{}</code></p>", esc(&r.redact(c))))
+                .unwrap_or_default()
+        );
+    }
     out.push_str("<h2>Cases</h2><div class=\"filters\"><span>Show:</span>");
     for s in statuses {
         let _ = write!(

@@ -7,6 +7,7 @@ mod html;
 mod json;
 mod junit;
 mod markup;
+mod terminal;
 mod transcript;
 
 pub use console::{summary, use_colour};
@@ -14,4 +15,5 @@ pub use har::har;
 pub use html::html;
 pub use json::{VERSION as RESULTS_VERSION, results_json};
 pub use junit::junit_xml;
+pub use terminal::terminal_safe;
 pub use transcript::transcript;

@@ -70,6 +70,27 @@ impl Credentials {
     }
 }
 
+/// Largest token-endpoint answer read: a token response is a few hundred bytes.
+const TOKEN_BODY_LIMIT: usize = 64 * 1024;
+/// Longest a fetched token is used before it is fetched again, whatever `expires_in` says.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Reads at most `limit` bytes of a body; a longer one is an error, not unbounded memory.
+async fn read_limited(mut res: reqwest::Response, limit: usize) -> Result<String, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = res
+        .chunk()
+        .await
+        .map_err(|e| format!("the answer could not be read: {e}"))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("the answer is larger than {} KiB", limit / 1024));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
 /// A fetched access token.
 #[derive(Debug, Clone)]
 struct Cached {
@@ -162,18 +183,24 @@ impl Authorizer {
             .await
             .map_err(|e| {
                 self.redactor.redact(&format!(
-                    "the OAuth token endpoint {} failed: {e}",
-                    o.token_url
+                    "the OAuth token endpoint {} could not be reached: {}",
+                    o.token_url,
+                    super::http::describe(&e)
                 ))
             })?;
         let status = res.status().as_u16();
-        let text = res.text().await.unwrap_or_default();
+        let text = read_limited(res, TOKEN_BODY_LIMIT).await.map_err(|e| {
+            self.redactor
+                .redact(&format!("the OAuth token endpoint {}: {e}", o.token_url))
+        })?;
         if status != 200 {
-            return Err(self.redactor.redact(&format!(
+            // Masked before it is cut: a cut secret would no longer be recognised.
+            let shown = self.redactor.redact(&text);
+            return Err(format!(
                 "the OAuth token endpoint {} answered {status}: {}",
-                o.token_url,
-                text.chars().take(300).collect::<String>()
-            )));
+                self.redactor.redact(&o.token_url),
+                shown.chars().take(300).collect::<String>()
+            ));
         }
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("the OAuth token endpoint did not answer JSON: {e}"))?;
@@ -184,9 +211,14 @@ impl Authorizer {
             .to_string();
         self.redactor.add(token.clone());
         let refresh_at = json.get("expires_in").and_then(|e| e.as_u64()).map(|secs| {
-            // Refresh a little early, but never later than half-way for short lifetimes.
+            // Refresh a little early, but never later than half-way for short lifetimes; an
+            // absurd lifetime is capped instead of overflowing the clock.
+            let secs = secs.min(MAX_TOKEN_LIFETIME.as_secs());
             let margin = (secs / 2).min(30);
-            Instant::now() + Duration::from_secs(secs.saturating_sub(margin))
+            let at = Duration::from_secs(secs.saturating_sub(margin));
+            Instant::now()
+                .checked_add(at)
+                .unwrap_or_else(|| Instant::now() + MAX_TOKEN_LIFETIME)
         });
         Ok(Cached { token, refresh_at })
     }

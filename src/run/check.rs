@@ -4,6 +4,7 @@
 use super::http::Received;
 use crate::model::{CheckOp, Expect, HeaderCheck, render_value};
 use crate::record::CheckRecord;
+use crate::redact::Redactor;
 use crate::schema_store::SchemaStore;
 use serde_json::Value;
 
@@ -12,16 +13,19 @@ type Lookup<'a> = dyn FnMut(&str) -> Result<Value, String> + 'a;
 /// Longest value shown in a report line; longer ones are cut with `…`.
 const SHOW: usize = 300;
 
-/// A value as shown in reports.
-pub fn show(v: &Value) -> String {
-    cut(&v.to_string())
+/// A value as shown in reports: secrets masked first, then cut (so a cut can never leave
+/// part of a secret behind).
+pub fn show(r: &Redactor, v: &Value) -> String {
+    cut(r, &v.to_string())
 }
 
-fn cut(s: &str) -> String {
+/// Text as shown in reports: masked, then cut to `SHOW` characters.
+pub fn cut(r: &Redactor, s: &str) -> String {
+    let s = r.redact(s);
     if s.chars().count() > SHOW {
         format!("{}…", s.chars().take(SHOW).collect::<String>())
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -42,11 +46,13 @@ fn record(
     }
 }
 
-/// Evaluates `expect` on `got`. Returns the records and whether the status gate held.
+/// Evaluates `expect` on `got`: checks see the real values; what is recorded for display is
+/// masked by `r`. Returns the records and whether the status gate held.
 pub fn evaluate(
     expect: &Expect,
     got: &Received,
     schemas: &SchemaStore,
+    r: &Redactor,
     lookup: &mut Lookup<'_>,
 ) -> (Vec<CheckRecord>, bool) {
     let mut out = Vec::new();
@@ -67,18 +73,18 @@ pub fn evaluate(
                 .and_then(|j| j.get("detail"))
                 .and_then(Value::as_str)
         {
-            actual = format!("{status} (detail: {})", cut(detail));
+            actual = format!("{status} (detail: {})", cut(r, detail));
         }
         out.push(record("status", status_ok, None, expected, actual));
     }
     for h in &expect.headers {
-        out.push(header_check(h, got, lookup));
+        out.push(header_check(h, got, r, lookup));
     }
     let body = got.json.as_ref();
     let needs_body = expect.schema.is_some() || expect.body.is_some() || !expect.checks.is_empty();
     if needs_body && body.is_none() {
         let actual = match &got.json_error {
-            Some(e) => format!("not JSON ({e}): {}", cut(&got.exchange.response_body)),
+            Some(e) => format!("not JSON ({e}): {}", cut(r, &got.exchange.response_body)),
             None => "an empty body".to_string(),
         };
         out.push(record(
@@ -114,7 +120,7 @@ pub fn evaluate(
                         false,
                         Some(pointer),
                         format!("valid {name}"),
-                        cut(&v.message),
+                        cut(r, &v.message),
                     ));
                 }
             }
@@ -131,13 +137,13 @@ pub fn evaluate(
         match render_value(expected, lookup) {
             Ok(expected) => {
                 let mut mismatches = Vec::new();
-                subset(&expected, body, String::new(), &mut mismatches);
+                subset(r, &expected, body, String::new(), &mut mismatches);
                 if mismatches.is_empty() {
                     out.push(record(
                         "body contains",
                         true,
                         None,
-                        show(&expected),
+                        show(r, &expected),
                         "contained".into(),
                     ));
                 }
@@ -169,10 +175,16 @@ pub fn evaluate(
             }
         };
         let actual = body.pointer(&pointer);
-        let shown = actual.map_or_else(|| "absent".to_string(), show);
+        let shown = actual.map_or_else(|| "absent".to_string(), |v| show(r, v));
         let mut rec = match &c.op {
             CheckOp::Equals(v) => match render_value(v, lookup) {
-                Ok(v) => record("equals", actual == Some(&v), Some(pointer), show(&v), shown),
+                Ok(v) => record(
+                    "equals",
+                    actual == Some(&v),
+                    Some(pointer),
+                    show(r, &v),
+                    shown,
+                ),
                 Err(e) => record(
                     "equals",
                     false,
@@ -190,7 +202,7 @@ pub fn evaluate(
                         "equals ignoring case",
                         ok,
                         Some(pointer),
-                        format!("{v:?}"),
+                        cut(r, &format!("{v:?}")),
                         shown,
                     )
                 }
@@ -238,12 +250,12 @@ pub fn evaluate(
                         (Some(Value::String(a)), Value::String(e)) => a.contains(e.as_str()),
                         (Some(Value::Array(items)), e) => items.iter().any(|i| {
                             let mut m = Vec::new();
-                            subset(e, i, String::new(), &mut m);
+                            subset(r, e, i, String::new(), &mut m);
                             m.is_empty()
                         }),
                         _ => false,
                     };
-                    record("contains", ok, Some(pointer), show(&v), shown)
+                    record("contains", ok, Some(pointer), show(r, &v), shown)
                 }
                 Err(e) => record(
                     "contains",
@@ -291,7 +303,7 @@ pub fn evaluate(
                             "one of",
                             ok,
                             Some(pointer),
-                            show(&Value::Array(opts)),
+                            show(r, &Value::Array(opts)),
                             shown,
                         )
                     }
@@ -311,14 +323,20 @@ pub fn evaluate(
     (out, status_ok)
 }
 
-fn header_check(h: &HeaderCheck, got: &Received, lookup: &mut Lookup<'_>) -> CheckRecord {
+fn header_check(
+    h: &HeaderCheck,
+    got: &Received,
+    r: &Redactor,
+    lookup: &mut Lookup<'_>,
+) -> CheckRecord {
+    // Checks read the real header; only what is shown is masked.
     let find = |name: &str| {
-        got.exchange
-            .response_headers
+        got.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
     };
+    let shown = |v: Option<String>| v.map_or_else(|| "absent".into(), |v| cut(r, &v));
     match h {
         HeaderCheck::MediaType(name, expected) => {
             let actual = find(name);
@@ -337,18 +355,19 @@ fn header_check(h: &HeaderCheck, got: &Received, lookup: &mut Lookup<'_>) -> Che
                 ok,
                 None,
                 expected.clone(),
-                actual.unwrap_or_else(|| "absent".into()),
+                shown(actual),
             )
         }
         HeaderCheck::Equals(name, t) => match t.render_text(lookup) {
             Ok(expected) => {
                 let actual = find(name);
+                let ok = actual.as_deref() == Some(&expected);
                 record(
                     format!("header {name}"),
-                    actual.as_deref() == Some(&expected),
+                    ok,
                     None,
-                    expected,
-                    actual.unwrap_or_else(|| "absent".into()),
+                    cut(r, &expected),
+                    shown(actual),
                 )
             }
             Err(e) => record(
@@ -361,22 +380,24 @@ fn header_check(h: &HeaderCheck, got: &Received, lookup: &mut Lookup<'_>) -> Che
         },
         HeaderCheck::Exists(name) => {
             let actual = find(name);
+            let ok = actual.is_some();
             record(
                 format!("header {name}"),
-                actual.is_some(),
+                ok,
                 None,
                 "present".into(),
-                actual.unwrap_or_else(|| "absent".into()),
+                shown(actual),
             )
         }
         HeaderCheck::Absent(name) => {
             let actual = find(name);
+            let ok = actual.is_none();
             record(
                 format!("header {name}"),
-                actual.is_none(),
+                ok,
                 None,
                 "absent".into(),
-                actual.unwrap_or_else(|| "absent".into()),
+                shown(actual),
             )
         }
     }
@@ -389,6 +410,7 @@ fn escape(key: &str) -> String {
 /// Collects every place where `actual` does not contain `expected`: objects by key (extra
 /// keys allowed), arrays element by element with equal length, scalars by equality.
 pub fn subset(
+    r: &Redactor,
     expected: &Value,
     actual: &Value,
     at: String,
@@ -399,26 +421,26 @@ pub fn subset(
             for (k, ev) in e {
                 let here = format!("{at}/{}", escape(k));
                 match a.get(k) {
-                    Some(av) => subset(ev, av, here, out),
-                    None => out.push((here, show(ev), "absent".into())),
+                    Some(av) => subset(r, ev, av, here, out),
+                    None => out.push((here, show(r, ev), "absent".into())),
                 }
             }
         }
         (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
-                subset(ev, av, format!("{at}/{i}"), out);
+                subset(r, ev, av, format!("{at}/{i}"), out);
             }
         }
         (Value::Array(e), Value::Array(a)) => out.push((
             if at.is_empty() { "/".into() } else { at },
-            format!("{} elements: {}", e.len(), show(expected)),
-            format!("{} elements: {}", a.len(), show(actual)),
+            format!("{} elements: {}", e.len(), show(r, expected)),
+            format!("{} elements: {}", a.len(), show(r, actual)),
         )),
         _ if expected == actual => {}
         _ => out.push((
             if at.is_empty() { "/".into() } else { at },
-            show(expected),
-            show(actual),
+            show(r, expected),
+            show(r, actual),
         )),
     }
 }
@@ -430,8 +452,10 @@ mod tests {
 
     #[test]
     fn subset_reports_every_mismatch_with_pointers() {
+        let r = Redactor::default();
         let mut out = Vec::new();
         subset(
+            &r,
             &json!({"a": 1, "b": {"c": [1, 2]}, "d/e": true, "f": []}),
             &json!({"a": 2, "b": {"c": [1, 3]}, "x": 0, "f": [1]}),
             String::new(),
@@ -441,6 +465,7 @@ mod tests {
         assert_eq!(pointers, vec!["/a", "/b/c/1", "/d~1e", "/f"]);
         let mut ok = Vec::new();
         subset(
+            &r,
             &json!({"a": 1}),
             &json!({"a": 1, "z": 2}),
             String::new(),

@@ -26,8 +26,11 @@ pub struct OutRequest {
 /// A received response.
 #[derive(Debug, Clone)]
 pub struct Received {
-    /// The redacted record.
+    /// The redacted record (bodies cut to what reports keep).
     pub exchange: Exchange,
+    /// The response headers as received: checks and captures read these, never the masked
+    /// copies in `exchange`.
+    pub headers: Vec<(String, String)>,
     /// The body as JSON, when it parses.
     pub json: Option<serde_json::Value>,
     /// Why the body is not JSON, when it is not empty and does not parse.
@@ -163,8 +166,7 @@ impl Http {
             }
             let retry_after = match &got {
                 Ok(r) if matches!(r.exchange.status, 429 | 503) => r
-                    .exchange
-                    .response_headers
+                    .headers
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
                     .and_then(|(_, v)| v.trim().parse::<u64>().ok())
@@ -172,7 +174,12 @@ impl Http {
                 _ => None,
             };
             match retry_after {
-                Some(delay) if retries.len() < MAX_RETRIES && waited + delay <= RETRY_BUDGET => {
+                // No arithmetic that can overflow: a Retry-After of u64::MAX seconds is just
+                // too long to wait.
+                Some(delay)
+                    if retries.len() < MAX_RETRIES
+                        && waited.checked_add(delay).is_some_and(|t| t <= RETRY_BUDGET) =>
+                {
                     let status = got.as_ref().map(|r| r.exchange.status).unwrap_or_default();
                     retries.push(format!(
                         "{status} with Retry-After: {} s; waited and sent again",
@@ -202,10 +209,7 @@ impl Http {
             method: req.method.to_string(),
             url: self.redactor.redact(&req.url),
             request_headers: Vec::new(),
-            request_body: req
-                .body
-                .as_ref()
-                .map(|b| self.redactor.redact(&String::from_utf8_lossy(b))),
+            request_body: req.body.as_ref().map(|b| self.kept(b)),
             ..Exchange::default()
         };
         let mut builder = self.client.request(req.method.clone(), &req.url);
@@ -253,16 +257,19 @@ impl Http {
             }
         };
         exchange.status = response.status().as_u16();
-        exchange.response_headers = response
+        let headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(k, v)| {
                 (
                     k.to_string(),
-                    self.redactor
-                        .header(k.as_str(), &String::from_utf8_lossy(v.as_bytes())),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
                 )
             })
+            .collect();
+        exchange.response_headers = headers
+            .iter()
+            .map(|(k, v)| (k.clone(), self.redactor.header(k, v)))
             .collect();
         let mut body: Vec<u8> = Vec::new();
         loop {
@@ -287,7 +294,7 @@ impl Http {
                 Ok(None) => break,
                 Err(e) => {
                     exchange.elapsed = start.elapsed();
-                    exchange.response_body = self.redactor.redact(&String::from_utf8_lossy(&body));
+                    exchange.response_body = self.kept(&body);
                     return Err((
                         exchange,
                         self.redactor.redact(&format!(
@@ -299,7 +306,7 @@ impl Http {
             }
         }
         exchange.elapsed = start.elapsed();
-        exchange.response_body = self.redactor.redact(&String::from_utf8_lossy(&body));
+        exchange.response_body = self.kept(&body);
         let (json, json_error) = if body.iter().all(u8::is_ascii_whitespace) {
             (None, None)
         } else {
@@ -310,10 +317,41 @@ impl Http {
         };
         Ok(Received {
             exchange,
+            headers,
             json,
             json_error,
         })
     }
+
+    /// A body as reports keep it: masked first (whole, so no secret is cut in two), then cut
+    /// to `KEPT_BODY` bytes with the cut marked.
+    fn kept(&self, body: &[u8]) -> String {
+        keep(
+            &self.redactor.redact(&String::from_utf8_lossy(body)),
+            KEPT_BODY,
+        )
+    }
+}
+
+/// How much of each request and response body the reports keep. Every exchange is kept for the
+/// reports, so this bounds their memory: a target answering 10 MiB to every request costs
+/// 64 KiB per exchange, not 10 MiB.
+pub const KEPT_BODY: usize = 64 * 1024;
+
+/// `text` cut to at most `max` bytes at a character boundary, the cut marked.
+pub fn keep(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… [{} more bytes not kept]",
+        &text[..end],
+        text.len() - end
+    )
 }
 
 /// Retries of one request answered 429/503 with Retry-After.
@@ -322,7 +360,7 @@ const MAX_RETRIES: usize = 3;
 const RETRY_BUDGET: Duration = Duration::from_secs(30);
 
 /// A transport error with its causes, in words a user can act on.
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut msg = if e.is_timeout() {
         "no answer before the timeout".to_string()
     } else if e.is_connect() {

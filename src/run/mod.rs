@@ -9,18 +9,20 @@ mod curl;
 mod generate;
 mod http;
 mod interrupt;
+pub mod journal;
 mod trials;
 mod url;
 
 pub use auth::{ClientAuthMethod, Credentials, OAuth};
-pub use case::{INTERRUPTED, RunContext, run_case};
+pub use case::{INTERRUPTED, RunContext, empty_result, run_case};
 pub use check::subset;
 pub use curl::curl;
 pub use generate::{PREFIX, generate, run_id};
 pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest, install_crypto_provider};
 pub use interrupt::Interrupt;
+pub use journal::Journal;
 pub use trials::{Selection, run_trials};
-pub use url::{compose, encode_component};
+pub use url::{check_id, compose, encode_component, encode_segment, resource_of};
 
 /// Runs every planned case concurrently (at most `parallel` at a time) without libtest-mimic,
 /// for embedding (self-tests, benchmarks). Results come back in plan order.
@@ -31,22 +33,109 @@ pub async fn run_plan(
 ) -> Vec<crate::record::CaseResult> {
     use std::sync::Arc;
     let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, planned) in plan.into_iter().enumerate() {
+    let mut tasks = Vec::new();
+    for planned in plan {
         let cx = cx.clone();
         let permits = permits.clone();
-        tasks.spawn(async move {
-            let _permit = permits
-                .acquire_owned()
-                .await
-                .expect("semaphore never closed");
-            (i, run_case(&cx, &planned).await)
+        tasks.push(async move {
+            let _permit = permits.acquire_owned().await;
+            run_guarded(cx, planned).await
         });
     }
-    let mut out: Vec<(usize, crate::record::CaseResult)> = Vec::new();
-    while let Some(done) = tasks.join_next().await {
-        out.push(done.expect("a case task panicked"));
+    futures_join_all(tasks).await
+}
+
+/// Runs one case on its own task, so that a panic in it (a bug in scimtest) becomes an errored
+/// case in the reports — failing the run — instead of a case that vanishes.
+pub async fn run_guarded(
+    cx: std::sync::Arc<RunContext>,
+    planned: crate::plan::PlannedCase,
+) -> crate::record::CaseResult {
+    let p = planned.clone();
+    guard(&planned, async move { run_case(&cx, &p).await }).await
+}
+
+/// Runs `case` (the future of one case's result) on its own task; a panic or cancellation
+/// becomes an errored result for `planned`.
+pub async fn guard(
+    planned: &crate::plan::PlannedCase,
+    case: impl std::future::Future<Output = crate::record::CaseResult> + Send + 'static,
+) -> crate::record::CaseResult {
+    match tokio::spawn(case).await {
+        Ok(result) => result,
+        Err(e) => {
+            let mut result = empty_result(planned);
+            result.status = crate::record::Status::Errored;
+            result.reason = Some(if e.is_panic() {
+                format!(
+                    "scimtest itself failed while running this case (a bug: please report it): {}",
+                    panic_message(e.into_panic())
+                )
+            } else {
+                "the case was cancelled".to_string()
+            });
+            result
+        }
     }
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string())
+}
+
+/// Awaits every future, keeping their order (no dependency on the futures crate).
+async fn futures_join_all<F>(futures: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        match h.await {
+            Ok(v) => out.push(v),
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_case_is_an_errored_result_not_a_lost_one() {
+        let case = crate::model::Case {
+            name: "boom".into(),
+            description: String::new(),
+            severity: crate::model::Severity::Required,
+            entra: None,
+            profiles: vec![crate::model::Profile::Entra],
+            skip: None,
+            vars: Vec::new(),
+            steps: Vec::new(),
+            line: 1,
+        };
+        let planned = crate::plan::PlannedCase {
+            name: "s::boom[entra]".into(),
+            suite: "s".into(),
+            file: "s.yaml".into(),
+            case: std::sync::Arc::new(case),
+            profile: crate::model::Profile::Entra,
+        };
+        let result = guard(&planned, async { panic!("index out of bounds") }).await;
+        assert_eq!(result.status, crate::record::Status::Errored);
+        assert_eq!(result.name, "s::boom[entra]");
+        let reason = result.reason.unwrap();
+        assert!(
+            reason.contains("a bug") && reason.contains("index out of bounds"),
+            "{reason}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The bridge to libtest-mimic: filtering, `--list`, parallelism and progress lines as in
 //! `cargo test`, with our own results collected on the side.
 
-use super::case::{RunContext, run_case};
+use super::case::RunContext;
 use crate::plan::PlannedCase;
 use crate::record::{CaseResult, Status};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
@@ -57,7 +57,7 @@ pub fn run_trials(
             let results = results.clone();
             let name = planned.name.clone();
             Trial::ignorable_test(name, move || {
-                let result = rt.block_on(run_case(&cx, &planned));
+                let result = rt.block_on(super::run_guarded(cx.clone(), planned));
                 let outcome = match result.status {
                     Status::Passed => Ok(Completion::Completed),
                     Status::Skipped => Ok(Completion::ignored_with(
@@ -70,14 +70,19 @@ pub fn run_trials(
                             "failed"
                         };
                         let redactor = cx.http.redactor();
-                        Err(Failed::from(redactor.redact(&format!(
-                            "[{}] {label}: {}",
-                            result.severity,
-                            result.reason.clone().unwrap_or_default()
-                        ))))
+                        Err(Failed::from(crate::report::terminal_safe(
+                            &redactor.redact(&format!(
+                                "[{}] {label}: {}",
+                                result.severity,
+                                result.reason.clone().unwrap_or_default()
+                            )),
+                        )))
                     }
                 };
-                results.lock().expect("results lock").push((index, result));
+                results
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((index, result));
                 outcome
             })
         })
@@ -86,7 +91,7 @@ pub fn run_trials(
     if selection.list {
         return None;
     }
-    let mut out = std::mem::take(&mut *results.lock().expect("results lock"));
+    let mut out = std::mem::take(&mut *results.lock().unwrap_or_else(|p| p.into_inner()));
     out.sort_by_key(|(i, _)| *i);
     Some(out.into_iter().map(|(_, r)| r).collect())
 }

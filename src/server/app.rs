@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Settings of one server instance.
 #[derive(Debug, Clone)]
@@ -28,7 +29,14 @@ pub struct ServerConfig {
     /// Answer every Nth request with 429 and `Retry-After: 1` (0: never), to rehearse
     /// throttling.
     pub throttle_every: u64,
+    /// How much the server stores.
+    pub limits: super::store::Limits,
 }
+
+/// Largest request body read (413 beyond).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+/// Longest a client may take to send a request body (408 beyond).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Shared state of a running server.
 pub struct AppState {
@@ -41,7 +49,7 @@ pub struct AppState {
 impl AppState {
     /// A fresh, empty server state.
     pub fn new(config: ServerConfig) -> Arc<Self> {
-        let store = Store::new(config.defects.clone());
+        let store = Store::with_limits(config.defects.clone(), config.limits);
         Arc::new(AppState {
             config,
             store,
@@ -94,7 +102,7 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
     let scim_type = if app.has(Defect::JsonContentType) {
         "application/json"
@@ -122,8 +130,11 @@ async fn handle(
         return response;
     }
     let result = if authorized(&app, &headers) {
-        strict_media_types(&app, &headers, &body)
-            .and_then(|()| route(&app, &method, &uri, &headers, &body))
+        match read_body(body).await {
+            Ok(body) => strict_media_types(&app, &headers, &body)
+                .and_then(|()| route(&app, &method, &uri, &headers, &body)),
+            Err(e) => Err(e),
+        }
     } else {
         Err(ScimError {
             status: 401,
@@ -166,6 +177,30 @@ async fn handle(
         );
     }
     response
+}
+
+/// Reads the request body: at most `MAX_BODY` bytes (413), within `BODY_TIMEOUT` (408), so a
+/// slow or huge upload cannot hold the server.
+async fn read_body(body: axum::body::Body) -> Result<Bytes, ScimError> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(_)) => Err(ScimError {
+            status: 413,
+            scim_type: None,
+            detail: format!(
+                "the request body is larger than {} MiB, or could not be read",
+                MAX_BODY / (1024 * 1024)
+            ),
+        }),
+        Err(_) => Err(ScimError {
+            status: 408,
+            scim_type: None,
+            detail: format!(
+                "the request body did not arrive within {} s",
+                BODY_TIMEOUT.as_secs()
+            ),
+        }),
+    }
 }
 
 /// The media-type strictness defects: exact Content-Type matching and a required Accept.

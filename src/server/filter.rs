@@ -119,10 +119,11 @@ impl CompareOp {
 /// A parsed filter.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    /// Both hold.
-    And(Box<Filter>, Box<Filter>),
-    /// Either holds.
-    Or(Box<Filter>, Box<Filter>),
+    /// Every one holds. A chain `a and b and c …` is one flat list, so evaluating (and
+    /// dropping) a filter of any length never recurses once per operand.
+    And(Vec<Filter>),
+    /// At least one holds (flat, as `And`).
+    Or(Vec<Filter>),
     /// The inner filter does not hold.
     Not(Box<Filter>),
     /// `path op value`.
@@ -244,23 +245,29 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Filter, String> {
-        let mut left = self.and()?;
+        let mut all = vec![self.and()?];
         while self.keyword("or") {
             self.pos += 1;
-            let right = self.and()?;
-            left = Filter::Or(Box::new(left), Box::new(right));
+            all.push(self.and()?);
         }
-        Ok(left)
+        Ok(if all.len() == 1 {
+            all.pop().expect("one operand")
+        } else {
+            Filter::Or(all)
+        })
     }
 
     fn and(&mut self) -> Result<Filter, String> {
-        let mut left = self.unary()?;
+        let mut all = vec![self.unary()?];
         while self.keyword("and") {
             self.pos += 1;
-            let right = self.unary()?;
-            left = Filter::And(Box::new(left), Box::new(right));
+            all.push(self.unary()?);
         }
-        Ok(left)
+        Ok(if all.len() == 1 {
+            all.pop().expect("one operand")
+        } else {
+            Filter::And(all)
+        })
     }
 
     fn unary(&mut self) -> Result<Filter, String> {
@@ -438,8 +445,8 @@ pub fn matches(
     opts: EvalOptions,
 ) -> bool {
     match filter {
-        Filter::And(a, b) => matches(a, resource, kind, opts) && matches(b, resource, kind, opts),
-        Filter::Or(a, b) => matches(a, resource, kind, opts) || matches(b, resource, kind, opts),
+        Filter::And(all) => all.iter().all(|f| matches(f, resource, kind, opts)),
+        Filter::Or(all) => all.iter().any(|f| matches(f, resource, kind, opts)),
         Filter::Not(a) => !matches(a, resource, kind, opts),
         Filter::Present(path) => select(resource, &complex_value(kind, path))
             .iter()
@@ -497,14 +504,12 @@ pub fn element_matches(
     opts: EvalOptions,
 ) -> bool {
     match filter {
-        Filter::And(a, b) => {
-            element_matches(a, elem, kind, parent, opts)
-                && element_matches(b, elem, kind, parent, opts)
-        }
-        Filter::Or(a, b) => {
-            element_matches(a, elem, kind, parent, opts)
-                || element_matches(b, elem, kind, parent, opts)
-        }
+        Filter::And(all) => all
+            .iter()
+            .all(|f| element_matches(f, elem, kind, parent, opts)),
+        Filter::Or(all) => all
+            .iter()
+            .any(|f| element_matches(f, elem, kind, parent, opts)),
         Filter::Not(a) => !element_matches(a, elem, kind, parent, opts),
         Filter::Present(p) => get_ci(elem, &p.attr).is_some_and(|v| !is_empty(v)),
         Filter::Compare(p, op, expected) => {
@@ -768,6 +773,29 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn long_chains_are_flat_not_deep() {
+        // 200,000 operands: a binary tree of this depth overflowed the stack when evaluated
+        // or dropped.
+        let chain = vec![r#"userName eq "x""#; 200_000].join(" or ");
+        let f = parse(&chain).unwrap();
+        assert!(matches!(&f, Filter::Or(all) if all.len() == 200_000));
+        let u = user();
+        assert!(!matches(
+            &f,
+            u.as_object().unwrap(),
+            ResourceKind::User,
+            EvalOptions::default()
+        ));
+        let chain = vec![r#"active eq false"#; 200_000].join(" and ");
+        assert!(matches(
+            &parse(&chain).unwrap(),
+            u.as_object().unwrap(),
+            ResourceKind::User,
+            EvalOptions::default()
+        ));
     }
 
     #[test]

@@ -499,9 +499,10 @@ fn seed_from_filter(f: &Filter, elem: &mut Map<String, Value>) {
                 .map_or(v.clone(), Value::Bool);
             elem.insert(p.attr.clone(), v);
         }
-        Filter::And(a, b) => {
-            seed_from_filter(a, elem);
-            seed_from_filter(b, elem);
+        Filter::And(all) => {
+            for f in all {
+                seed_from_filter(f, elem);
+            }
         }
         _ => {}
     }

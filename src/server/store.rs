@@ -73,12 +73,42 @@ pub struct Query {
     pub count: usize,
 }
 
+/// How much one store holds. Beyond either limit a write answers 507 Insufficient Storage
+/// with a clear detail instead of growing without bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most resources of one kind (users, or groups).
+    pub max_resources: usize,
+    /// Largest stored resource, in bytes of compact JSON (a group's members count).
+    pub max_resource_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 200,000 of each kind (about 180 MiB of Entra-shaped users) and 4 MiB per resource (a
+    /// group of some 50,000 members).
+    fn default() -> Self {
+        Limits {
+            max_resources: 200_000,
+            max_resource_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
 /// Both tables.
 pub struct Store {
     users: RwLock<Table>,
     groups: RwLock<Table>,
     seq: AtomicU64,
     defects: Defects,
+    limits: Limits,
+}
+
+fn insufficient(detail: String) -> ScimError {
+    ScimError {
+        status: 507,
+        scim_type: None,
+        detail,
+    }
 }
 
 fn unique_attr(kind: ResourceKind) -> &'static str {
@@ -100,14 +130,33 @@ pub fn now_rfc3339() -> String {
 }
 
 impl Store {
-    /// An empty store whose behaviour honours `defects`.
+    /// An empty store whose behaviour honours `defects`, with the default limits.
     pub fn new(defects: Defects) -> Self {
+        Self::with_limits(defects, Limits::default())
+    }
+
+    /// An empty store with the given limits.
+    pub fn with_limits(defects: Defects, limits: Limits) -> Self {
         Store {
             users: RwLock::default(),
             groups: RwLock::default(),
             seq: AtomicU64::new(1),
             defects,
+            limits,
         }
+    }
+
+    fn encode_within_limit(&self, kind: ResourceKind, r: &Resource) -> Result<Stored, ScimError> {
+        let stored = Stored::encode(r);
+        if stored.0.len() > self.limits.max_resource_bytes {
+            return Err(insufficient(format!(
+                "the {} would take {} bytes; this server stores at most {} per resource",
+                kind.name(),
+                stored.0.len(),
+                self.limits.max_resource_bytes
+            )));
+        }
+        Ok(stored)
     }
 
     fn table(&self, kind: ResourceKind) -> &RwLock<Table> {
@@ -166,13 +215,21 @@ impl Store {
             "meta".into(),
             json!({"resourceType": kind.name(), "created": now, "lastModified": now, "version": format!("W/\"{seq}\"")}),
         );
+        let stored = self.encode_within_limit(kind, &attrs)?;
         let mut t = self.table(kind).write().expect("store lock poisoned");
+        if t.by_seq.len() >= self.limits.max_resources {
+            return Err(insufficient(format!(
+                "this server holds its maximum of {} {}s; delete some first",
+                self.limits.max_resources,
+                kind.name()
+            )));
+        }
         self.check_unique(kind, &t, &attrs, None)?;
         if let Some(key) = unique_key(kind, &attrs) {
             t.unique.entry(key).or_insert(seq);
         }
         t.by_id.insert(id, seq);
-        t.by_seq.insert(seq, Stored::encode(&attrs));
+        t.by_seq.insert(seq, stored);
         Ok(attrs)
     }
 
@@ -216,6 +273,8 @@ impl Store {
         meta["lastModified"] = json!(now_rfc3339());
         meta["version"] = json!(format!("W/\"{version}\""));
         next.insert("meta".into(), meta);
+        // Checked before the indexes change, so a refused update leaves everything as it was.
+        let stored = self.encode_within_limit(kind, &next)?;
         let old_key = unique_key(kind, &current);
         let new_key = unique_key(kind, &next);
         let reindex =
@@ -230,7 +289,7 @@ impl Store {
                 t.unique.entry(new).or_insert(seq);
             }
         }
-        t.by_seq.insert(seq, Stored::encode(&next));
+        t.by_seq.insert(seq, stored);
         Ok(next)
     }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod mini;
+
 use scimtest::load;
 use scimtest::model::Suite;
 use scimtest::plan::{PlannedCase, plan};
@@ -46,6 +48,7 @@ pub async fn server(defects: &[Defect]) -> RunningServer {
         token: TOKEN.into(),
         defects: Defects::new(defects.iter().copied()),
         throttle_every: 0,
+        limits: Default::default(),
     };
     spawn(([127, 0, 0, 1], 0).into(), config)
         .await
@@ -65,6 +68,7 @@ pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<Ru
         schemas: schemas(),
         case_timeout: case,
         interrupt: Default::default(),
+        journal: Default::default(),
     })
 }
 
