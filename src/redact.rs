@@ -42,6 +42,15 @@ impl Redactor {
         list.sort_by_key(|s| std::cmp::Reverse(s.len()));
     }
 
+    /// The length in bytes of the longest form of any secret (0 without secrets).
+    pub fn longest(&self) -> usize {
+        self.secrets
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .first()
+            .map_or(0, String::len)
+    }
+
     /// The text with every secret masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();

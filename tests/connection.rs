@@ -344,3 +344,43 @@ fn basic_auth_and_extra_headers_are_sent_and_masked() {
         assert!(!got.exchange.response_body.contains("c2NpbTpiNHNpYy1wYXNzd29yZA=="));
     });
 }
+
+#[test]
+fn an_absurd_token_lifetime_or_a_huge_token_answer_is_no_crash() {
+    let rt = runtime();
+    rt.block_on(async {
+        // expires_in of u64::MAX seconds used to overflow the clock.
+        let endpoint = TokenEndpoint {
+            calls: Arc::default(),
+            method: ClientAuthMethod::Basic,
+            tokens: Arc::new(vec![TOKEN]),
+            expires_in: u64::MAX,
+        };
+        let (base, token_url) = serve_both(endpoint).await;
+        let http = Http::with_options(oauth(&token_url, ClientAuthMethod::Basic)).unwrap();
+        for _ in 0..2 {
+            let got = http
+                .send(get_request(&format!("{base}/Users")))
+                .await
+                .unwrap();
+            assert_eq!(got.exchange.status, 200);
+        }
+        // A token endpoint answering 8 MiB is refused, not read into memory.
+        let huge =
+            axum::Router::new().route("/token", post(|| async { "x".repeat(8 * 1024 * 1024) }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, huge).await.unwrap() });
+        let http = Http::with_options(oauth(
+            &format!("http://{addr}/token"),
+            ClientAuthMethod::Basic,
+        ))
+        .unwrap();
+        let err = http
+            .send(get_request(&format!("{base}/Users")))
+            .await
+            .unwrap_err()
+            .1;
+        assert!(err.contains("larger than 64 KiB"), "{err}");
+    });
+}

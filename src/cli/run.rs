@@ -268,19 +268,28 @@ fn write_reports(
         .unwrap_or_else(|| "localhost".into());
     let pretty =
         |v: serde_json::Value| serde_json::to_string_pretty(&v).expect("JSON values serialise");
-    let files = [
-        ("junit.xml", report::junit_xml(record, redactor, &host)),
+    // One report at a time: each is built, written and dropped before the next, so a run with
+    // large bodies does not hold all four in memory at once.
+    type Build<'a> = Box<dyn Fn() -> String + 'a>;
+    let files: [(&str, Build); 4] = [
+        (
+            "junit.xml",
+            Box::new(|| report::junit_xml(record, redactor, &host)),
+        ),
         (
             "results.json",
-            pretty(report::results_json(record, redactor)),
+            Box::new(|| pretty(report::results_json(record, redactor))),
         ),
-        ("traffic.har", pretty(report::har(record, redactor))),
-        ("report.html", report::html(record, redactor)),
+        (
+            "traffic.har",
+            Box::new(|| pretty(report::har(record, redactor))),
+        ),
+        ("report.html", Box::new(|| report::html(record, redactor))),
     ];
     let mut written = Vec::new();
-    for (name, content) in files {
+    for (name, build) in files {
         let path = dir.join(name);
-        match std::fs::write(&path, content) {
+        match std::fs::write(&path, build()) {
             Ok(()) => written.push(path.display().to_string()),
             Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
         }

@@ -19,9 +19,14 @@ pub fn show(r: &Redactor, v: &Value) -> String {
     cut(r, &v.to_string())
 }
 
-/// Text as shown in reports: masked, then cut to `SHOW` characters.
+/// Text as shown in reports: masked, then cut to `SHOW` characters. Only the head that can be
+/// shown (plus the longest secret, which may straddle the cut) is masked, not a 9 MiB value.
 pub fn cut(r: &Redactor, s: &str) -> String {
-    let s = r.redact(s);
+    let mut head = (SHOW * 4 + r.longest()).min(s.len());
+    while !s.is_char_boundary(head) {
+        head -= 1;
+    }
+    let s = r.redact(&s[..head]);
     if s.chars().count() > SHOW {
         format!("{}…", s.chars().take(SHOW).collect::<String>())
     } else {

@@ -271,7 +271,12 @@ impl Http {
             .iter()
             .map(|(k, v)| (k.clone(), self.redactor.header(k, v)))
             .collect();
-        let mut body: Vec<u8> = Vec::new();
+        // Sized from Content-Length (within the limit) so that reading does not double the
+        // buffer past what the body needs.
+        let expected = response
+            .content_length()
+            .map_or(0, |n| n.min(self.body_limit as u64) as usize);
+        let mut body: Vec<u8> = Vec::with_capacity(expected);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
