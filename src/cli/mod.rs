@@ -93,7 +93,7 @@ pub struct RunArgs {
     /// Run only the suites given with --suite, not the built-in ones.
     #[arg(long)]
     pub no_builtin: bool,
-    /// Only these client profiles: entra, entra-flag, validator (repeatable).
+    /// Only these client profiles: entra, entra-flag, validator, gallery (repeatable).
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
     /// Where reports are written (default `reports`).

@@ -86,7 +86,11 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
     for p in &args.profiles {
         match p.parse::<Profile>() {
             Ok(p) => profiles.push(p),
-            Err(e) => return fail(format!("{e}; use one of entra, entra-flag, validator")),
+            Err(e) => {
+                return fail(format!(
+                    "{e}; use one of entra, entra-flag, validator, gallery"
+                ));
+            }
         }
     }
     let defects = match Defects::parse(&args.defects) {

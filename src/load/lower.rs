@@ -8,6 +8,7 @@ use crate::model::{
     Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect,
     GENERATORS, HeaderCheck, Part, Profile, Request, Severity, Step, Suite, Template, value_vars,
 };
+use crate::model::{CheckTarget, ScimPath};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
@@ -704,16 +705,46 @@ impl Lowerer<'_> {
 
     fn check(&mut self, c: &Spanned<RawCheck>, defined: &[String]) -> Option<Check> {
         let raw = &c.value;
-        let pointer = self.template(&raw.pointer, defined)?;
-        if !(raw.pointer.value.is_empty() || raw.pointer.value.starts_with('/')) {
-            self.err(
-                &raw.pointer.referenced,
-                format!("`{}` is not a JSON pointer", raw.pointer.value),
-                Some("JSON pointers start with `/`, e.g. `/Resources/0/id`"),
-            );
-            return None;
-        }
+        let target = match (&raw.pointer, &raw.path) {
+            (Some(p), None) => {
+                let pointer = self.template(p, defined)?;
+                if !(p.value.is_empty() || p.value.starts_with('/')) {
+                    self.err(
+                        &p.referenced,
+                        format!("`{}` is not a JSON pointer", p.value),
+                        Some("JSON pointers start with `/`, e.g. `/Resources/0/id`"),
+                    );
+                    return None;
+                }
+                CheckTarget::Pointer(pointer)
+            }
+            (None, Some(p)) => match ScimPath::parse(&p.value) {
+                Ok(path) => CheckTarget::Path(path),
+                Err(e) => {
+                    self.err(
+                        &p.referenced,
+                        e,
+                        Some("e.g. `emails[type eq \"work\"].value`"),
+                    );
+                    return None;
+                }
+            },
+            _ => {
+                self.err(
+                    &c.referenced,
+                    "a check reads one place: give `pointer` or `path`".into(),
+                    Some("`pointer: /Resources/0/id` (JSON pointer) or `path: name.givenName` (SCIM attribute path)"),
+                );
+                return None;
+            }
+        };
         let mut ops: Vec<CheckOp> = Vec::new();
+        if let Some(d) = &raw.discoverable {
+            ops.push(CheckOp::Discoverable {
+                schema: d.value.schema.clone(),
+                attributes: d.value.attributes.clone(),
+            });
+        }
         if let Some(v) = &raw.equals {
             self.value_templates(&v.value, &v.referenced, defined);
             ops.push(CheckOp::Equals(v.value.clone()));
@@ -783,12 +814,12 @@ impl Lowerer<'_> {
             self.err(
                 &c.referenced,
                 format!("a check needs exactly one assertion, this one has {}", ops.len()),
-                Some("one of `equals`, `equals_ignore_case`, `exists`, `absent`, `empty`, `contains`, `length`, `matches`, `one_of`"),
+                Some("one of `equals`, `equals_ignore_case`, `exists`, `absent`, `empty`, `contains`, `length`, `matches`, `one_of`, `discoverable`"),
             );
             return None;
         }
         Some(Check {
-            pointer,
+            target,
             op: ops.pop()?,
             because: raw.because.clone(),
         })

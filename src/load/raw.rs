@@ -149,12 +149,26 @@ pub struct RawExpect {
     pub checks: Vec<Spanned<RawCheck>>,
 }
 
-/// One pointer check: `pointer` plus exactly one assertion.
+/// `discoverable`: a schema id and the attributes that must be discoverable in it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscoverable {
+    /// Schema id.
+    pub schema: String,
+    /// Attribute names.
+    pub attributes: Vec<String>,
+}
+
+/// One check: `pointer` or `path`, plus exactly one assertion.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
     /// JSON pointer.
-    pub pointer: Spanned<String>,
+    pub pointer: Option<Spanned<String>>,
+    /// SCIM attribute path.
+    pub path: Option<Spanned<String>>,
+    /// Discoverability of schema attributes.
+    pub discoverable: Option<Spanned<RawDiscoverable>>,
     /// JSON equality.
     #[serde(default, deserialize_with = "present")]
     pub equals: Option<Spanned<Value>>,

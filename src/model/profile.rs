@@ -35,11 +35,19 @@ pub enum Profile {
     EntraFlag,
     /// Microsoft's SCIM Validator.
     Validator,
+    /// The direct SCIM calls of Microsoft's gallery validation Logic App
+    /// (`SCIMTests_Workflow.json`): `Accept` and `Content-Type` both `application/scim+json`.
+    Gallery,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: &'static [Profile] = &[Profile::Entra, Profile::EntraFlag, Profile::Validator];
+    pub const ALL: &'static [Profile] = &[
+        Profile::Entra,
+        Profile::EntraFlag,
+        Profile::Validator,
+        Profile::Gallery,
+    ];
 
     /// The name used in suites, case names and on the command line.
     pub fn name(self) -> &'static str {
@@ -47,6 +55,7 @@ impl Profile {
             Profile::Entra => "entra",
             Profile::EntraFlag => "entra-flag",
             Profile::Validator => "validator",
+            Profile::Gallery => "gallery",
         }
     }
 
@@ -56,12 +65,18 @@ impl Profile {
             // ADSCIMVersion as captured in 2019 ([OBS O3]); no Accept header ([OBS O2]).
             Profile::Entra | Profile::EntraFlag => &[("ADSCIMVersion", "5.0")],
             Profile::Validator => &[],
+            // Every Http action of the Logic App sends `Accept: @{parameters('scimContentType')}`.
+            Profile::Gallery => &[("Accept", "application/scim+json")],
         }
     }
 
-    /// The Content-Type sent with a JSON body ([OBS O1], [OBS O6]).
+    /// The Content-Type sent with a JSON body ([OBS O1], [OBS O6]; the Logic App sends its
+    /// `scimContentType` parameter, `application/scim+json`).
     pub fn content_type(self) -> &'static str {
-        "application/scim+json; charset=utf-8"
+        match self {
+            Profile::Gallery => "application/scim+json",
+            _ => "application/scim+json; charset=utf-8",
+        }
     }
 
     /// How the profile encodes query values.

@@ -169,11 +169,20 @@ pub enum HeaderCheck {
     Absent(String),
 }
 
-/// An assertion on the value at a JSON pointer.
+/// Where a check reads its value.
+#[derive(Debug, Clone)]
+pub enum CheckTarget {
+    /// An RFC 6901 JSON pointer (may contain templates).
+    Pointer(Template),
+    /// A SCIM attribute path, read where Entra writes it (`emails[type eq "work"].value`).
+    Path(super::ScimPath),
+}
+
+/// An assertion on the value at a JSON pointer or SCIM path.
 #[derive(Debug, Clone)]
 pub struct Check {
-    /// RFC 6901 pointer (may contain templates).
-    pub pointer: Template,
+    /// Where the value is read.
+    pub target: CheckTarget,
     /// What must hold.
     pub op: CheckOp,
     /// Why it matters (shown on failure).
@@ -201,6 +210,14 @@ pub enum CheckOp {
     Matches(Regex),
     /// Equals one of the values.
     OneOf(Vec<Value>),
+    /// The value is a `/Schemas` `Resources` list from which every named attribute of the
+    /// schema can be discovered, as Microsoft's gallery validation flattens it.
+    Discoverable {
+        /// The schema id (`urn:ietf:params:scim:schemas:core:2.0:User`).
+        schema: String,
+        /// Attribute names, as Entra's mapping targets them.
+        attributes: Vec<String>,
+    },
 }
 
 /// A value captured from a response.

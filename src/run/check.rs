@@ -2,7 +2,7 @@
 //! recorded with expected, actual and JSON pointer; none stops at the first failure.
 
 use super::http::Received;
-use crate::model::{CheckOp, Expect, HeaderCheck, render_value};
+use crate::model::{CheckOp, CheckTarget, Expect, HeaderCheck, render_value};
 use crate::record::CheckRecord;
 use crate::redact::Redactor;
 use crate::schema_store::SchemaStore;
@@ -166,20 +166,25 @@ pub fn evaluate(
         }
     }
     for c in &expect.checks {
-        let pointer = match c.pointer.render_text(lookup) {
-            Ok(p) => p,
-            Err(e) => {
-                out.push(record(
-                    "pointer",
-                    false,
-                    None,
-                    "a renderable pointer".into(),
-                    e,
-                ));
-                continue;
-            }
+        let (pointer, actual) = match &c.target {
+            CheckTarget::Pointer(t) => match t.render_text(lookup) {
+                Ok(p) => {
+                    let found = body.pointer(&p);
+                    (p, found)
+                }
+                Err(e) => {
+                    out.push(record(
+                        "pointer",
+                        false,
+                        None,
+                        "a renderable pointer".into(),
+                        e,
+                    ));
+                    continue;
+                }
+            },
+            CheckTarget::Path(p) => (p.to_string(), p.resolve(body)),
         };
-        let actual = body.pointer(&pointer);
         let shown = actual.map_or_else(|| "absent".to_string(), |v| show(r, v));
         let mut rec = match &c.op {
             CheckOp::Equals(v) => match render_value(v, lookup) {
@@ -295,6 +300,26 @@ pub fn evaluate(
                     ok,
                     Some(pointer),
                     format!("/{}/", re.as_str()),
+                    shown,
+                )
+            }
+            CheckOp::Discoverable { schema, attributes } => {
+                let resources = actual.and_then(Value::as_array).map(Vec::as_slice);
+                let missing = resources
+                    .map(|rs| super::discover::missing(rs, schema, attributes))
+                    .unwrap_or_else(|| attributes.clone());
+                let shown = if resources.is_none() {
+                    "no list of Schema resources".to_string()
+                } else if missing.is_empty() {
+                    "all discoverable".to_string()
+                } else {
+                    cut(r, &format!("missing: {}", missing.join(", ")))
+                };
+                record(
+                    format!("discoverable in {schema}"),
+                    missing.is_empty(),
+                    Some(pointer),
+                    format!("{} attributes discoverable", attributes.len()),
                     shown,
                 )
             }

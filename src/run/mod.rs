@@ -6,6 +6,7 @@ mod auth;
 mod case;
 mod check;
 mod curl;
+mod discover;
 mod generate;
 mod http;
 mod interrupt;

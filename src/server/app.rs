@@ -428,11 +428,20 @@ fn route(
         [s] if s.eq_ignore_ascii_case("ServiceProviderConfig") && *method == Method::GET => Ok(
             Reply::json(StatusCode::OK, schema::service_provider_config(&base_url)),
         ),
+        [s] if discovery.iter().any(|d| d.eq_ignore_ascii_case(s)) && *method != Method::GET => {
+            // Discovery endpoints are read-only (RFC 7644 §4): writes are not allowed, not
+            // unknown.
+            Err(method_not_allowed())
+        }
+        [s, _] if discovery.iter().any(|d| d.eq_ignore_ascii_case(s)) && *method != Method::GET => {
+            Err(method_not_allowed())
+        }
         [s] if s.eq_ignore_ascii_case("Schemas") && *method == Method::GET => {
             let c = catalog();
+            let canonical = !app.has(Defect::NoCanonicalValues);
             let all: Vec<Value> = [&c.user, &c.enterprise, &c.group]
                 .iter()
-                .map(|s| s.to_json(&base_url))
+                .map(|s| s.to_json_with(&base_url, canonical))
                 .collect();
             Ok(Reply::json(
                 StatusCode::OK,
@@ -441,10 +450,11 @@ fn route(
         }
         [s, id] if s.eq_ignore_ascii_case("Schemas") && *method == Method::GET => {
             let c = catalog();
+            let canonical = !app.has(Defect::NoCanonicalValues);
             [&c.user, &c.enterprise, &c.group]
                 .iter()
                 .find(|s| s.id.eq_ignore_ascii_case(id))
-                .map(|s| Reply::json(StatusCode::OK, s.to_json(&base_url)))
+                .map(|s| Reply::json(StatusCode::OK, s.to_json_with(&base_url, canonical)))
                 .ok_or_else(|| ScimError::not_found("Schema", id))
         }
         [s] if s.eq_ignore_ascii_case("ResourceTypes") && *method == Method::GET => {
@@ -582,9 +592,14 @@ fn list(
         .iter()
         .map(|r| render(kind, r, &projection, base_url))
         .collect();
+    let echoed = if app.has(Defect::StartIndexNotEchoed) {
+        1
+    } else {
+        page.start_index
+    };
     Ok(Reply::json(
         StatusCode::OK,
-        list_body(app, page.total, page.start_index, resources),
+        list_body(app, page.total, echoed, resources),
     ))
 }
 
@@ -652,6 +667,9 @@ fn create(
     let mut reply = with_headers(kind, &stored, rendered, status, base_url);
     if app.has(Defect::NoLocationHeader) {
         reply.location = None;
+    }
+    if app.has(Defect::CreateWithoutBody) {
+        reply.body = None;
     }
     Ok(reply)
 }

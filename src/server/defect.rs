@@ -107,6 +107,14 @@ defects! {
         "A body typed `application/scim+json; charset=utf-8`, as Entra sends it, gets 415.",
     AcceptRequired = "accept-scim-required":
         "Requests without `Accept: application/scim+json` (Entra sends none, or `*/*`) get 406.",
+    NoCanonicalValues = "no-canonical-values":
+        "/Schemas lists no `canonicalValues` for `type`, so the gallery validation cannot discover `emails[type eq \"work\"].value`.",
+    EmptyReplaceIgnored = "empty-replace-ignored":
+        "PATCH replace with \"\" or null answers success but keeps the old value.",
+    CreateWithoutBody = "create-without-body":
+        "POST answers 201 with an empty body: no `id` for the client to keep.",
+    StartIndexNotEchoed = "start-index-not-echoed":
+        "List responses always say `startIndex: 1`, whatever page was asked for.",
 }
 
 impl fmt::Display for Defect {

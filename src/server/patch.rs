@@ -192,6 +192,12 @@ fn apply_path(
     how: Coercion,
     defects: &Defects,
 ) -> Result<(), ScimError> {
+    if defects.has(Defect::EmptyReplaceIgnored)
+        && op == Op::Replace
+        && value.is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+    {
+        return Ok(());
+    }
     let (attr, in_ext) = match slot(kind, &path.attr) {
         Slot::Core(a) => (a, false),
         Slot::Enterprise(a) => (a, true),

@@ -57,6 +57,9 @@ pub struct Attr {
     pub uniqueness: &'static str,
     /// Sub-attributes of a complex attribute.
     pub subs: Vec<Attr>,
+    /// The values a `type` sub-attribute suggests (RFC 7643 §7 `canonicalValues`). Microsoft's
+    /// gallery validation needs them to discover `emails[type eq "work"].value`.
+    pub canonical: &'static [&'static str],
 }
 
 impl Attr {
@@ -71,7 +74,12 @@ impl Attr {
             returned: "default",
             uniqueness: "none",
             subs: Vec::new(),
+            canonical: &[],
         }
+    }
+    fn canonical(mut self, values: &'static [&'static str]) -> Self {
+        self.canonical = values;
+        self
     }
     fn multi(mut self) -> Self {
         self.multi = true;
@@ -133,6 +141,9 @@ impl Attr {
         if !self.subs.is_empty() {
             out["subAttributes"] = Value::Array(self.subs.iter().map(Attr::to_json).collect());
         }
+        if !self.canonical.is_empty() {
+            out["canonicalValues"] = json!(self.canonical);
+        }
         out
     }
 }
@@ -158,27 +169,55 @@ impl Schema {
             .find(|a| a.name.eq_ignore_ascii_case(name))
     }
 
-    /// The RFC 7643 §7 Schema resource, with `meta.location` under `base`.
-    pub fn to_json(&self, base: &str) -> Value {
+    /// The RFC 7643 §7 Schema resource, with `meta.location` under `base`. The core schemas
+    /// also list `externalId`: Entra maps to it, and the gallery validation requires every
+    /// mapped attribute to be discoverable. `canonical` false drops `canonicalValues` (a
+    /// defect switch).
+    pub fn to_json_with(&self, base: &str, canonical: bool) -> Value {
+        let mut attrs: Vec<Value> = Vec::new();
+        if self.id == USER || self.id == GROUP {
+            let ext = &catalog().common[1];
+            attrs.push(ext.to_json());
+        }
+        attrs.extend(self.attrs.iter().map(|a| {
+            let mut j = a.to_json();
+            if !canonical {
+                strip_canonical(&mut j);
+            }
+            j
+        }));
         json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
             "id": self.id,
             "name": self.name,
             "description": self.description,
-            "attributes": self.attrs.iter().map(Attr::to_json).collect::<Vec<_>>(),
+            "attributes": attrs,
             "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{}", self.id)},
         })
     }
+
+    /// [`Schema::to_json_with`], with `canonicalValues`.
+    pub fn to_json(&self, base: &str) -> Value {
+        self.to_json_with(base, true)
+    }
 }
 
-fn multi_valued(name: &'static str, extra: Vec<Attr>) -> Attr {
-    let mut subs = vec![
+fn strip_canonical(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("canonicalValues");
+        if let Some(Value::Array(subs)) = o.get_mut("subAttributes") {
+            subs.iter_mut().for_each(strip_canonical);
+        }
+    }
+}
+
+fn multi_valued(name: &'static str, types: &'static [&'static str]) -> Attr {
+    let subs = vec![
         Attr::new("value", Kind::String),
         Attr::new("display", Kind::String),
-        Attr::new("type", Kind::String),
+        Attr::new("type", Kind::String).canonical(types),
         Attr::new("primary", Kind::Boolean),
     ];
-    subs.extend(extra);
     Attr::new(name, Kind::Complex).multi().subs(subs)
 }
 
@@ -199,7 +238,7 @@ fn user() -> Schema {
         Attr::new("region", String),
         Attr::new("postalCode", String),
         Attr::new("country", String),
-        Attr::new("type", String),
+        Attr::new("type", String).canonical(&["work", "home", "other"]),
         Attr::new("primary", Boolean),
     ]);
     let group_ref = Attr::new("groups", Complex).multi().read_only().subs(vec![
@@ -225,15 +264,22 @@ fn user() -> Schema {
             Attr::new("timezone", String),
             Attr::new("active", Boolean),
             Attr::new("password", String).returned("never").exact(),
-            multi_valued("emails", vec![]),
-            multi_valued("phoneNumbers", vec![]),
-            multi_valued("ims", vec![]),
-            multi_valued("photos", vec![]),
+            // canonicalValues as RFC 7643 §4.1.2 suggests them.
+            multi_valued("emails", &["work", "home", "other"]),
+            multi_valued(
+                "phoneNumbers",
+                &["work", "home", "mobile", "fax", "pager", "other"],
+            ),
+            multi_valued(
+                "ims",
+                &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"],
+            ),
+            multi_valued("photos", &["photo", "thumbnail"]),
             address,
             group_ref,
-            multi_valued("entitlements", vec![]),
-            multi_valued("roles", vec![]),
-            multi_valued("x509Certificates", vec![]),
+            multi_valued("entitlements", &[]),
+            multi_valued("roles", &[]),
+            multi_valued("x509Certificates", &[]),
         ],
     }
 }
