@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Wall time and peak memory of the default run (`scimtest` with no arguments).
 
-Usage: python3 bench/default_run.py [RUNS]   (default 7; builds the release binary first)
+Usage: python3 bench/default_run.py [RUNS]   (default 7; builds the release binary first, or
+       runs the binary named by SCIMTEST_BIN)
 
 Each run is a fresh process against its own in-process reference server. Reported: the median
 and range of wall time, and the median of each run's peak resident set (getrusage via wait4).
@@ -15,8 +16,10 @@ import time
 
 runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
-binary = os.path.join(root, "target", "release", "scimtest")
+binary = os.environ.get("SCIMTEST_BIN")  # another build to compare with
+if not binary:
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    binary = os.path.join(root, "target", "release", "scimtest")
 report_dir = os.path.join(root, "target", "bench-reports")
 
 walls, peaks, cases = [], [], None
