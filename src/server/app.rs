@@ -590,7 +590,24 @@ fn list(
     let resources = page
         .resources
         .iter()
-        .map(|r| render(kind, r, &projection, base_url))
+        .map(|r| {
+            let full = render(kind, r, &projection, base_url);
+            if app.has(Defect::PartialQueryResults) && query.filter.is_some() {
+                let keep = ["schemas", "id", "userName", "displayName", "meta"];
+                Value::Object(
+                    full.as_object()
+                        .map(|o| {
+                            o.iter()
+                                .filter(|(k, _)| keep.contains(&k.as_str()))
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                )
+            } else {
+                full
+            }
+        })
         .collect();
     let echoed = if app.has(Defect::StartIndexNotEchoed) {
         1

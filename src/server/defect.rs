@@ -113,6 +113,14 @@ defects! {
         "PATCH replace with \"\" or null answers success but keeps the old value.",
     CreateWithoutBody = "create-without-body":
         "POST answers 201 with an empty body: no `id` for the client to keep.",
+    UserNamesLowercased = "usernames-lowercased":
+        "userName is stored lower-cased, so it no longer reads back as Entra sent it.",
+    PhoneNumbersNormalised = "phone-numbers-normalised":
+        "Phone numbers are stored as digits only: spaces, brackets and dashes are dropped.",
+    NonAsciiReplaced = "non-ascii-replaced":
+        "Characters outside ASCII are stored as `?` (a Latin-1 or ASCII column).",
+    PartialQueryResults = "partial-query-results":
+        "Filter queries answer only id, userName/displayName and meta of each resource.",
     StartIndexNotEchoed = "start-index-not-echoed":
         "List responses always say `startIndex: 1`, whatever page was asked for.",
 }

@@ -194,6 +194,7 @@ impl Store {
         if self.defects.has(Defect::EnterpriseDropped) {
             attrs.remove(ENTERPRISE);
         }
+        self.careless(attrs);
         let mut schemas = vec![json!(match kind {
             ResourceKind::User => USER,
             ResourceKind::Group => GROUP,
@@ -202,6 +203,45 @@ impl Store {
             schemas.push(json!(ENTERPRISE));
         }
         attrs.insert("schemas".into(), Value::Array(schemas));
+    }
+
+    /// The "careless server" defects: values stored differently from how they were sent.
+    fn careless(&self, attrs: &mut Resource) {
+        if self.defects.has(Defect::UserNamesLowercased)
+            && let Some(Value::String(u)) = attrs.get_mut("userName")
+        {
+            *u = u.to_lowercase();
+        }
+        if self.defects.has(Defect::PhoneNumbersNormalised)
+            && let Some(Value::Array(phones)) = attrs.get_mut("phoneNumbers")
+        {
+            for p in phones {
+                if let Some(Value::String(v)) = p.get_mut("value") {
+                    *v = v
+                        .chars()
+                        .enumerate()
+                        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+                        .map(|(_, c)| c)
+                        .collect();
+                }
+            }
+        }
+        if self.defects.has(Defect::NonAsciiReplaced) {
+            fn fold(v: &mut Value) {
+                match v {
+                    Value::String(s) if !s.is_ascii() => {
+                        *s = s
+                            .chars()
+                            .map(|c| if c.is_ascii() { c } else { '?' })
+                            .collect();
+                    }
+                    Value::Array(a) => a.iter_mut().for_each(fold),
+                    Value::Object(o) => o.values_mut().for_each(fold),
+                    _ => {}
+                }
+            }
+            attrs.values_mut().for_each(fold);
+        }
     }
 
     /// Creates a resource from normalised attributes; answers the stored resource.
