@@ -18,13 +18,23 @@ fn lone_binary(name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn run_in(dir: &Path, exe: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(exe)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SCIM_BASE_URL")
-        .env_remove("SCIM_TOKEN")
-        .output()
-        .unwrap()
+    // A binary just copied can be "busy" for a moment: another test's child process, forked
+    // while the copy was open for writing, still holds it until it execs (rust-lang/rust#114554).
+    for _ in 0..100 {
+        match Command::new(exe)
+            .args(args)
+            .current_dir(dir)
+            .env_remove("SCIM_BASE_URL")
+            .env_remove("SCIM_TOKEN")
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{} stayed busy for 2 s", exe.display());
 }
 
 #[test]
@@ -191,4 +201,45 @@ fn the_package_ships_the_program_and_its_built_in_suites_only() {
             "{line} should not be packaged"
         );
     }
+}
+
+#[test]
+fn the_action_and_the_container_recipe_install_and_run_the_binary() {
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let a: serde_json::Value = serde_saphyr::from_str(&action).unwrap();
+    assert_eq!(a["runs"]["using"], "composite");
+    assert_eq!(a["inputs"]["target"]["required"], true);
+    let steps = a["runs"]["steps"].as_array().unwrap();
+    let run = |s: &serde_json::Value| s["run"].as_str().unwrap_or_default().to_string();
+    assert!(
+        steps
+            .iter()
+            .any(|s| run(s).contains("cargo install --locked --path \"$GITHUB_ACTION_PATH\""))
+    );
+    let runs_scimtest = steps
+        .iter()
+        .find(|s| run(s).contains("scimtest\" run"))
+        .unwrap();
+    // The token reaches the binary through the environment, never the command line.
+    assert_eq!(runs_scimtest["env"]["SCIM_TOKEN"], "${{ inputs.token }}");
+    assert!(!run(runs_scimtest).contains("inputs.token"));
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+        })
+        .unwrap();
+    assert!(upload["if"].as_str().unwrap().contains("always()"));
+
+    let docker = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    assert!(docker.contains("cargo build --release --locked"));
+    assert!(docker.contains("USER nonroot"));
+    assert!(docker.contains("ENTRYPOINT [\"/usr/local/bin/scimtest\"]"));
+    assert_eq!(
+        docker.matches("\nFROM ").count() + usize::from(docker.starts_with("FROM ")),
+        2,
+        "multi-stage"
+    );
 }
