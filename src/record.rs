@@ -212,6 +212,18 @@ impl RunRecord {
         self.cases.iter().map(|c| c.exchanges().count()).sum()
     }
 
+    /// Answers the target throttled (429 or 503 with Retry-After) that were retried. Entra
+    /// retries them too, but every one is reported: the gallery requires 25 requests per
+    /// second without throttling.
+    pub fn throttled(&self) -> usize {
+        self.cases
+            .iter()
+            .flat_map(CaseResult::exchanges)
+            .flat_map(|e| &e.retries)
+            .filter(|r| r.starts_with("429") || r.starts_with("503"))
+            .count()
+    }
+
     /// Whether a required case failed or errored (the exit-code rule).
     pub fn required_failed(&self) -> bool {
         self.cases.iter().any(|c| {

@@ -241,6 +241,16 @@ fn throttling_with_retry_after_is_retried_and_reported() {
             retried > 0,
             "some request must have been throttled and retried"
         );
+        let record = scimtest::record::RunRecord {
+            cases: results.clone(),
+            ..Default::default()
+        };
+        // Steps, ownership reads and cleanup: every throttled answer is counted.
+        assert!(
+            record.throttled() >= retried,
+            "{} < {retried}",
+            record.throttled()
+        );
         let all: String = results.iter().map(scimtest::report::transcript).collect();
         assert!(
             all.contains("< retried: 429 with Retry-After: 1 s; waited and sent again"),

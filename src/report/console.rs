@@ -41,6 +41,19 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         run.run_id,
         run.duration.as_secs_f64()
     );
+    let throttled = run.throttled();
+    if throttled > 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.on(
+                "33",
+                &format!(
+                    "{throttled} answers were throttled (429/503 with Retry-After) and retried; the gallery requires 25 requests per second without throttling"
+                )
+            )
+        );
+    }
     if !run.tls_verified {
         let _ = writeln!(
             out,

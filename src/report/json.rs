@@ -115,6 +115,7 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
             "started": run.started,
             "duration_ms": ms(run.duration),
             "requests": run.requests(),
+            "throttled": run.throttled(),
             "tls_verified": run.tls_verified,
             "interrupted": run.interrupted,
             "passed": !run.required_failed() && !run.interrupted,

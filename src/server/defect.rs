@@ -113,6 +113,8 @@ defects! {
         "PATCH replace with \"\" or null answers success but keeps the old value.",
     CreateWithoutBody = "create-without-body":
         "POST answers 201 with an empty body: no `id` for the client to keep.",
+    DeletedStillListed = "deleted-still-listed":
+        "A deleted resource is still found by filter queries (a stale search index).",
     UserNamesLowercased = "usernames-lowercased":
         "userName is stored lower-cased, so it no longer reads back as Entra sent it.",
     PhoneNumbersNormalised = "phone-numbers-normalised":

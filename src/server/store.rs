@@ -354,7 +354,9 @@ impl Store {
             {
                 t.unique.remove(&key);
             }
-            if self.defects.has(Defect::DeletedStillReturned) {
+            if self.defects.has(Defect::DeletedStillReturned)
+                || self.defects.has(Defect::DeletedStillListed)
+            {
                 t.graveyard.insert(id.to_string(), gone);
             }
         }
@@ -423,6 +425,16 @@ impl Store {
                 })
                 .collect(),
         };
+        if self.defects.has(Defect::DeletedStillListed)
+            && let Some(f) = &q.filter
+        {
+            matches.extend(
+                t.graveyard
+                    .values()
+                    .filter(|r| filter::matches(f, r, kind, opts))
+                    .cloned(),
+            );
+        }
         drop(t);
         if let Some(sort) = &q.sort_by {
             let key = |r: &Resource| {
