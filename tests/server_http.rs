@@ -245,5 +245,29 @@ fn routing_and_errors() {
             .unwrap();
         assert_eq!(outside.status().as_u16(), 404);
         assert_eq!(c.get("//Users").await.0, 200);
+        // Discovery endpoints are read-only: 405, not 404.
+        for path in [
+            "/Schemas",
+            "/ResourceTypes",
+            "/ServiceProviderConfig",
+            "/Schemas/x",
+        ] {
+            let (status, _, _) = c.send(reqwest::Method::POST, path, Some(json!({}))).await;
+            assert_eq!(status, 405, "{path}");
+        }
+        // A search across every resource type at the root (RFC 7644 §3.4.3).
+        c.post("/Users", json!({"userName": "root-search@example.com"}))
+            .await;
+        c.post("/Groups", json!({"displayName": "root-search team"}))
+            .await;
+        let (status, found) = c
+            .post(
+                "/.search",
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                       "filter": "userName sw \"root-search\" or displayName sw \"root-search\""}),
+            )
+            .await;
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found["totalResults"], 2, "{found}");
     });
 }

@@ -398,28 +398,16 @@ fn route(
             if *method != Method::POST {
                 return Err(method_not_allowed());
             }
-            let body = parse_json(body)?;
-            let as_params: Vec<(String, String)> = body
-                .as_object()
-                .map(|o| {
-                    o.iter()
-                        .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
-                        .map(|(k, v)| {
-                            let text = match v {
-                                Value::String(s) => s.clone(),
-                                Value::Array(items) => items
-                                    .iter()
-                                    .filter_map(Value::as_str)
-                                    .collect::<Vec<_>>()
-                                    .join(","),
-                                other => other.to_string(),
-                            };
-                            (k.clone(), text)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let as_params = search_params(&parse_json(body)?);
             list(app, kind_of(res).expect("checked"), &as_params, &base_url)
+        }
+        // A search across every resource type (RFC 7644 §3.4.3): users, then groups.
+        [search] if search.eq_ignore_ascii_case(".search") => {
+            if *method != Method::POST {
+                return Err(method_not_allowed());
+            }
+            let as_params = search_params(&parse_json(body)?);
+            search_all(app, &as_params, &base_url)
         }
         [res, id] if kind_of(res).is_some() => {
             let kind = kind_of(res).expect("checked");
@@ -473,6 +461,63 @@ fn route(
         }
         _ => Err(not_found()),
     }
+}
+
+/// A SearchRequest body as query parameters (`attributes` lists joined with commas).
+fn search_params(body: &Value) -> Vec<(String, String)> {
+    body.as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+                .map(|(k, v)| {
+                    let text = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Array(items) => items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `POST /.search`: the same query over users and groups, paged over both.
+fn search_all(
+    app: &AppState,
+    params: &[(String, String)],
+    base_url: &str,
+) -> Result<Reply, ScimError> {
+    let number = |name: &str, default: usize| {
+        param(params, name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .map_or(default, |n| n.max(0) as usize)
+    };
+    let start = number("startIndex", 1).max(1);
+    let count = number("count", DEFAULT_COUNT).min(MAX_COUNT);
+    let whole: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("startIndex") && !k.eq_ignore_ascii_case("count"))
+        .cloned()
+        .chain([("count".to_string(), MAX_COUNT.to_string())])
+        .collect();
+    let mut all = Vec::new();
+    for kind in [ResourceKind::User, ResourceKind::Group] {
+        let reply = list(app, kind, &whole, base_url)?;
+        if let Some(Value::Array(rs)) = reply.body.and_then(|b| b.get("Resources").cloned()) {
+            all.extend(rs);
+        }
+    }
+    let total = all.len();
+    let page: Vec<Value> = all.into_iter().skip(start - 1).take(count).collect();
+    Ok(Reply::json(
+        StatusCode::OK,
+        list_body(app, total, start, page),
+    ))
 }
 
 fn parse_json(body: &Bytes) -> Result<Value, ScimError> {

@@ -129,6 +129,26 @@ pub fn apply(
         })?;
         let value = filter::get_ci(op, "value");
         match filter::get_ci(op, "path").and_then(Value::as_str) {
+            // The whole enterprise extension as the path (RFC 7644 §3.5.2 allows it; third-party
+            // checkers send it): its value is a map of the extension's attributes.
+            Some(path)
+                if kind == ResourceKind::User && path.trim().eq_ignore_ascii_case(ENTERPRISE) =>
+            {
+                if op_kind == Op::Remove {
+                    resource.remove(ENTERPRISE);
+                    continue;
+                }
+                let map = value.and_then(Value::as_object).ok_or_else(|| {
+                    ScimError::bad_request(
+                        "invalidValue",
+                        "a value for the whole extension must be an object",
+                    )
+                })?;
+                for (k, v) in map {
+                    let path = PatchPath::parse(&format!("{ENTERPRISE}:{k}"))?;
+                    apply_path(kind, resource, op_kind, &path, Some(v), how, defects)?;
+                }
+            }
             Some(path) if !path.trim().is_empty() => {
                 let path = PatchPath::parse(path)?;
                 apply_path(kind, resource, op_kind, &path, value, how, defects)?;
@@ -757,6 +777,26 @@ mod tests {
         .unwrap();
         assert_eq!(r["name"]["givenName"], "Alice");
         assert_eq!(r["nickName"], "N");
+    }
+
+    #[test]
+    fn the_whole_extension_urn_as_a_path() {
+        let mut u = user();
+        patch(
+            ResourceKind::User,
+            &mut u,
+            json!([{"op": "replace", "path": ENTERPRISE, "value": {"department": "Ops", "employeeNumber": "7"}}]),
+        )
+        .unwrap();
+        assert_eq!(u[ENTERPRISE]["department"], "Ops");
+        assert_eq!(u[ENTERPRISE]["employeeNumber"], "7");
+        patch(
+            ResourceKind::User,
+            &mut u,
+            json!([{"op": "remove", "path": ENTERPRISE}]),
+        )
+        .unwrap();
+        assert!(u.get(ENTERPRISE).is_none());
     }
 
     #[test]
