@@ -577,6 +577,14 @@ fn list(
     let projection = projection(app, kind, params)?;
     let filter = match param(params, "filter").filter(|f| !f.trim().is_empty()) {
         Some(_) if app.has(Defect::FilterIgnored) => None,
+        Some(f)
+            if app.has(Defect::AndFilterRejected) && f.to_ascii_lowercase().contains(" and ") =>
+        {
+            return Err(ScimError::bad_request(
+                "invalidFilter",
+                format!("`and` is not supported in `{f}`"),
+            ));
+        }
         Some(f) => Some(filter::parse(f).map_err(|e| {
             if app.has(Defect::InvalidFilter500) {
                 return ScimError {

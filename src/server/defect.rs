@@ -115,6 +115,12 @@ defects! {
         "POST answers 201 with an empty body: no `id` for the client to keep.",
     DeletedStillListed = "deleted-still-listed":
         "A deleted resource is still found by filter queries (a stale search index).",
+    ValuePathAddNoTarget = "value-path-add-no-target":
+        "Add on a value path no element matches (a user without a work email gets one) answers 400 noTarget.",
+    SubAttributeCaseSensitive = "sub-attribute-case-sensitive":
+        "Sub-attribute names in PATCH paths match case-sensitively, so Entra's `.Value` and `.Formatted` get 400.",
+    AndFilterRejected = "and-filter-rejected":
+        "Filters joined with `and` answer 400 invalidFilter.",
     UserNamesLowercased = "usernames-lowercased":
         "userName is stored lower-cased, so it no longer reads back as Entra sent it.",
     PhoneNumbersNormalised = "phone-numbers-normalised":

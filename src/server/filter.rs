@@ -539,20 +539,33 @@ pub fn element_matches(
 }
 
 /// For a complex multi-valued attribute compared without a sub-attribute, RFC 7644 compares
-/// its `value` sub-attribute (e.g. `emails co "x"`).
+/// its `value` sub-attribute (e.g. `emails co "x"`). Entra's legacy manager probe (E1 Example
+/// 4: `id eq … and manager eq …`) names the enterprise `manager` without its URN: a user
+/// attribute the core schema does not know resolves in the enterprise extension, and a
+/// complex one compares its `value`.
 fn complex_value(kind: ResourceKind, path: &AttrPath) -> AttrPath {
-    if path.sub.is_none()
-        && path.urn.is_none()
-        && kind
-            .attr(&path.attr)
-            .is_some_and(|a| a.kind == Kind::Complex && a.multi)
+    let mut p = path.clone();
+    let enterprise = &catalog().enterprise;
+    if p.urn.is_none()
+        && kind == ResourceKind::User
+        && kind.attr(&p.attr).is_none()
+        && enterprise.attr(&p.attr).is_some()
     {
-        return AttrPath {
-            sub: Some("value".into()),
-            ..path.clone()
-        };
+        p.urn = Some(super::schema::ENTERPRISE.to_string());
     }
-    path.clone()
+    let attr = match &p.urn {
+        Some(urn) if urn.eq_ignore_ascii_case(super::schema::ENTERPRISE) => {
+            enterprise.attr(&p.attr)
+        }
+        Some(_) => None,
+        None => kind.attr(&p.attr),
+    };
+    if p.sub.is_none()
+        && attr.is_some_and(|a| a.kind == Kind::Complex && (a.multi || p.urn.is_some()))
+    {
+        p.sub = Some("value".into());
+    }
+    p
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -773,6 +786,15 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
+    }
+
+    #[test]
+    fn entra_manager_probe_without_the_urn() {
+        assert!(eval(r#"id eq "abc" and manager eq "m1""#));
+        assert!(!eval(r#"id eq "abc" and manager eq "m2""#));
+        assert!(eval(
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "m1""#
+        ));
     }
 
     #[test]

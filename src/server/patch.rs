@@ -252,12 +252,16 @@ fn apply_path(
         &mut *resource
     };
     let sub = match &path.attr.sub {
-        Some(s) => Some(attr.sub(s).ok_or_else(|| {
-            ScimError::bad_request(
-                "invalidPath",
-                format!("unknown sub-attribute `{}.{s}`", attr.name),
-            )
-        })?),
+        Some(s) => Some(
+            attr.sub(s)
+                .filter(|a| !defects.has(Defect::SubAttributeCaseSensitive) || a.name == s)
+                .ok_or_else(|| {
+                    ScimError::bad_request(
+                        "invalidPath",
+                        format!("unknown sub-attribute `{}.{s}`", attr.name),
+                    )
+                })?,
+        ),
         None => None,
     };
     match (&path.filter, sub) {
@@ -269,6 +273,22 @@ fn apply_path(
                     "invalidPath",
                     "value filters in PATCH paths are not supported",
                 ));
+            }
+            if defects.has(Defect::ValuePathAddNoTarget) && op == Op::Add {
+                let any = container
+                    .get(attr.name)
+                    .and_then(Value::as_array)
+                    .is_some_and(|items| {
+                        items.iter().any(|e| {
+                            filter::element_matches(f, e, kind, &path.attr, EvalOptions::default())
+                        })
+                    });
+                if !any {
+                    return Err(ScimError::bad_request(
+                        "noTarget",
+                        format!("no `{}` value matches the filter", attr.name),
+                    ));
+                }
             }
             filtered(kind, container, attr, &path.attr, f, sub, op, value, how)?
         }
