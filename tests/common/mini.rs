@@ -104,25 +104,9 @@ fn json_response(status: StatusCode, body: Value) -> Response {
         .into_response()
 }
 
+/// Query and path text decoded as the reference server decodes it (`+` is a space).
 fn decode(s: &str) -> String {
-    let s = s.replace('+', " ");
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    scimtest::server::app::decode_component(s)
 }
 
 fn param(query: &str, name: &str) -> Option<String> {
