@@ -223,6 +223,8 @@ fn the_action_and_the_container_recipe_install_and_run_the_binary() {
     // The token reaches the binary through the environment, never the command line.
     assert_eq!(runs_scimtest["env"]["SCIM_TOKEN"], "${{ inputs.token }}");
     assert!(!run(runs_scimtest).contains("inputs.token"));
+    // Arguments are split, never evaluated by a shell.
+    assert!(!run(runs_scimtest).contains("eval"));
     let upload = steps
         .iter()
         .find(|s| {
