@@ -312,14 +312,10 @@ fn render_request(st: &mut State<'_>, step: &Step) -> Result<OutRequest, String>
     })
 }
 
-/// The collection a POST creates in (`/Users`), when its URL is base + one segment.
+/// The collection a POST creates in (`/Users`), when its URL is base + one segment: the URL with
+/// one more segment would address a resource in it.
 fn collection_of(base: &str, url: &str) -> Option<String> {
     let probe = format!("{}/_", url.split(['?', '#']).next().unwrap_or(url));
-    let base_query = base.split_once('?').map(|(_, q)| q);
-    let probe = match base_query {
-        Some(q) => format!("{probe}?{q}"),
-        None => probe,
-    };
     resource_of(base, &probe)
         .map(|(coll, _)| coll)
         .filter(|c| !c.starts_with("/."))

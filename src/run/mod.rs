@@ -34,16 +34,19 @@ pub async fn run_plan(
 ) -> Vec<crate::record::CaseResult> {
     use std::sync::Arc;
     let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
-    let mut tasks = Vec::new();
-    for planned in plan {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, planned) in plan.into_iter().enumerate() {
         let cx = cx.clone();
         let permits = permits.clone();
-        tasks.push(async move {
+        tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            run_guarded(cx, planned).await
+            (i, run_guarded(cx, planned).await)
         });
     }
-    futures_join_all(tasks).await
+    // `run_guarded` turns a case's panic into its result, so these tasks do not panic.
+    let mut out = tasks.join_all().await;
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Runs one case on its own task, so that a panic in it (a bug in scimtest) becomes an errored
@@ -87,23 +90,6 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_string())
-}
-
-/// Awaits every future, keeping their order (no dependency on the futures crate).
-async fn futures_join_all<F>(futures: Vec<F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut out = Vec::with_capacity(handles.len());
-    for h in handles {
-        match h.await {
-            Ok(v) => out.push(v),
-            Err(e) => std::panic::resume_unwind(e.into_panic()),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
