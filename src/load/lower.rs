@@ -59,6 +59,21 @@ fn expanded_size(t: &Template, sizes: &BTreeMap<String, usize>) -> usize {
     })
 }
 
+/// The same check, on the first resource of a ListResponse.
+fn in_first_resource(c: Check) -> Check {
+    let target = match c.target {
+        CheckTarget::Pointer(mut t) => {
+            t.parts.insert(0, Part::Lit("/Resources/0".into()));
+            CheckTarget::Pointer(t)
+        }
+        CheckTarget::Path { path, .. } => CheckTarget::Path {
+            root: "/Resources/0",
+            path,
+        },
+    };
+    Check { target, ..c }
+}
+
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Lowers one parsed suite file.
@@ -272,9 +287,7 @@ impl Lowerer<'_> {
         }
         let mut steps = Vec::new();
         for (i, rs) in rc.steps.into_iter().enumerate() {
-            if let Some(step) = self.step(rs, i, &profiles, &mut defined) {
-                steps.push(step);
-            }
+            steps.extend(self.step(rs, i, &profiles, &mut defined));
         }
         (self.errors.len() == before).then(|| Case {
             name: rc.name.value,
@@ -366,7 +379,7 @@ impl Lowerer<'_> {
         index: usize,
         case_profiles: &[Profile],
         defined: &mut Vec<String>,
-    ) -> Option<Step> {
+    ) -> Vec<Step> {
         let loc = rs.referenced;
         let rs = rs.value;
         let profiles = match &rs.profiles {
@@ -445,13 +458,169 @@ impl Lowerer<'_> {
             }
         }
         defined.extend(captures.iter().map(|c| c.name.clone()));
-        Some(Step {
+        let read_back = match &rs.read_back {
+            Some(rb) => {
+                // A POST's resource is read at `<path>/${<the capture of /id>}`.
+                let id_var = captures.iter().find_map(|c| match &c.source {
+                    CaptureSource::Pointer(p) if p == "/id" => Some(c.name.as_str()),
+                    _ => None,
+                });
+                self.read_back(rb, &rs.request, id_var, &name, &profiles, defined)
+            }
+            None => Vec::new(),
+        };
+        let (Some(request), Some(expect)) = (request, expect) else {
+            return Vec::new();
+        };
+        let mut out = vec![Step {
             name,
             profiles,
-            request: request?,
-            expect: expect?,
+            request,
+            expect,
             captures,
-        })
+        }];
+        out.extend(read_back);
+        out
+    }
+
+    /// The two reads a `read_back` stands for: GET the written resource by id (for a POST,
+    /// `<path>/${<id_var>}`, the variable the step captured `/id` into), then the matching query on its collection,
+    /// which must find exactly it. Both answers must satisfy the same checks.
+    fn read_back(
+        &mut self,
+        rb: &Spanned<super::raw::RawReadBack>,
+        write: &Spanned<RawRequest>,
+        id_var: Option<&str>,
+        name: &str,
+        profiles: &Option<Vec<Profile>>,
+        defined: &[String],
+    ) -> Vec<Step> {
+        let method = write.value.method.value.to_ascii_uppercase();
+        let path = &write.value.path;
+        let (by_id, collection) = match method.as_str() {
+            "POST" => {
+                let Some(id_var) = id_var else {
+                    self.err(
+                        &rb.referenced,
+                        "`read_back` after a POST reads the created resource by its id, but this step captures no `/id`".into(),
+                        Some("add `capture: {id: /id}` to the step"),
+                    );
+                    return Vec::new();
+                };
+                (
+                    format!("{}/${{{id_var}}}", path.value.trim_end_matches('/')),
+                    path.value.clone(),
+                )
+            }
+            "PATCH" | "PUT" => {
+                match path.value.rsplit_once('/') {
+                    Some((coll, _)) if !coll.is_empty() => (path.value.clone(), coll.to_string()),
+                    _ => {
+                        self.err(
+                        &path.referenced,
+                        format!("`read_back` needs a resource path such as `/Users/${{id}}`, not `{}`", path.value),
+                        None,
+                    );
+                        return Vec::new();
+                    }
+                }
+            }
+            other => {
+                self.err(
+                    &rb.referenced,
+                    format!("`read_back` follows a write (POST, PATCH or PUT), not {other}"),
+                    None,
+                );
+                return Vec::new();
+            }
+        };
+        let collection_name = collection
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let at = |s: String| Spanned::new(s, path.referenced, path.defined);
+        let by_id = self.template(&at(by_id), defined);
+        let collection = self.template(&at(collection), defined);
+        let mut query = Vec::new();
+        for (k, v) in &rb.value.query.0 {
+            query.extend(self.template(v, defined).map(|t| (k.value.clone(), t)));
+        }
+        if query.is_empty() {
+            self.err(
+                &rb.referenced,
+                "`read_back` has no `query`".into(),
+                Some("give the query Entra matches with, e.g. `query: {filter: 'userName eq \"${user}\"'}`"),
+            );
+        }
+        let checks: Vec<Check> = rb
+            .value
+            .checks
+            .iter()
+            .filter_map(|c| self.check(c, defined))
+            .collect();
+        let id_only: Vec<Check> = rb
+            .value
+            .by_id_checks
+            .iter()
+            .filter_map(|c| self.check(c, defined))
+            .collect();
+        // The resource's schema, when the collection is one of SCIM's: `/Users` → `User`.
+        let kind = collection_name.trim_end_matches('s');
+        let schema = self
+            .cx
+            .schemas
+            .iter()
+            .any(|s| s == kind)
+            .then(|| kind.to_string());
+        let list_schema = format!("{kind}List");
+        let list_schema = self
+            .cx
+            .schemas
+            .contains(&list_schema)
+            .then_some(list_schema);
+        let (Some(by_id), Some(collection)) = (by_id, collection) else {
+            return Vec::new();
+        };
+        let in_list: Vec<Check> = checks.iter().cloned().map(in_first_resource).collect();
+        let mut checks = checks;
+        checks.extend(id_only);
+        let get = |path: Template, query: Vec<(String, Template)>| Request {
+            method: reqwest::Method::GET,
+            path,
+            query,
+            encoding: None,
+            headers: Vec::new(),
+            body: None,
+            auth: Auth::Default,
+        };
+        vec![
+            Step {
+                name: format!("{name}: reads back by id"),
+                profiles: profiles.clone(),
+                request: get(by_id, Vec::new()),
+                expect: Expect {
+                    status: vec![200],
+                    schema,
+                    checks,
+                    ..Expect::default()
+                },
+                captures: Vec::new(),
+            },
+            Step {
+                name: format!("{name}: reads back through the matching query"),
+                profiles: profiles.clone(),
+                request: get(collection, query),
+                expect: Expect {
+                    status: vec![200],
+                    schema: list_schema,
+                    body: Some(serde_json::json!({"totalResults": 1})),
+                    checks: in_list,
+                    ..Expect::default()
+                },
+                captures: Vec::new(),
+            },
+        ]
     }
 
     fn request(
@@ -719,7 +888,7 @@ impl Lowerer<'_> {
                 CheckTarget::Pointer(pointer)
             }
             (None, Some(p)) => match ScimPath::parse(&p.value) {
-                Ok(path) => CheckTarget::Path(path),
+                Ok(path) => CheckTarget::Path { root: "", path },
                 Err(e) => {
                     self.err(
                         &p.referenced,

@@ -101,6 +101,25 @@ pub struct RawStep {
     /// Captures: name → pointer string or `{header: Name}`.
     #[serde(default)]
     pub capture: Ordered<Spanned<Value>>,
+    /// Read the written resource back by id and through the matching query.
+    pub read_back: Option<Spanned<RawReadBack>>,
+}
+
+/// `read_back`: after a write, GET the resource by id and through the query Entra matches
+/// with; the same checks, on the resource, hold for both answers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReadBack {
+    /// The matching query's parameters (`filter: 'userName eq "${user}"'`), in order.
+    #[serde(default)]
+    pub query: Ordered<Spanned<String>>,
+    /// Checks on the resource read back (pointers and paths relative to the resource).
+    #[serde(default)]
+    pub checks: Vec<Spanned<RawCheck>>,
+    /// Checks only the read by id makes: on what the matching query leaves out (a group's
+    /// `members`, which Entra's query excludes).
+    #[serde(default)]
+    pub by_id_checks: Vec<Spanned<RawCheck>>,
 }
 
 /// A request.

@@ -174,8 +174,14 @@ pub enum HeaderCheck {
 pub enum CheckTarget {
     /// An RFC 6901 JSON pointer (may contain templates).
     Pointer(Template),
-    /// A SCIM attribute path, read where Entra writes it (`emails[type eq "work"].value`).
-    Path(super::ScimPath),
+    /// A SCIM attribute path, read where Entra writes it (`emails[type eq "work"].value`), in
+    /// the resource at `root` (a JSON pointer: `""` for the body, `/Resources/0` in a list).
+    Path {
+        /// Where the resource is in the body.
+        root: &'static str,
+        /// The attribute path.
+        path: super::ScimPath,
+    },
 }
 
 /// An assertion on the value at a JSON pointer or SCIM path.

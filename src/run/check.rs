@@ -183,7 +183,14 @@ pub fn evaluate(
                     continue;
                 }
             },
-            CheckTarget::Path(p) => (p.to_string(), p.resolve(body)),
+            CheckTarget::Path { root, path } => {
+                let shown = if root.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{root}: {path}")
+                };
+                (shown, body.pointer(root).and_then(|v| path.resolve(v)))
+            }
         };
         let shown = actual.map_or_else(|| "absent".to_string(), |v| show(r, v));
         let mut rec = match &c.op {

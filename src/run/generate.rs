@@ -41,18 +41,22 @@ pub fn generate(name: &str, run_id: &str) -> Option<Value> {
     };
     let s = match (head, arg) {
         ("uuid", None) => uuid::Uuid::new_v4().to_string(),
-        ("user_name", None) => format!("{PREFIX}-{run_id}-{}@example.com", alnum(8)),
+        // Mixed case after the lower-case prefix: userNames and emails must be stored as sent
+        // (a server that lowercases them fails the exact read-back), and `sweep` still finds
+        // them by the prefix.
+        ("user_name", None) => format!("{PREFIX}-{run_id}-{}.Test@Example.com", alnum(8)),
         ("group_name", None) => {
             format!("{PREFIX}-{run_id}-{} {}", alnum(8), Word().fake::<String>())
         }
-        ("email", None) => format!("{PREFIX}-{run_id}-{}@example.org", alnum(8)),
+        ("email", None) => format!("{PREFIX}-{run_id}-{}.Mail@Example.org", alnum(8)),
         ("given_name", None) => FirstName().fake(),
         ("family_name", None) => LastName().fake(),
         ("word", None) => Word().fake(),
         ("department", None) => Industry().fake(),
         ("job_title", None) => Title().fake(),
         ("city", None) => CityName().fake(),
-        ("phone", None) => format!("+1 555 {}", digits(7)),
+        // Spaces, brackets and a dash: a server that normalises numbers changes this one.
+        ("phone", None) => format!("+1 (555) {}-{}", digits(3), digits(4)),
         ("alnum", Some(n)) => alnum(n),
         ("digits", Some(n)) => digits(n),
         _ => return None,

@@ -131,6 +131,16 @@ defects! {
         "Filter queries answer only id, userName/displayName and meta of each resource.",
     StartIndexNotEchoed = "start-index-not-echoed":
         "List responses always say `startIndex: 1`, whatever page was asked for.",
+    MultiValuedAddReplaces = "multi-valued-add-replaces":
+        "PATCH add on a whole multi-valued attribute (`roles`, `members`) replaces its values instead of adding to them.",
+    MultiValuedReplaceMerges = "multi-valued-replace-merges":
+        "PATCH replace of a whole multi-valued attribute adds to its values, so a removed role or member stays.",
+    UrnPathRemoveIgnored = "urn-path-remove-ignored":
+        "PATCH remove on a full extension URN path (`urn:…:enterprise:2.0:User:manager`) answers success and removes nothing.",
+    GroupExternalIdImmutable = "group-external-id-immutable":
+        "A group's externalId is fixed at create: PATCH answers success and keeps the old value.",
+    ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
+        "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
 }
 
 impl fmt::Display for Defect {

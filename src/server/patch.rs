@@ -240,6 +240,15 @@ fn apply_path(
     if in_ext && defects.has(Defect::EnterpriseDropped) {
         return Ok(());
     }
+    if in_ext && op == Op::Remove && defects.has(Defect::UrnPathRemoveIgnored) {
+        return Ok(());
+    }
+    if kind == ResourceKind::Group
+        && attr.name == "externalId"
+        && defects.has(Defect::GroupExternalIdImmutable)
+    {
+        return Ok(());
+    }
     let container = if in_ext {
         let ext = resource
             .entry(ENTERPRISE.to_string())
@@ -360,6 +369,9 @@ fn whole(
                     let Value::Array(mut new) = new else {
                         unreachable!("multi coerces to array")
                     };
+                    if defects.has(Defect::MultiValuedAddReplaces) {
+                        items.clear();
+                    }
                     if attr.name == "members"
                         && defects.has(Defect::MemberAddIgnored)
                         && !items.is_empty()
@@ -378,6 +390,17 @@ fn whole(
                 (Op::Add, false, Kind::Complex, Some(Value::Object(existing))) => {
                     if let Value::Object(new) = new {
                         existing.extend(new);
+                    }
+                }
+                (_, true, _, Some(Value::Array(items)))
+                    if op == Op::Replace && defects.has(Defect::MultiValuedReplaceMerges) =>
+                {
+                    if let Value::Array(new) = new {
+                        for v in new {
+                            if !items.contains(&v) {
+                                items.push(v);
+                            }
+                        }
                     }
                 }
                 (_, true, _, _) => {

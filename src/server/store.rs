@@ -207,6 +207,16 @@ impl Store {
 
     /// The "careless server" defects: values stored differently from how they were sent.
     fn careless(&self, attrs: &mut Resource) {
+        if self.defects.has(Defect::ExtraCoreAttributesDropped) {
+            for key in ["profileUrl", "locale", "preferredLanguage"] {
+                attrs.remove(key);
+            }
+            if let Some(Value::Object(name)) = attrs.get_mut("name") {
+                for key in ["middleName", "honorificPrefix", "honorificSuffix"] {
+                    name.remove(key);
+                }
+            }
+        }
         if self.defects.has(Defect::UserNamesLowercased)
             && let Some(Value::String(u)) = attrs.get_mut("userName")
         {
