@@ -32,7 +32,8 @@ pub struct Baseline {
 }
 
 impl KnownFailure {
-    fn matches(&self, name: &str) -> bool {
+    /// Whether this entry names the case `name` (`SUITE::CASE[PROFILE]`).
+    pub fn matches(&self, name: &str) -> bool {
         name == self.case
             || (!self.case.contains('[') && name.split('[').next() == Some(self.case.as_str()))
     }
@@ -44,6 +45,16 @@ impl Baseline {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Entries that name no case of the plan (a typo, or a case since renamed): each would
+    /// silently hide nothing, so the run refuses them.
+    pub fn unknown_entries<'a>(&'a self, names: &[&str]) -> Vec<&'a str> {
+        self.known_failure
+            .iter()
+            .filter(|e| !names.iter().any(|n| e.matches(n)))
+            .map(|e| e.case.as_str())
+            .collect()
     }
 
     /// Marks known failures in `run` and lists stale entries (matched only by passing cases).

@@ -7,7 +7,8 @@ use std::sync::{Arc, RwLock};
 /// OAuth access token) is masked everywhere.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Arc<RwLock<Vec<String>>>,
+    /// Each form of each secret, and whether it is masked inside longer words too.
+    secrets: Arc<RwLock<Vec<(String, bool)>>>,
 }
 
 /// What a secret is replaced with.
@@ -24,22 +25,27 @@ impl Redactor {
     }
 
     /// Adds a secret, with every form a server may echo it in: JSON-escaped, URL-encoded and
-    /// base64-encoded (also inside a longer base64 text). Even a very short secret is masked
-    /// everywhere: garbled output is better than a leaked credential.
+    /// base64-encoded (also inside a longer base64 text). A secret under 12 bytes is masked
+    /// where it stands alone, not inside longer words (`WHOLE_WORD_BELOW`).
     pub fn add(&self, secret: String) {
         if secret.is_empty() {
             return;
         }
-        let mut forms = encodings(&secret);
-        forms.push(secret);
+        let (text, base64) = encodings(&secret);
+        let text = text.into_iter().chain([secret]).map(|f| {
+            let anywhere = f.len() >= WHOLE_WORD_BELOW;
+            (f, anywhere)
+        });
+        // base64 fragments sit inside longer encoded text by nature: masked anywhere.
+        let forms = text.chain(base64.into_iter().map(|f| (f, true)));
         let mut list = self.secrets.write().unwrap_or_else(|p| p.into_inner());
         for f in forms {
-            if !list.contains(&f) {
+            if !list.iter().any(|(s, _)| *s == f.0) {
                 list.push(f);
             }
         }
         // Longest first, so a secret containing another is masked whole.
-        list.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        list.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     }
 
     /// The length in bytes of the longest form of any secret (0 without secrets).
@@ -48,21 +54,26 @@ impl Redactor {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .first()
-            .map_or(0, String::len)
+            .map_or(0, |(s, _)| s.len())
     }
 
     /// The text with every secret masked.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for s in self
+        for (s, anywhere) in self
             .secrets
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
         {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), MASK);
+            if !out.contains(s.as_str()) {
+                continue;
             }
+            out = if *anywhere {
+                out.replace(s.as_str(), MASK)
+            } else {
+                replace_whole_words(&out, s)
+            };
         }
         out
     }
@@ -81,14 +92,45 @@ impl Redactor {
     }
 }
 
+/// Secrets (and encoded forms) shorter than this are masked only where they stand alone, not
+/// inside a longer word: a token `x` must not turn `example.com` into `e***ample.com`. A
+/// short secret inside a longer word is not recognisable as that secret.
+const WHOLE_WORD_BELOW: usize = 12;
+
+/// `text` with every occurrence of `secret` that is not part of a longer word (no ASCII letter
+/// or digit right before or after it) replaced by the mask.
+fn replace_whole_words(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(secret) {
+        let before = if i > 0 {
+            rest[..i].chars().last()
+        } else {
+            out.chars().last()
+        };
+        let after = rest[i + secret.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if word(before) || word(after) {
+            out.push_str(secret);
+        } else {
+            out.push_str(MASK);
+        }
+        rest = &rest[i + secret.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The shortest encoded form worth masking: shorter fragments would mask unrelated text
 /// without protecting anything.
 const MIN_FORM: usize = 6;
 
-/// The other forms a secret can take in an answer: JSON string escapes (`\"`, `\\`, `\/`),
-/// percent-encoding (upper and lower case hex, `+` or `%20` for spaces) and base64 (standard
-/// and URL-safe, alone or at any of the three alignments inside a longer encoded text).
-fn encodings(secret: &str) -> Vec<String> {
+/// The other forms a secret can take in an answer: JSON string escapes (`\"`, `\\`, `\/`) and
+/// percent-encoding (upper and lower case hex, `+` or `%20` for spaces); then, apart, base64
+/// (standard and URL-safe, alone or at any of the three alignments inside a longer encoded
+/// text).
+fn encodings(secret: &str) -> (Vec<String>, Vec<String>) {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
     let mut out = Vec::new();
@@ -113,6 +155,8 @@ fn encodings(secret: &str) -> Vec<String> {
     out.push(lower_hex(&plus));
     out.push(upper);
     out.push(plus);
+    let text = finish(out, secret);
+    let mut out = Vec::new();
     for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
         out.push(engine.encode(secret));
     }
@@ -131,10 +175,15 @@ fn encodings(secret: &str) -> Vec<String> {
             }
         }
     }
-    out.retain(|f| f.len() >= MIN_FORM && f != secret);
-    out.sort();
-    out.dedup();
-    out
+    (text, finish(out, secret))
+}
+
+/// The forms worth masking, each once.
+fn finish(mut forms: Vec<String>, secret: &str) -> Vec<String> {
+    forms.retain(|f| f.len() >= MIN_FORM && f != secret);
+    forms.sort();
+    forms.dedup();
+    forms
 }
 
 /// Lower-cases only the hex digits of percent escapes.
@@ -175,10 +224,23 @@ mod tests {
             let out = r.redact(&format!("answer: {echo} end"));
             assert!(out.contains(MASK), "{echo} → {out}");
             // No run of 6 characters of any encoded form survives.
-            for form in encodings(secret).iter().chain([&secret.to_string()]) {
+            let (text, base64) = encodings(secret);
+            for form in text.iter().chain(&base64).chain([&secret.to_string()]) {
                 assert!(!out.contains(form.as_str()), "{form} left in {out}");
             }
         }
+    }
+
+    #[test]
+    fn short_secrets_are_masked_only_as_whole_words() {
+        let r = Redactor::new(["x".to_string(), "abc123".to_string()]);
+        assert_eq!(
+            r.redact("https://example.com/x?t=x"),
+            "https://example.com/***?t=***"
+        );
+        assert_eq!(r.redact("token abc123, xabc123y"), "token ***, xabc123y");
+        assert_eq!(r.redact("x"), "***");
+        assert_eq!(r.header("Authorization", "Bearer x"), "Bearer ***");
     }
 
     #[test]

@@ -214,6 +214,132 @@ fn list_and_filters_behave_like_cargo_test() {
 }
 
 #[test]
+fn several_filters_select_like_cargo_test_and_a_filter_matching_nothing_is_an_error() {
+    let list = |args: &[&str]| {
+        let out = bin().args(["run", "--list"]).args(args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let names: Vec<String> = stdout
+            .lines()
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(String::from)
+            .collect();
+        (out.status.code(), names, text(&out))
+    };
+    let (code, names, all) = list(&[
+        "--exact",
+        "entra-users::disable_user[entra]",
+        "entra-groups::delete_group_twice[validator]",
+    ]);
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(
+        names,
+        vec![
+            "entra-groups::delete_group_twice[validator]",
+            "entra-users::disable_user[entra]"
+        ]
+    );
+    let (_, names, _) = list(&[
+        "get_unknown_user",
+        "delete_unknown_group",
+        "--skip",
+        "[validator]",
+    ]);
+    assert_eq!(names.len(), 4, "{names:?}");
+    // A typo runs nothing and would pass: it is an error that names the filter.
+    let (code, _, all) = list(&["create_usr"]);
+    assert_eq!(code, Some(2), "{all}");
+    assert!(all.contains("no case matches `create_usr`"), "{all}");
+    let (code, _, all) = list(&["--exact", "entra-users::create_user"]);
+    assert_eq!(code, Some(2), "{all}");
+    assert!(all.contains("--exact"), "{all}");
+}
+
+#[test]
+fn a_baseline_entry_naming_no_case_is_an_error() {
+    let dir = tmp("baseline-unknown");
+    let baseline = dir.join("baseline.toml");
+    std::fs::write(
+        &baseline,
+        "[[known_failure]]\ncase = \"entra-users::disable_usr\"\nreason = \"typo\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--baseline"])
+        .arg(&baseline)
+        .args(["--report-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("`entra-users::disable_usr`"), "{all}");
+    assert!(!dir.join("junit.xml").exists(), "nothing runs");
+}
+
+#[test]
+fn a_closed_stdout_neither_panics_nor_stops_the_run() {
+    let dir = tmp("closed-stdout");
+    let mut child = bin()
+        .args(["run", "--report-dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `scimtest run | head -0`: the reader goes away before the first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    check_junit(&dir.join("junit.xml"));
+}
+
+#[test]
+fn junit_failures_agree_with_the_exit_code() {
+    // A defect only recommended cases notice: the run passes (exit 0), so no <failure>.
+    let dir = tmp("junit-semantics");
+    let out = bin()
+        .args([
+            "run",
+            "--defect",
+            "multi-valued-replace-merges",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(!xml.contains("<failure"), "a passing run has no <failure>");
+    assert!(xml.contains(
+        "<skipped message=\"[recommended] FAILED (does not fail the run: recommended case)"
+    ));
+    assert!(xml.contains("failures=\"0\""));
+    check_junit(&dir.join("junit.xml"));
+    let all = tmp("junit-all-failures");
+    let out = bin()
+        .args([
+            "run",
+            "--defect",
+            "multi-valued-replace-merges",
+            "--junit-all-failures",
+            "--report-dir",
+        ])
+        .arg(&all)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let xml = std::fs::read_to_string(all.join("junit.xml")).unwrap();
+    assert_eq!(
+        xml.matches("<failure").count(),
+        2,
+        "both roles_assertive_replace profiles"
+    );
+    check_junit(&all.join("junit.xml"));
+}
+
+#[test]
 fn serve_lists_its_defects() {
     let out = bin().args(["serve", "--list-defects"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

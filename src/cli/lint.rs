@@ -16,7 +16,7 @@ pub fn main(args: LintArgs) -> ExitCode {
     match load::load_suites(&args.paths, args.paths.is_empty(), &schemas.names()) {
         Ok(suites) => {
             let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
-            println!(
+            super::say!(
                 "{} suite files, {cases} cases: no problems found",
                 suites.len()
             );

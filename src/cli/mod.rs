@@ -13,6 +13,16 @@ use std::process::ExitCode;
 
 pub use run::{RunOutcome, execute as execute_run};
 
+/// `println!` that never panics: once stdout is closed (`scimtest … | head`) output is
+/// dropped and the command goes on, so a run still cleans up and writes its reports.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+pub(crate) use say;
+
 const EXAMPLES: &str = "\
 Examples:
   scimtest                                   run every suite against the built-in reference server
@@ -99,6 +109,11 @@ pub struct RunArgs {
     /// Where reports are written (default `reports`).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// In junit.xml, write every failed case as <failure>. By default only what fails the run
+    /// (a required case, not baselined) is one; other failures are <skipped> with the reason,
+    /// so CI dashboards agree with the exit code.
+    #[arg(long)]
+    pub junit_all_failures: bool,
     /// Known failures (TOML): shown, but they do not fail the run; entries that now pass are
     /// reported as stale.
     #[arg(long, value_name = "FILE")]
@@ -109,10 +124,11 @@ pub struct RunArgs {
     /// Switch on a reference-server defect (only without --target; for self-tests and demos).
     #[arg(long = "defect", value_name = "NAME")]
     pub defects: Vec<String>,
-    /// Run only cases whose name contains FILTER (as in `cargo test`).
+    /// Run only cases whose name contains one of the FILTERs (as in `cargo test`). A filter
+    /// that matches no case is an error.
     #[arg(value_name = "FILTER")]
-    pub filter: Option<String>,
-    /// FILTER must match a case name exactly.
+    pub filters: Vec<String>,
+    /// Each FILTER must match a case name exactly.
     #[arg(long)]
     pub exact: bool,
     /// Skip cases whose name contains this (repeatable).

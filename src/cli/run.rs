@@ -106,17 +106,35 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
     if planned.is_empty() {
         return fail("no case matches the selected profiles");
     }
+    if let Some(b) = &baseline {
+        let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).collect();
+        let unknown = b.unknown_entries(&names);
+        if !unknown.is_empty() {
+            return fail(format!(
+                "the baseline names no case of this run: {}; fix or remove the entries (`scimtest run --list` lists every case)",
+                unknown
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
     let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
     let selection = Selection {
-        filter: args.filter.clone(),
+        filters: args.filters.clone(),
         exact: args.exact,
         skip: args.skip.clone(),
         list: args.list,
         test_threads: args.test_threads.map(usize::from),
         quiet: args.quiet,
+    };
+    let planned = match selection.select(planned) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
     };
     // The built-in server lives as long as this guard.
     let mut _server: Option<RunningServer> = None;
@@ -243,11 +261,21 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
     if let Some(b) = &baseline {
         b.apply(&mut record);
     }
-    let written = write_reports(&record, http.redactor(), &report_dir);
-    print!(
-        "{}",
-        report::summary(&record, http.redactor(), &written, report::use_colour())
+    let written = write_reports(
+        &record,
+        http.redactor(),
+        &report_dir,
+        args.junit_all_failures,
     );
+    {
+        use std::io::Write as _;
+        // Never panics on a closed stdout: the exit code must still say how the run went.
+        let _ = write!(
+            std::io::stdout().lock(),
+            "{}",
+            report::summary(&record, http.redactor(), &written, report::use_colour())
+        );
+    }
     let code = u8::from(record.required_failed() || interrupted);
     RunOutcome {
         code,
@@ -261,6 +289,7 @@ fn write_reports(
     record: &RunRecord,
     redactor: &crate::redact::Redactor,
     dir: &Path,
+    all_failures: bool,
 ) -> Vec<String> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         eprintln!("error: cannot create {}: {e}", dir.display());
@@ -278,7 +307,7 @@ fn write_reports(
     let files: [(&str, Build); 4] = [
         (
             "junit.xml",
-            Box::new(|| report::junit_xml(record, redactor, &host)),
+            Box::new(|| report::junit_xml(record, redactor, &host, all_failures)),
         ),
         (
             "results.json",

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 pub fn main(args: ServeArgs) -> ExitCode {
     if args.list_defects {
         for d in Defect::ALL {
-            println!("{:<34} {}", d.name(), d.description());
+            super::say!("{:<34} {}", d.name(), d.description());
         }
         return ExitCode::SUCCESS;
     }
@@ -57,13 +57,13 @@ pub fn main(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        println!("scimtest reference server at {}", server.base_url);
+        super::say!("scimtest reference server at {}", server.base_url);
         if generated {
             // A throwaway token made up for this process, not a user's secret.
-            println!("bearer token (generated; choose one with --token or SCIM_TOKEN): {token}");
+            super::say!("bearer token (generated; choose one with --token or SCIM_TOKEN): {token}");
         }
         for d in defects.iter() {
-            println!("defect on: {} — {}", d.name(), d.description());
+            super::say!("defect on: {} — {}", d.name(), d.description());
         }
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS

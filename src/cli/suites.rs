@@ -9,7 +9,7 @@ pub fn main(cmd: SuitesCommand) -> ExitCode {
         SuitesCommand::List => list(),
         SuitesCommand::Export { dir, force } => match builtin::export(&dir, force) {
             Ok(written) => {
-                println!(
+                super::say!(
                     "wrote {} files under {}; run them with `scimtest run --suite {}`: a suite \
                      named like a built-in one replaces it",
                     written.len(),
@@ -37,7 +37,7 @@ fn list() -> ExitCode {
     match load::load_builtin(&schemas.names()) {
         Ok(suites) => {
             for s in suites {
-                println!("{} ({}, {} cases)", s.name, s.file.display(), s.cases.len());
+                super::say!("{} ({}, {} cases)", s.name, s.file.display(), s.cases.len());
             }
             ExitCode::SUCCESS
         }

@@ -285,23 +285,23 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
         eprintln!("note: {n}");
     }
     if found.is_empty() {
-        println!("nothing named `{prefix}…` on the target");
+        super::say!("nothing named `{prefix}…` on the target");
         return Ok(true);
     }
     for f in &found {
-        println!(
+        super::say!(
             "{:<48} {}",
             format!("{}/{}", f.collection, f.id),
             crate::report::terminal_safe(&f.name)
         );
     }
     let groups = found.iter().filter(|f| f.collection == "/Groups").count();
-    println!(
+    super::say!(
         "{groups} groups and {} users named `{prefix}…`",
         found.len() - groups
     );
     if !args.yes {
-        println!("nothing deleted; run again with --yes to delete them");
+        super::say!("nothing deleted; run again with --yes to delete them");
         return Ok(true);
     }
     let mut ok = true;
@@ -310,7 +310,7 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
         match confirm(http, &args.target, f, &prefix).await {
             Ok(()) => {}
             Err(e) if e == "already gone" => {
-                println!("gone already {path}");
+                super::say!("gone already {path}");
                 continue;
             }
             Err(e) => {
@@ -327,7 +327,7 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
         };
         match http.send(req).await {
             Ok(got) if (200..300).contains(&got.exchange.status) || got.exchange.status == 404 => {
-                println!("deleted {path}")
+                super::say!("deleted {path}")
             }
             Ok(got) => {
                 ok = false;

@@ -1,6 +1,15 @@
 //! JUnit XML, valid against the Apache Ant `JUnit.xsd` that Jenkins, GitLab and GitHub
-//! reporters accept: one `<testsuite>` per suite file, one `<testcase>` per case; Failed →
-//! `<failure>`, Errored → `<error>`, Skipped → `<skipped>`; transcripts in `<system-out>`.
+//! reporters accept: one `<testsuite>` per suite file, one `<testcase>` per case, transcripts
+//! in `<system-out>`.
+//!
+//! The dashboard must agree with the exit code. Only what fails the run — a required case
+//! that failed or errored and is not a baselined known failure — is a `<failure>` or
+//! `<error>`. A failed recommended or preview case, or a known failure, is a `<skipped>` whose
+//! message starts with what happened (`[recommended] FAILED (does not fail the run): …`):
+//! the Ant schema has no other per-case element a reporter shows, and Jenkins (JUnit plugin),
+//! GitLab (unit test reports) and GitHub reporters (dorny/test-reporter,
+//! mikepenz/action-junit-report) all list skipped cases with their message, neither red nor
+//! green. `--junit-all-failures` writes every failure as `<failure>` instead.
 //!
 //! Written by hand rather than with junit-report: that crate emits `<system-out>` inside
 //! `<testcase>`, a zoned timestamp and no `<properties>`, all of which the Ant schema rejects.
@@ -36,8 +45,21 @@ fn failure_text(case: &CaseResult) -> String {
     out
 }
 
-/// The JUnit document for `run`, redacted.
-pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String {
+/// Whether `case` fails the run (and so is a JUnit `<failure>`/`<error>` by default).
+fn gates(case: &CaseResult) -> bool {
+    case.severity == crate::model::Severity::Required
+        && case.known_failure.is_none()
+        && matches!(case.status, Status::Failed | Status::Errored)
+}
+
+/// The JUnit document for `run`, redacted. With `all_failures`, every failed case is a
+/// `<failure>` whatever its severity; otherwise only those that fail the run.
+pub fn junit_xml(
+    run: &RunRecord,
+    redactor: &Redactor,
+    hostname: &str,
+    all_failures: bool,
+) -> String {
     let mut suites: Vec<(&str, Vec<&CaseResult>)> = Vec::new();
     for c in &run.cases {
         match suites.iter_mut().find(|(n, _)| *n == c.suite) {
@@ -48,7 +70,18 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
     let stamp = crate::clock::junit(SystemTime::now());
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (id, (name, cases)) in suites.iter().enumerate() {
-        let count = |s: Status| cases.iter().filter(|c| c.status == s).count();
+        let reported_as_failure = |c: &&&CaseResult| all_failures || gates(c);
+        let count = |s: Status| {
+            cases
+                .iter()
+                .filter(|c| c.status == s && (s == Status::Skipped || reported_as_failure(c)))
+                .count()
+        };
+        let demoted = cases
+            .iter()
+            .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+            .filter(|c| !reported_as_failure(c))
+            .count();
         let time: std::time::Duration = cases.iter().map(|c| c.duration).sum();
         let _ = writeln!(
             x,
@@ -58,7 +91,7 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
             cases.len(),
             count(Status::Failed),
             count(Status::Errored),
-            count(Status::Skipped),
+            count(Status::Skipped) + demoted,
             secs(time)
         );
         x.push_str("    <properties>\n");
@@ -102,8 +135,29 @@ pub fn junit_xml(run: &RunRecord, redactor: &Redactor, hostname: &str) -> String
                     esc(&redactor.redact(&failure_text(c)))
                 )
             };
+            let failed = matches!(c.status, Status::Failed | Status::Errored);
             match c.status {
                 Status::Passed => x.push_str("/>\n"),
+                _ if failed && !reported_as_failure(&c) => {
+                    let why = match &c.known_failure {
+                        Some(k) => format!("known failure ({k})"),
+                        None => format!("{} case", c.severity),
+                    };
+                    let label = if c.status == Status::Errored {
+                        "ERRORED"
+                    } else {
+                        "FAILED"
+                    };
+                    let _ = write!(
+                        x,
+                        ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>\n",
+                        esc(&format!(
+                            "[{}] {label} (does not fail the run: {why}): {reason}",
+                            c.severity
+                        )),
+                        esc(&redactor.redact(&failure_text(c)))
+                    );
+                }
                 Status::Failed => x.push_str(&tag("failure", c.severity.name())),
                 Status::Errored => x.push_str(&tag("error", c.severity.name())),
                 Status::Skipped => {
