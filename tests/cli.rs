@@ -125,26 +125,77 @@ fn a_secret_never_reaches_output_even_in_failures() {
 }
 
 #[test]
-fn wrong_token_is_a_failure_not_a_crash() {
+fn wrong_token_stops_at_the_preflight_with_one_line() {
     let (mut child, url) = serve("right-token-1234", &[]);
-    let out = bin()
-        .args([
-            "run",
-            "--target",
-            &url,
-            "--token",
-            "wrong-token-5678",
-            "--report-dir",
-        ])
-        .arg(tmp("wrong-token"))
-        .args(["test_connection_users"])
-        .output()
-        .unwrap();
+    let run = |extra: &[&str]| {
+        bin()
+            .args([
+                "run",
+                "--target",
+                &url,
+                "--token",
+                "wrong-token-5678",
+                "--report-dir",
+            ])
+            .arg(tmp("wrong-token"))
+            .args(extra)
+            .args(["test_connection_users"])
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains("answered 401: the target refuses the credentials"),
+        "{all}"
+    );
+    assert!(!all.contains("running "), "no case ran: {all}");
+    // Without the preflight the cases run and fail, as before.
+    let out = run(&["--no-preflight"]);
     child.kill().unwrap();
     let _ = child.wait();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(all.contains("expected 200, got 401"), "{all}");
+}
+
+#[test]
+fn the_preflight_names_the_set_up_mistake() {
+    let (mut child, url) = serve("right-token-1234", &[]);
+    let root = url.trim_end_matches("/scim/v2").to_string();
+    let https = url.replace("http://", "https://");
+    let cases: [(&str, &[&str], &str); 3] = [
+        (
+            root.as_str(),
+            &["--token", "right-token-1234"],
+            "answered 404: there is no SCIM /Users here",
+        ),
+        (url.as_str(), &[], "none were given; set SCIM_TOKEN"),
+        (
+            https.as_str(),
+            &["--token", "right-token-1234"],
+            "does not speak TLS",
+        ),
+    ];
+    for (target, extra, expected) in cases {
+        let out = bin()
+            .args(["run", "--target", target, "--report-dir"])
+            .arg(tmp("preflight"))
+            .args(extra)
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{target}: {all}");
+        assert!(all.contains(expected), "{target}: {all}");
+        assert_eq!(
+            all.lines().filter(|l| l.starts_with("error:")).count(),
+            1,
+            "{all}"
+        );
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
 }
 
 #[test]
@@ -164,7 +215,10 @@ fn unreachable_target_exits_2() {
         .unwrap();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("is unreachable"), "{all}");
+    assert!(
+        all.contains("nothing listens at 127.0.0.1:9 (connection refused)"),
+        "{all}"
+    );
 }
 
 #[test]

@@ -149,7 +149,7 @@ fn every_misbehaviour_ends_in_a_precise_failure() {
             ("redirect", "got 302"),
             ("huge", "exceeds 10 MiB"),
             ("reset", "could not be read"),
-            ("silent", "no answer before the timeout"),
+            ("silent", "did not answer before the timeout"),
         ];
         for (mode, expected) in cases {
             let cx = context_with(

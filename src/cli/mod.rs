@@ -38,7 +38,8 @@ Examples:
   scimtest sweep --target https://api.example.com/scim/v2 --run-id 1a2b3c4d --yes
 
 Exit codes: 0 every required case passed; 1 a required case failed or errored;
-2 nothing could run (bad arguments, invalid suite file, target unreachable).";
+2 nothing could run (bad arguments, invalid suite file, a filter matching no case, or the
+preflight found the URL, TLS or credentials wrong).";
 
 /// SCIM 2.0 conformance harness: replays Microsoft Entra ID provisioning traffic against a
 /// SCIM endpoint and reports in JUnit.
@@ -109,6 +110,10 @@ pub struct RunArgs {
     /// Where reports are written (default `reports`).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Skip the preflight probe (Entra's Test Connection query) that stops the run with one
+    /// line when the URL, TLS or credentials are wrong.
+    #[arg(long)]
+    pub no_preflight: bool,
     /// In junit.xml, write every failed case as <failure>. By default only what fails the run
     /// (a required case, not baselined) is one; other failures are <skipped> with the reason,
     /// so CI dashboards agree with the exit code.

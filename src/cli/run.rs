@@ -165,6 +165,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             }
         }
     };
+    let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
     let http = match Http::with_options(options) {
         Ok(h) => h,
         Err(e) => return fail(e),
@@ -175,11 +176,12 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         );
     }
     if !args.list
-        && let Err(e) = rt.block_on(preflight(&http, &base_url))
+        && !args.no_preflight
+        && let Err(crate::run::Diagnosis(line)) =
+            rt.block_on(crate::run::preflight(&http, &base_url, has_credentials))
     {
         return fail(format!(
-            "the target {} is unreachable: {e}",
-            http.redactor().redact(&base_url)
+            "{line}\n(nothing was run; --no-preflight skips this check)"
         ));
     }
     let run_id = run_id();
@@ -400,23 +402,6 @@ async fn watch_signals(interrupt: Interrupt, sweep: String) {
         );
         interrupt.trigger();
     }
-}
-
-/// One harmless read to tell "unreachable" (exit 2) from "failing" (exit 1).
-async fn preflight(http: &Http, base_url: &str) -> Result<(), String> {
-    let req = crate::run::OutRequest {
-        method: reqwest::Method::GET,
-        url: crate::run::compose(
-            base_url,
-            "/ServiceProviderConfig",
-            &[],
-            crate::model::Encoding::Plus,
-        ),
-        headers: Vec::new(),
-        body: None,
-        auth: crate::model::Auth::Default,
-    };
-    http.send(req).await.map(|_| ()).map_err(|(_, e)| e)
 }
 
 pub fn main(args: RunArgs) -> ExitCode {

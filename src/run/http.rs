@@ -253,7 +253,8 @@ impl Http {
             Ok(r) => r,
             Err(e) => {
                 exchange.elapsed = start.elapsed();
-                return Err((exchange, self.redactor.redact(&describe(&e))));
+                let plain = super::preflight::explain_transport(&describe(&e), &req.url);
+                return Err((exchange, self.redactor.redact(&plain)));
             }
         };
         exchange.status = response.status().as_u16();

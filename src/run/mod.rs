@@ -11,6 +11,7 @@ mod generate;
 mod http;
 mod interrupt;
 pub mod journal;
+mod preflight;
 mod trials;
 mod url;
 
@@ -22,6 +23,7 @@ pub use generate::{PREFIX, generate, run_id};
 pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest, install_crypto_provider};
 pub use interrupt::Interrupt;
 pub use journal::Journal;
+pub use preflight::{Diagnosis, preflight};
 pub use trials::{Selection, run_trials};
 pub use url::{check_id, compose, encode_component, encode_segment, resource_of};
 

@@ -1,0 +1,251 @@
+//! The preflight doctor: before any case runs, one probe in the shape of Entra's Test
+//! Connection (`GET /Users?filter=userName eq "…"`) tells the common set-up mistakes apart —
+//! no route to the host, TLS on the wrong side, a certificate the client does not trust,
+//! credentials refused, a Tenant URL missing its base path, a web page instead of SCIM — and
+//! stops the run with one line saying what to change. Without it, one such mistake becomes a
+//! hundred failed cases that each look like a different bug.
+
+use super::http::Http;
+use super::{OutRequest, compose};
+use crate::model::{Auth, Encoding};
+
+/// What the probe found wrong, as one actionable line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis(pub String);
+
+/// Probes the target; `Ok` when it answers the Test Connection query like a SCIM endpoint
+/// (or fails in a way only the cases can explain).
+pub async fn preflight(
+    http: &Http,
+    base_url: &str,
+    has_credentials: bool,
+) -> Result<(), Diagnosis> {
+    let probe = format!("scimtest-preflight-{}", uuid::Uuid::new_v4().simple());
+    let query = [("filter".to_string(), format!("userName eq \"{probe}\""))];
+    let req = OutRequest {
+        method: reqwest::Method::GET,
+        url: compose(base_url, "/Users", &query, Encoding::Plus),
+        headers: Vec::new(),
+        body: None,
+        auth: Auth::Default,
+    };
+    let shown = http.redactor().redact(base_url);
+    let got = match http.send(req).await {
+        Ok(r) => r,
+        Err((_, e)) => return Err(Diagnosis(explain_transport(&e, &shown))),
+    };
+    let ex = &got.exchange;
+    let probe_line = format!(
+        "GET {}/Users?filter=… (Entra's Test Connection)",
+        shown.trim_end_matches('/')
+    );
+    let content_type = got
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    let html = content_type.contains("html") || ex.response_body.trim_start().starts_with('<');
+    let answer = match ex.status {
+        401 | 403 if !has_credentials => format!(
+            "{probe_line} answered {}: the target needs credentials and none were given; set SCIM_TOKEN (or --basic-user with SCIM_BASIC_PASSWORD, or --oauth-token-url)",
+            ex.status
+        ),
+        401 | 403 => format!(
+            "{probe_line} answered {}: the target refuses the credentials; check the token (SCIM_TOKEN / --token), or the Basic or OAuth settings, and that it is meant for this endpoint",
+            ex.status
+        ),
+        // An endpoint that answers an empty query with 404 (a defect Entra quarantines for)
+        // still lists /Users: that is for the cases to report, not a wrong base path.
+        404 if lists_users(http, base_url).await => return Ok(()),
+        404 | 405 => format!(
+            "{probe_line} answered {}: there is no SCIM /Users here; the Tenant URL must be the SCIM base that /Users hangs off (e.g. https://api.example.com/scim/v2), so check its path",
+            ex.status
+        ),
+        200..=299 if html => format!(
+            "{probe_line} answered a web page ({}), not SCIM JSON: the Tenant URL points at a web app or a login page, not the SCIM base",
+            if content_type.is_empty() {
+                "no Content-Type"
+            } else {
+                content_type.as_str()
+            }
+        ),
+        200..=299 => match &got.json {
+            Some(v) if v.get("Resources").is_some() || v.get("totalResults").is_some() => {
+                return Ok(());
+            }
+            Some(_) => format!(
+                "{probe_line} answered JSON that is not a SCIM ListResponse (no `totalResults`, no `Resources`): this does not look like a SCIM endpoint"
+            ),
+            None => format!(
+                "{probe_line} answered {} without a JSON body: this does not look like a SCIM endpoint",
+                ex.status
+            ),
+        },
+        // 5xx, 400 and the rest: a real failure of the endpoint the cases will report.
+        _ => return Ok(()),
+    };
+    Err(Diagnosis(answer))
+}
+
+/// Whether an unfiltered `GET /Users` answers a ListResponse.
+async fn lists_users(http: &Http, base_url: &str) -> bool {
+    let req = OutRequest {
+        method: reqwest::Method::GET,
+        url: compose(
+            base_url,
+            "/Users",
+            &[("count".into(), "1".into())],
+            Encoding::Plus,
+        ),
+        headers: Vec::new(),
+        body: None,
+        auth: Auth::Default,
+    };
+    http.send(req).await.is_ok_and(|r| {
+        r.exchange.status == 200
+            && r.json
+                .as_ref()
+                .is_some_and(|v| v.get("Resources").is_some() || v.get("totalResults").is_some())
+    })
+}
+
+/// A transport failure in words a user acts on — which option or part of the URL to change —
+/// instead of the TLS or HTTP library's own wording. `error` is `http::describe`'s text.
+pub(super) fn explain_transport(error: &str, base_url: &str) -> String {
+    let e = error.to_ascii_lowercase();
+    let host = reqwest::Url::parse(base_url)
+        .ok()
+        .map(|u| {
+            let port = u
+                .port_or_known_default()
+                .map(|p| format!(":{p}"))
+                .unwrap_or_default();
+            format!("{}{port}", u.host_str().unwrap_or_default())
+        })
+        .unwrap_or_else(|| base_url.to_string());
+    let https = base_url.starts_with("https:");
+    if e.contains("oauth") || e.contains("token endpoint") {
+        format!("cannot get an OAuth token: {error}")
+    } else if https
+        && (e.contains("invalidcontenttype")
+            || e.contains("corrupt message")
+            || e.contains("wrong version number")
+            || e.contains("record overflow"))
+    {
+        format!(
+            "{host} does not speak TLS: the URL says https:// but the port serves plain HTTP; use http:// or the port that serves HTTPS"
+        )
+    } else if https && e.contains("causedasendentity") {
+        format!(
+            "{host} presented a CA certificate as its own server certificate (typical of a quick `openssl req -x509` certificate); TLS clients refuse it even with --ca-cert: issue a server certificate with `basicConstraints=CA:FALSE`, or use --insecure for a throw-away test endpoint"
+        )
+    } else if https
+        && (e.contains("unknownissuer")
+            || e.contains("certificate")
+            || e.contains("notvalidforname")
+            || e.contains("self-signed")
+            || e.contains("self signed"))
+    {
+        format!(
+            "{host} presented a TLS certificate this client does not trust ({}); pass its CA with --ca-cert FILE, or --insecure for a throw-away test endpoint",
+            cert_reason(&e)
+        )
+    } else if !https
+        && (e.contains("invalid http version")
+            || e.contains("connection closed before message completed")
+            || e.contains("connection reset")
+            || e.contains("invalid status line")
+            || e.contains("parse"))
+    {
+        format!("{host} did not answer in plain HTTP: it may expect TLS; try https://")
+    } else if e.contains("connection refused") {
+        format!(
+            "nothing listens at {host} (connection refused): check the host and port of the Tenant URL, and that the endpoint is running"
+        )
+    } else if e.contains("dns")
+        || e.contains("failed to lookup")
+        || e.contains("name or service not known")
+        || e.contains("nodename nor servname")
+    {
+        format!("the host name in {host} does not resolve: check the Tenant URL")
+    } else if e.contains("timeout") || e.contains("timed out") || e.contains("no answer before") {
+        format!(
+            "{host} did not answer before the timeout: a slow endpoint (raise --timeout, default 30 s), or a firewall or proxy in the way"
+        )
+    } else {
+        format!("cannot reach {host}: {error}")
+    }
+}
+
+fn cert_reason(e: &str) -> &'static str {
+    if e.contains("notvalidforname") {
+        "issued for another host name"
+    } else if e.contains("expired") {
+        "expired"
+    } else if e.contains("unknownissuer") || e.contains("self") {
+        "self-signed or issued by an unknown CA"
+    } else {
+        "rejected"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain_transport as transport;
+
+    #[test]
+    fn transport_errors_name_the_option_to_change() {
+        let cases = [
+            (
+                "https://h:8443/scim",
+                "could not connect: error sending request: received corrupt message of type InvalidContentType",
+                "use http://",
+            ),
+            (
+                "https://h/scim",
+                "could not connect: invalid peer certificate: UnknownIssuer",
+                "--ca-cert FILE",
+            ),
+            (
+                "https://h/scim",
+                "could not connect: invalid peer certificate: NotValidForName",
+                "another host name",
+            ),
+            (
+                "http://h:443/scim",
+                "the request failed: connection closed before message completed",
+                "try https://",
+            ),
+            (
+                "http://h:1/scim",
+                "could not connect: tcp connect error: Connection refused (os error 111)",
+                "nothing listens at h:1",
+            ),
+            (
+                "http://nohost.invalid/scim",
+                "could not connect: dns error: failed to lookup address information",
+                "does not resolve",
+            ),
+            (
+                "http://h/scim",
+                "no answer before the timeout",
+                "raise --timeout",
+            ),
+            (
+                "https://h/scim",
+                "could not connect: client error (Connect): invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))",
+                "CA:FALSE",
+            ),
+            (
+                "http://h:8443/scim",
+                "the request failed: client error (SendRequest): connection error: Connection reset by peer (os error 104)",
+                "try https://",
+            ),
+        ];
+        for (url, error, expected) in cases {
+            let line = transport(error, url);
+            assert!(line.contains(expected), "{error} → {line}");
+        }
+    }
+}
