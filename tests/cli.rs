@@ -394,6 +394,60 @@ fn junit_failures_agree_with_the_exit_code() {
 }
 
 #[test]
+fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
+    let dir = tmp("root-causes");
+    let out = bin()
+        .args([
+            "run",
+            "-q",
+            "--defect",
+            "unknown-schema-rejected",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let section: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Root causes"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    // One server defect, one root cause, however many cases it breaks.
+    assert_eq!(section.len(), 3, "{stdout}");
+    assert!(
+        section[1].starts_with("  #1 ")
+            && section[1]
+                .ends_with("cases: [required] POST /Groups answered 400 (invalidValue), not 201"),
+        "{stdout}"
+    );
+    assert!(section[2].contains(
+        "unknown schema `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`"
+    ));
+    // Only the first case of the cause carries the details; the others point to it.
+    assert_eq!(stdout.matches("reproduce:").count(), 1, "{stdout}");
+    // A failed status is the finding: the error body's other checks are not reported.
+    assert!(!stdout.contains("header Content-Type"), "{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("Verdict: FAIL: ") && last.contains("from 1 root cause;"),
+        "{last}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["root_causes"].as_array().unwrap().len(), 1);
+    assert!(
+        json["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("Verdict: FAIL")
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Root causes</h2>") && html.contains("class=\"verdict\""));
+}
+
+#[test]
 fn serve_lists_its_defects() {
     let out = bin().args(["serve", "--list-defects"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -99,23 +99,65 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         .collect();
     let (known, new): (Vec<&CaseResult>, Vec<&CaseResult>) =
         bad.into_iter().partition(|c| c.known_failure.is_some());
+    let causes = super::root_causes(run);
+    if !causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nRoot causes (most cases first; details per case below):"
+        );
+        for (i, g) in causes.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  #{} {:>4} {} [{}] {}",
+                i + 1,
+                g.cases.len(),
+                if g.cases.len() == 1 {
+                    "case: "
+                } else {
+                    "cases:"
+                },
+                g.severity,
+                terminal_safe(&redactor.redact(&g.summary))
+            );
+            if let Some(e) = &g.example {
+                let _ = writeln!(
+                    out,
+                    "                 e.g. {}",
+                    terminal_safe(&redactor.redact(e))
+                );
+            }
+        }
+    }
     if !new.is_empty() {
         let _ = writeln!(out, "\nProblems (by severity):");
         let mut new = new;
         new.sort_by_key(|c| c.severity);
+        // The first case of each root cause carries the details; the others point to it.
+        let mut detailed = vec![false; causes.len()];
         for c in new {
             let tag = if c.status == Status::Failed {
                 "FAILED "
             } else {
                 "ERRORED"
             };
-            let _ = writeln!(
+            let group = causes.iter().position(|g| g.cases.contains(&c.name));
+            let _ = write!(
                 out,
                 "  {} {} [{}]",
                 paint.on("1;31", tag),
                 c.name,
                 c.severity
             );
+            if let Some(i) = group
+                && causes[i].cases.len() > 1
+            {
+                if std::mem::replace(&mut detailed[i], true) {
+                    let _ = writeln!(out, " — root cause #{} (as above)", i + 1);
+                    continue;
+                }
+                let _ = write!(out, " — root cause #{}", i + 1);
+            }
+            let _ = writeln!(out);
             if let Some(r) = &c.reason {
                 let _ = writeln!(out, "      {}", terminal_safe(&redactor.redact(r)));
             }
@@ -197,5 +239,16 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
     for r in reports {
         let _ = writeln!(out, "Report: {r}");
     }
+    let verdict = super::verdict(run);
+    let colour = if run.required_failed() || run.interrupted {
+        "1;31"
+    } else {
+        "1;32"
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.on(colour, &terminal_safe(&redactor.redact(&verdict)))
+    );
     out
 }

@@ -235,6 +235,34 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
         out.push_str("</tr>");
     }
     out.push_str("</table></div>");
+    let causes = super::root_causes(run);
+    if !causes.is_empty() {
+        out.push_str("<h2>Root causes</h2><table id=\"root-causes\"><tr><th>cases</th><th>severity</th><th>what went wrong</th></tr>");
+        for g in &causes {
+            let _ = write!(
+                out,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}{}<details><summary>which cases</summary>{}</details></td></tr>",
+                g.cases.len(),
+                g.severity.name(),
+                esc(&r.redact(&g.summary)),
+                g.example
+                    .as_deref()
+                    .map(|e| format!("<br><small>e.g. {}</small>", esc(&r.redact(e))))
+                    .unwrap_or_default(),
+                g.cases
+                    .iter()
+                    .map(|c| format!("<code>{}</code>", esc(c)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        out.push_str("</table>");
+    }
+    let _ = write!(
+        out,
+        "<p class=\"verdict\">{}</p>",
+        esc(&r.redact(&super::verdict(run)))
+    );
     if !run.stale_baseline.is_empty() {
         let _ = write!(
             out,

@@ -124,6 +124,13 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
             "sweep_command": run.sweep_command.as_deref().map(|c| r.redact(c)),
         },
         "summary": summary(run),
+        "verdict": r.redact(&super::verdict(run)),
+        "root_causes": super::root_causes(run).iter().map(|g| json!({
+            "summary": r.redact(&g.summary),
+            "severity": g.severity.name(),
+            "example": g.example.as_deref().map(|e| r.redact(e)),
+            "cases": g.cases,
+        })).collect::<Vec<_>>(),
         "cases": run.cases.iter().map(|c| case(r, c)).collect::<Vec<_>>(),
     })
 }

@@ -7,6 +7,7 @@ mod html;
 mod json;
 mod junit;
 mod markup;
+mod root_cause;
 mod terminal;
 mod transcript;
 
@@ -15,5 +16,6 @@ pub use har::har;
 pub use html::html;
 pub use json::{VERSION as RESULTS_VERSION, results_json};
 pub use junit::junit_xml;
+pub use root_cause::{RootCause, root_causes, verdict};
 pub use terminal::terminal_safe;
 pub use transcript::transcript;

@@ -82,6 +82,10 @@ pub fn evaluate(
         }
         out.push(record("status", status_ok, None, expected, actual));
     }
+    if !status_ok {
+        // The other checks would only describe the error body; the status is the finding.
+        return (out, false);
+    }
     for h in &expect.headers {
         out.push(header_check(h, got, r, lookup));
     }
