@@ -31,6 +31,7 @@ pub fn root_causes(run: &RunRecord) -> Vec<RootCause> {
         .filter(|c| c.known_failure.is_none())
     {
         let (summary, example) = cause(c);
+        let example = example.map(|e| one_line(&e));
         match groups.iter_mut().find(|g| g.summary == summary) {
             Some(g) => {
                 g.cases.push(c.name.clone());
@@ -90,6 +91,11 @@ pub fn verdict(run: &RunRecord) -> String {
     } else {
         "Verdict: PASS: every required case passed.".into()
     }
+}
+
+/// Whitespace runs (a server's multi-line detail) as single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn plural(n: usize) -> &'static str {

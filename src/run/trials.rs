@@ -166,19 +166,18 @@ pub fn run_trials(
                     Status::Skipped => Ok(Completion::ignored_with(
                         result.reason.clone().unwrap_or_default(),
                     )),
+                    // One line each: the summary after it has the details, by root cause.
                     Status::Failed | Status::Errored => {
                         let label = if result.status == Status::Errored {
                             "error"
                         } else {
                             "failed"
                         };
+                        let reason = result.reason.clone().unwrap_or_default();
+                        let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                         let redactor = cx.http.redactor();
                         Err(Failed::from(crate::report::terminal_safe(
-                            &redactor.redact(&format!(
-                                "[{}] {label}: {}",
-                                result.severity,
-                                result.reason.clone().unwrap_or_default()
-                            )),
+                            &redactor.redact(&format!("[{}] {label}: {reason}", result.severity)),
                         )))
                     }
                 };
