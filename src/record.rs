@@ -68,6 +68,8 @@ pub struct CheckRecord {
     pub actual: String,
     /// Why the check matters.
     pub because: Option<String>,
+    /// Line and column, in the case's suite file, of the check that produced this record.
+    pub at: Option<(u32, u32)>,
 }
 
 impl CheckRecord {
@@ -101,6 +103,8 @@ pub struct StepRecord {
     /// Reads scimtest sent after a create to prove the resource is this run's before it
     /// writes to it (see `run::journal`).
     pub ownership: Vec<Exchange>,
+    /// What Entra would do because this step failed, when the step says (else the case's).
+    pub entra: Option<String>,
 }
 
 impl StepRecord {
@@ -178,6 +182,14 @@ impl CaseResult {
     /// The step that failed or errored first, if any.
     pub fn failing_step(&self) -> Option<&StepRecord> {
         self.steps.iter().find(|s| s.error.is_some() || s.failed())
+    }
+
+    /// What Entra would do because of this case's failure: the failing step's consequence,
+    /// or the case's.
+    pub fn consequence(&self) -> Option<&str> {
+        self.failing_step()
+            .and_then(|s| s.entra.as_deref())
+            .or(self.entra.as_deref())
     }
 }
 

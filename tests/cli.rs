@@ -425,6 +425,16 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     assert!(section[2].contains(
         "unknown schema `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`"
     ));
+    // The failed check points at its place in the suite file, rendered like a load error.
+    assert!(
+        stdout.contains("--> <built-in>/suites/entra/")
+            && stdout.contains("status: expected 201, got 400"),
+        "{stdout}"
+    );
+    let caret = stdout
+        .lines()
+        .any(|l| l.trim_start().starts_with('|') && l.trim_end().ends_with('^'));
+    assert!(caret, "{stdout}");
     // Only the first case of the cause carries the details; the others point to it.
     assert_eq!(stdout.matches("reproduce:").count(), 1, "{stdout}");
     // A failed status is the finding: the error body's other checks are not reported.
@@ -437,6 +447,17 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
     assert_eq!(json["root_causes"].as_array().unwrap().len(), 1);
+    let failed_check = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["steps"].as_array().unwrap())
+        .flat_map(|s| s["checks"].as_array().unwrap())
+        .find(|c| c["passed"] == false)
+        .unwrap();
+    assert!(
+        failed_check["line"].as_u64().unwrap() > 0 && failed_check["column"].as_u64().unwrap() > 0
+    );
     assert!(
         json["verdict"]
             .as_str()
@@ -445,6 +466,32 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     );
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(html.contains("<h2>Root causes</h2>") && html.contains("class=\"verdict\""));
+}
+
+#[test]
+fn the_consequence_shown_is_the_failing_steps() {
+    let out = bin()
+        .args([
+            "run",
+            "-q",
+            "--defect",
+            "members-despite-exclusion",
+            "--report-dir",
+        ])
+        .arg(tmp("step-consequence"))
+        .args(["--exact", "entra-cycle::provisioning_cycle[entra]"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("Entra: Members in the answer surface as SystemForCrossDomainIdentityManagementMultipleEntriesInResponse (§5)."),
+        "{all}"
+    );
+    assert!(
+        !all.contains("what Entra logs and does is given with each step"),
+        "{all}"
+    );
 }
 
 #[test]

@@ -458,7 +458,7 @@ impl Lowerer<'_> {
             }
         }
         defined.extend(captures.iter().map(|c| c.name.clone()));
-        let read_back = match &rs.read_back {
+        let mut read_back = match &rs.read_back {
             Some(rb) => {
                 // A POST's resource is read at `<path>/${<the capture of /id>}`.
                 let id_var = captures.iter().find_map(|c| match &c.source {
@@ -472,13 +472,18 @@ impl Lowerer<'_> {
         let (Some(request), Some(expect)) = (request, expect) else {
             return Vec::new();
         };
+        let entra = rs.entra.as_ref().map(|e| e.trim().to_string());
         let mut out = vec![Step {
             name,
             profiles,
             request,
             expect,
             captures,
+            entra: entra.clone(),
         }];
+        for s in &mut read_back {
+            s.entra.clone_from(&entra);
+        }
         out.extend(read_back);
         out
     }
@@ -601,11 +606,13 @@ impl Lowerer<'_> {
                 request: get(by_id, Vec::new()),
                 expect: Expect {
                     status: vec![200],
+                    status_at: pos(&rb.referenced),
                     schema,
                     checks,
                     ..Expect::default()
                 },
                 captures: Vec::new(),
+                entra: None,
             },
             Step {
                 name: format!("{name}: reads back through the matching query"),
@@ -613,12 +620,14 @@ impl Lowerer<'_> {
                 request: get(collection, query),
                 expect: Expect {
                     status: vec![200],
+                    status_at: pos(&rb.referenced),
                     schema: list_schema,
                     body: Some(serde_json::json!({"totalResults": 1})),
                     checks: in_list,
                     ..Expect::default()
                 },
                 captures: Vec::new(),
+                entra: None,
             },
         ]
     }
@@ -811,7 +820,8 @@ impl Lowerer<'_> {
                 };
                 match codes {
                     Some(c) if !c.is_empty() && c.iter().all(|c| (100..600).contains(c)) => {
-                        out.status = c
+                        out.status = c;
+                        out.status_at = pos(&s.referenced);
                     }
                     _ => self.err(
                         &s.referenced,
@@ -988,6 +998,7 @@ impl Lowerer<'_> {
             return None;
         }
         Some(Check {
+            at: pos(&c.referenced),
             target,
             op: ops.pop()?,
             because: raw.because.clone(),

@@ -44,7 +44,7 @@ impl FileErrors {
 }
 
 /// The text of a file named in a diagnostic: built in, or read from disk.
-fn source_text(path: &Path) -> Option<String> {
+pub fn source_text(path: &Path) -> Option<String> {
     if builtin::is_builtin(path) {
         let rel = path.strip_prefix(builtin::PREFIX).ok()?;
         let rel = rel.to_string_lossy().replace('\\', "/");

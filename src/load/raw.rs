@@ -103,6 +103,8 @@ pub struct RawStep {
     pub capture: Ordered<Spanned<Value>>,
     /// Read the written resource back by id and through the matching query.
     pub read_back: Option<Spanned<RawReadBack>>,
+    /// What Entra would do if this step fails (overrides the case's `entra` for it).
+    pub entra: Option<String>,
 }
 
 /// `read_back`: after a write, GET the resource by id and through the query Entra matches

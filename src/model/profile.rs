@@ -1,5 +1,5 @@
 //! Client profiles: the request shapes of Entra's default job, of its `aadOptscim062020`
-//! flag mode, and of Microsoft's SCIM Validator (entra-wire.md §3, §4.1).
+//! flag mode, and of Microsoft's SCIM Validator (docs/entra-behaviour.md §3, §4.1).
 
 use std::fmt;
 use std::str::FromStr;
@@ -7,7 +7,7 @@ use std::str::FromStr;
 /// How query parameter values are percent-encoded on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    /// Space as `+`, `"` as `%22` — what Entra sends (entra-wire.md §1.0, [OBS O2]).
+    /// Space as `+`, `"` as `%22` — what Entra sends (docs/entra-behaviour.md §1.0, [OBS O2]).
     Plus,
     /// Space as `%20`, `"` as `%22` — RFC 3986 style.
     Percent,

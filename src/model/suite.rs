@@ -97,6 +97,8 @@ pub struct Step {
     pub expect: Expect,
     /// Values captured from the response for later steps.
     pub captures: Vec<Capture>,
+    /// What Entra would do if this step fails (None: the case's consequence).
+    pub entra: Option<String>,
 }
 
 /// A request template.
@@ -146,6 +148,8 @@ pub enum Body {
 pub struct Expect {
     /// Accepted status codes (empty: any).
     pub status: Vec<u16>,
+    /// Line and column of `status` in the suite file (0, 0 when unknown).
+    pub status_at: (u32, u32),
     /// Header checks.
     pub headers: Vec<HeaderCheck>,
     /// JSON Schema the body must satisfy, by name.
@@ -187,6 +191,8 @@ pub enum CheckTarget {
 /// An assertion on the value at a JSON pointer or SCIM path.
 #[derive(Debug, Clone)]
 pub struct Check {
+    /// Line and column of the check in its suite file (for failures that point at it).
+    pub at: (u32, u32),
     /// Where the value is read.
     pub target: CheckTarget,
     /// What must hold.

@@ -27,6 +27,29 @@ impl Paint {
     }
 }
 
+/// The first failed check of a case's failing step, rendered as a diagnostic at its place in
+/// the suite file (the same renderer as load errors), when its place is known.
+fn located(c: &CaseResult) -> Option<String> {
+    let step = c.failing_step()?;
+    let check = step.checks.iter().find(|k| !k.passed)?;
+    let (line, col) = check.at?;
+    let mut d = crate::diagnostic::Diagnostic::new(
+        &c.file,
+        line,
+        col,
+        format!("step `{}`: {}", step.name, check.describe()),
+    );
+    if let Some(b) = &check.because {
+        d = d.hint(b.clone());
+    }
+    let source = crate::load::source_text(&c.file);
+    Some(
+        d.render(source.as_deref())
+            .trim_end()
+            .replacen("error: ", "", 1),
+    )
+}
+
 /// The summary text; `colour` adds ANSI colours.
 pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour: bool) -> String {
     let paint = Paint(colour);
@@ -158,10 +181,20 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
                 let _ = write!(out, " — root cause #{}", i + 1);
             }
             let _ = writeln!(out);
-            if let Some(r) = &c.reason {
-                let _ = writeln!(out, "      {}", terminal_safe(&redactor.redact(r)));
+            match located(c) {
+                // The failed check, pointed at in the suite file like a load error.
+                Some(rendered) => {
+                    for line in terminal_safe(&redactor.redact(&rendered)).lines() {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                }
+                None => {
+                    if let Some(r) = &c.reason {
+                        let _ = writeln!(out, "      {}", terminal_safe(&redactor.redact(r)));
+                    }
+                }
             }
-            if let Some(e) = &c.entra {
+            if let Some(e) = c.consequence() {
                 let _ = writeln!(out, "      Entra: {e}");
             }
             if let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {

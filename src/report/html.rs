@@ -109,7 +109,7 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
             esc(k)
         );
     }
-    if failing && let Some(e) = &c.entra {
+    if failing && let Some(e) = c.consequence() {
         let _ = write!(
             out,
             "<div class=\"entra\"><strong>Entra:</strong> {}</div>",

@@ -45,12 +45,15 @@ fn check(r: &Redactor, c: &CheckRecord) -> Value {
         "expected": r.redact(&c.expected),
         "actual": r.redact(&c.actual),
         "because": c.because,
+        "line": c.at.map(|(line, _)| line),
+        "column": c.at.map(|(_, col)| col),
     })
 }
 
 fn step(r: &Redactor, s: &StepRecord) -> Value {
     json!({
         "name": s.name,
+        "entra": s.entra,
         "error": s.error.as_deref().map(|e| r.redact(e)),
         "checks": s.checks.iter().map(|c| check(r, c)).collect::<Vec<_>>(),
         "exchange": s.exchange.as_ref().map(|e| exchange(r, e)),

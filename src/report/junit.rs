@@ -30,7 +30,7 @@ fn failure_text(case: &CaseResult) -> String {
     if let Some(r) = &case.reason {
         let _ = writeln!(out, "{r}");
     }
-    if let Some(e) = &case.entra {
+    if let Some(e) = case.consequence() {
         let _ = writeln!(out, "Entra: {e}");
     }
     let _ = writeln!(out, "Severity: {}", case.severity);

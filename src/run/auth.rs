@@ -1,5 +1,5 @@
 //! Credentials for the target: a bearer token, HTTP Basic, or OAuth 2.0 client credentials
-//! (as Entra itself supports, entra-wire.md §1.0), with the access token fetched on first use
+//! (as Entra itself supports, docs/entra-behaviour.md §1.0), with the access token fetched on first use
 //! and refreshed before it expires or after a 401.
 
 use crate::redact::Redactor;

@@ -357,6 +357,7 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
         error: None,
         curl: None,
         ownership: Vec::new(),
+        entra: step.entra.clone(),
     };
     let req = match render_request(st, step) {
         Ok(r) => r,
@@ -448,6 +449,7 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
                     expected: "a value".into(),
                     actual: other.map_or_else(|| "absent".into(), |v| show(&redactor, &v)),
                     because: Some("later steps need it".into()),
+                    at: None,
                 });
             }
         }
@@ -495,6 +497,7 @@ fn ownership_check(passed: bool, expected: &str, actual: String) -> CheckRecord 
             "scimtest writes only to resources it can show this run created; it will not change or delete this one"
                 .into(),
         ),
+        at: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn record(
         expected,
         actual,
         because: None,
+        at: None,
     }
 }
 
@@ -80,7 +81,9 @@ pub fn evaluate(
         {
             actual = format!("{status} (detail: {})", cut(r, detail));
         }
-        out.push(record("status", status_ok, None, expected, actual));
+        let mut rec = record("status", status_ok, None, expected, actual);
+        rec.at = Some(expect.status_at).filter(|&(line, _)| line > 0);
+        out.push(rec);
     }
     if !status_ok {
         // The other checks would only describe the error body; the status is the finding.
@@ -359,6 +362,7 @@ pub fn evaluate(
             }
         };
         rec.because = c.because.clone();
+        rec.at = Some(c.at).filter(|&(line, _)| line > 0);
         out.push(rec);
     }
     (out, status_ok)

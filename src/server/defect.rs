@@ -1,6 +1,6 @@
 //! The defect catalogue: named, documented ways to make the reference server wrong on purpose.
 //!
-//! Each defect is a real-world failure mode taken from `shared/reference/entra-wire.md` or
+//! Each defect is a real-world failure mode taken from `docs/entra-behaviour.md` or
 //! `peers.md`. A defect changes only the behaviour it names; the mutation matrix proves that
 //! the suites notice every one of them.
 
