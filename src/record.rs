@@ -105,6 +105,8 @@ pub struct StepRecord {
     pub ownership: Vec<Exchange>,
     /// What Entra would do because this step failed, when the step says (else the case's).
     pub entra: Option<String>,
+    /// Whether the step only prepared the case (its failure blocks the case).
+    pub setup: bool,
 }
 
 impl StepRecord {
@@ -182,6 +184,12 @@ impl CaseResult {
     /// The step that failed or errored first, if any.
     pub fn failing_step(&self) -> Option<&StepRecord> {
         self.steps.iter().find(|s| s.error.is_some() || s.failed())
+    }
+
+    /// The set-up step whose failure blocked the case, if that is how it failed: the case's
+    /// own subject was never tested.
+    pub fn blocked_by(&self) -> Option<&StepRecord> {
+        self.failing_step().filter(|s| s.setup)
     }
 
     /// What Entra would do because of this case's failure: the failing step's consequence,

@@ -439,7 +439,17 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     assert_eq!(stdout.matches("reproduce:").count(), 1, "{stdout}");
     // A failed status is the finding: the error body's other checks are not reported.
     assert!(!stdout.contains("header Content-Type"), "{stdout}");
+    // The create is the subject of create_group; for add_member it is only a set-up step.
+    assert!(
+        stdout.contains("FAILED  entra-groups::create_group[entra] [required]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("BLOCKED entra-groups::add_member[entra] [required]"),
+        "{stdout}"
+    );
     let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.contains("blocked by a failing set-up step"), "{last}");
     assert!(
         last.starts_with("Verdict: FAIL: ") && last.contains("from 1 root cause;"),
         "{last}"

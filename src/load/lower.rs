@@ -473,6 +473,7 @@ impl Lowerer<'_> {
             return Vec::new();
         };
         let entra = rs.entra.as_ref().map(|e| e.trim().to_string());
+        let setup = rs.setup.unwrap_or(false);
         let mut out = vec![Step {
             name,
             profiles,
@@ -480,9 +481,11 @@ impl Lowerer<'_> {
             expect,
             captures,
             entra: entra.clone(),
+            setup,
         }];
         for s in &mut read_back {
             s.entra.clone_from(&entra);
+            s.setup = setup;
         }
         out.extend(read_back);
         out
@@ -613,6 +616,7 @@ impl Lowerer<'_> {
                 },
                 captures: Vec::new(),
                 entra: None,
+                setup: false,
             },
             Step {
                 name: format!("{name}: reads back through the matching query"),
@@ -628,6 +632,7 @@ impl Lowerer<'_> {
                 },
                 captures: Vec::new(),
                 entra: None,
+                setup: false,
             },
         ]
     }

@@ -105,6 +105,9 @@ pub struct RawStep {
     pub read_back: Option<Spanned<RawReadBack>>,
     /// What Entra would do if this step fails (overrides the case's `entra` for it).
     pub entra: Option<String>,
+    /// The step only prepares what the case tests (a member user for a group case): when it
+    /// fails, the case is reported as blocked by it.
+    pub setup: Option<bool>,
 }
 
 /// `read_back`: after a write, GET the resource by id and through the query Entra matches

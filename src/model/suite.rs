@@ -99,6 +99,8 @@ pub struct Step {
     pub captures: Vec<Capture>,
     /// What Entra would do if this step fails (None: the case's consequence).
     pub entra: Option<String>,
+    /// A prerequisite, not the case's subject: its failure blocks the case.
+    pub setup: bool,
 }
 
 /// A request template.

@@ -158,7 +158,9 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
         // The first case of each root cause carries the details; the others point to it.
         let mut detailed = vec![false; causes.len()];
         for c in new {
-            let tag = if c.status == Status::Failed {
+            let tag = if c.blocked_by().is_some() {
+                "BLOCKED"
+            } else if c.status == Status::Failed {
                 "FAILED "
             } else {
                 "ERRORED"

@@ -73,8 +73,19 @@ pub fn verdict(run: &RunRecord) -> String {
     }
     if run.required_failed() {
         let n = failing(Severity::Required);
+        let blocked = run
+            .cases
+            .iter()
+            .filter(|c| c.severity == Severity::Required && c.known_failure.is_none())
+            .filter(|c| c.blocked_by().is_some())
+            .count();
+        let blocked = if blocked > 0 {
+            format!(" ({blocked} of them blocked by a failing set-up step)")
+        } else {
+            String::new()
+        };
         return format!(
-            "Verdict: FAIL: {n} required case{} fail{} from {} root cause{}; Entra provisioning or Microsoft's gallery validation would not accept this endpoint as it is.",
+            "Verdict: FAIL: {n} required case{} fail{}{blocked} from {} root cause{}; Entra provisioning or Microsoft's gallery validation would not accept this endpoint as it is.",
             plural(n),
             if n == 1 { "s" } else { "" },
             required.len(),

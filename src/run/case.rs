@@ -219,7 +219,12 @@ async fn run_steps(
             }
             StepOutcome::Errored(e) => {
                 result.status = Status::Errored;
-                result.reason = Some(format!("step `{}`: {e}", step.name));
+                let blocked = if step.setup {
+                    "blocked by its set-up: "
+                } else {
+                    ""
+                };
+                result.reason = Some(format!("{blocked}step `{}`: {e}", step.name));
                 break;
             }
         }
@@ -227,11 +232,17 @@ async fn run_steps(
     None
 }
 
-/// The one-line reason of a failed step: its first failed check.
+/// The one-line reason of a failed step: its first failed check. A failed set-up step blocks
+/// the case: the reason says so first.
 fn failure_reason(step: &StepRecord) -> String {
+    let blocked = if step.setup {
+        "blocked by its set-up: "
+    } else {
+        ""
+    };
     match step.checks.iter().find(|c| !c.passed) {
-        Some(c) => format!("step `{}`: {}", step.name, c.describe()),
-        None => format!("step `{}` failed", step.name),
+        Some(c) => format!("{blocked}step `{}`: {}", step.name, c.describe()),
+        None => format!("{blocked}step `{}` failed", step.name),
     }
 }
 
@@ -358,6 +369,7 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
         curl: None,
         ownership: Vec::new(),
         entra: step.entra.clone(),
+        setup: step.setup,
     };
     let req = match render_request(st, step) {
         Ok(r) => r,
