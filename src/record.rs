@@ -107,6 +107,8 @@ pub struct StepRecord {
     pub entra: Option<String>,
     /// Whether the step only prepared the case (its failure blocks the case).
     pub setup: bool,
+    /// Which credentials the request carried (the run's, none, or a made-up token).
+    pub auth: crate::model::Auth,
 }
 
 impl StepRecord {
@@ -224,6 +226,8 @@ pub struct RunRecord {
     pub leftovers: Vec<String>,
     /// The command that removes them (set when `leftovers` is not empty).
     pub sweep_command: Option<String>,
+    /// Where the reproduction scripts of failing cases were written (`<dir>/<case>.sh`).
+    pub repro_dir: Option<std::path::PathBuf>,
 }
 
 impl RunRecord {

@@ -60,9 +60,12 @@ fn a_defect_fails_the_run_with_exit_1_and_explains_it() {
         "{all}"
     );
     assert!(all.contains("Entra: Deprovisioning fails"), "{all}");
+    assert!(all.contains("reproduce: bash "), "{all}");
+    let script =
+        std::fs::read_to_string(dir.join("repro/entra-users__disable_user_entra.sh")).unwrap();
     assert!(
-        all.contains("-H \"Authorization: Bearer $SCIM_TOKEN\""),
-        "{all}"
+        script.contains("Authorization: Bearer $SCIM_TOKEN"),
+        "{script}"
     );
     let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
     assert!(xml.contains("<failure type=\"required\""), "{xml}");
@@ -113,10 +116,13 @@ fn a_secret_never_reaches_output_even_in_failures() {
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(out.status.code(), Some(1));
+    // Every report and every reproduction script.
     let mut written = text(&out);
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        written.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
-    }
+    written.push_str(&all_files_text(&dir));
+    assert!(
+        dir.join("repro").is_dir(),
+        "failing cases have reproduction scripts"
+    );
     assert!(
         written.contains("Bearer ***"),
         "transcripts show a masked Authorization header"
@@ -502,6 +508,151 @@ fn the_consequence_shown_is_the_failing_steps() {
         !all.contains("what Entra logs and does is given with each step"),
         "{all}"
     );
+}
+
+/// `GET /Users` on a `serve` instance: how many users it holds.
+fn users_on(url: &str, token: &str) -> u64 {
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            &format!("{url}/Users"),
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["totalResults"].as_u64().unwrap()
+}
+
+#[test]
+fn a_reproduction_script_recreates_the_case_shows_the_failure_and_cleans_up() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have curl (.ci/run installs it)"
+        );
+        return;
+    }
+    let token = "repro-token-123456";
+    let (mut child, url) = serve(token, &["multi-valued-replace-merges"]);
+    let dir = tmp("repro");
+    let out = bin()
+        .args([
+            "run",
+            "-q",
+            "--target",
+            &url,
+            "--token",
+            token,
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .args(["--exact", "entra-users::roles_assertive_replace[entra]"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    let script = dir
+        .join("repro")
+        .join("entra-users__roles_assertive_replace_entra.sh");
+    assert!(script.exists(), "{all}");
+    assert!(
+        all.contains(&format!("reproduce: bash {}", script.display())),
+        "{all}"
+    );
+    let body = std::fs::read_to_string(&script).unwrap();
+    assert!(
+        !body.contains(token),
+        "the token is read from SCIM_TOKEN, never written"
+    );
+    assert_eq!(users_on(&url, token), 0, "the run cleaned up");
+    let run = |keep: &str| {
+        Command::new("bash")
+            .arg(&script)
+            .env("SCIM_TOKEN", token)
+            .env("KEEP", keep)
+            .output()
+            .unwrap()
+    };
+    let replay = run("0");
+    let shown = text(&replay);
+    assert!(replay.status.success(), "{shown}");
+    // The server's answer shows the defect: three roles where two were sent.
+    assert!(
+        shown.contains("--- the failing request:") && shown.contains("Auditor-"),
+        "{shown}"
+    );
+    assert!(shown.contains("expected length 2, got length 3"), "{shown}");
+    assert!(shown.contains("cleanup: DELETE"), "{shown}");
+    assert_eq!(
+        users_on(&url, token),
+        0,
+        "the script deleted what it created"
+    );
+    let kept = run("1");
+    assert!(text(&kept).contains("kept: "), "{}", text(&kept));
+    assert_eq!(users_on(&url, token), 1, "KEEP=1 leaves the user in place");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn keep_on_failure_leaves_the_failing_case_and_says_how_to_remove_it() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have curl (.ci/run installs it)"
+        );
+        return;
+    }
+    let token = "keep-token-123456";
+    let (mut child, url) = serve(token, &["multi-valued-replace-merges"]);
+    let dir = tmp("keep-on-failure");
+    let out = bin()
+        .args([
+            "run",
+            "-q",
+            "--keep-on-failure",
+            "--target",
+            &url,
+            "--token",
+            token,
+            "--report-dir",
+        ])
+        .arg(&dir)
+        // One failing case and one passing case.
+        .args([
+            "--exact",
+            "entra-users::roles_assertive_replace[entra]",
+            "entra-users::create_user[entra]",
+        ])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert!(
+        all.contains("kept for inspection (--keep-on-failure)"),
+        "{all}"
+    );
+    assert_eq!(
+        users_on(&url, token),
+        1,
+        "only the failing case's user stays: {all}"
+    );
+    let sweep = all
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("scimtest sweep "))
+        .expect("the summary says how to remove it");
+    let args: Vec<String> = sweep
+        .split_whitespace()
+        .skip(1)
+        .map(|a| a.trim_matches('\'').to_string())
+        .collect();
+    let swept = bin().args(&args).env("SCIM_TOKEN", token).output().unwrap();
+    assert!(swept.status.success(), "{}", text(&swept));
+    assert_eq!(users_on(&url, token), 0);
+    child.kill().unwrap();
+    let _ = child.wait();
 }
 
 #[test]

@@ -537,9 +537,7 @@ fn secrets_are_masked_in_every_encoding_a_server_echoes() {
         .output()
         .unwrap();
     let mut all = text(&out);
-    for f in std::fs::read_dir(&dir).unwrap() {
-        all.push_str(&std::fs::read_to_string(f.unwrap().path()).unwrap());
-    }
+    all.push_str(&all_files_text(&dir));
     assert!(all.contains("***"), "nothing was masked: {all}");
     for form in &forms[..4] {
         // The first 8 characters of any form already betray the token.

@@ -110,6 +110,10 @@ pub struct RunArgs {
     /// Where reports are written (default `reports`).
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,
+    /// Leave a failing case's resources on the target for inspection instead of deleting
+    /// them; the summary lists them and the command that removes them.
+    #[arg(long)]
+    pub keep_on_failure: bool,
     /// Skip the preflight probe (Entra's Test Connection query) that stops the run with one
     /// line when the URL, TLS or credentials are wrong.
     #[arg(long)]

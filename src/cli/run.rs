@@ -166,6 +166,23 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         }
     };
     let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
+    let repro = report::ReproSettings {
+        auth: match &options.credentials {
+            crate::run::Credentials::None => report::ReproAuth::None,
+            crate::run::Credentials::Bearer(_) => report::ReproAuth::Bearer,
+            crate::run::Credentials::Basic { .. } => report::ReproAuth::Basic,
+            crate::run::Credentials::OAuth(o) => report::ReproAuth::OAuth {
+                token_url: o.token_url.clone(),
+                post: matches!(o.method, crate::run::ClientAuthMethod::Post),
+                scope: o.scope.clone(),
+            },
+        },
+        ca_cert: args.connection.ca_cert.clone(),
+        insecure: args.connection.insecure,
+        timeout_secs: options.timeout.as_secs(),
+        builtin_server: _server.is_some(),
+        base_url: base_url.clone(),
+    };
     let http = match Http::with_options(options) {
         Ok(h) => h,
         Err(e) => return fail(e),
@@ -221,6 +238,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         case_timeout: Duration::from_secs(args.case_timeout.unwrap_or(300).max(1)),
         interrupt: interrupt.clone(),
         journal: journal.clone(),
+        keep_on_failure: args.keep_on_failure,
     });
     let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
         return RunOutcome {
@@ -240,6 +258,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         stale_baseline: Vec::new(),
         leftovers: Vec::new(),
         sweep_command: None,
+        repro_dir: None,
     };
     record.leftovers = journal
         .remaining()
@@ -263,6 +282,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
     if let Some(b) = &baseline {
         b.apply(&mut record);
     }
+    record.repro_dir = write_repro_scripts(&record, http.redactor(), &report_dir, &repro);
     let written = write_reports(
         &record,
         http.redactor(),
@@ -283,6 +303,39 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         code,
         record: Some(record),
     }
+}
+
+/// Writes a reproduction script for every failing case into `<report dir>/repro/`; returns the
+/// folder when any was written. A script that cannot be written is reported, not fatal.
+fn write_repro_scripts(
+    record: &RunRecord,
+    redactor: &crate::redact::Redactor,
+    dir: &Path,
+    settings: &report::ReproSettings,
+) -> Option<PathBuf> {
+    let repro = dir.join("repro");
+    // Scripts of an earlier run would describe cases that may pass now.
+    let _ = std::fs::remove_dir_all(&repro);
+    let mut any = false;
+    for c in &record.cases {
+        let Some(script) = report::repro_script(c, settings, redactor) else {
+            continue;
+        };
+        let path = repro.join(report::script_name(c));
+        let written = std::fs::create_dir_all(&repro).and_then(|()| std::fs::write(&path, script));
+        match written {
+            Ok(()) => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt as _;
+                    let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
+                }
+                any = true;
+            }
+            Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
+        }
+    }
+    any.then_some(repro)
 }
 
 /// Writes every report file; returns the paths written. A report that cannot be written is an

@@ -199,7 +199,18 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
             if let Some(e) = c.consequence() {
                 let _ = writeln!(out, "      Entra: {e}");
             }
-            if let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {
+            let script = run
+                .repro_dir
+                .as_ref()
+                .map(|d| d.join(super::script_name(c)))
+                .filter(|p| p.exists());
+            if let Some(script) = script {
+                let _ = writeln!(
+                    out,
+                    "      reproduce: bash {}   (re-creates what the case created, sends the failing request, cleans up; KEEP=1 keeps)",
+                    terminal_safe(&script.display().to_string())
+                );
+            } else if let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {
                 let _ = writeln!(out, "      reproduce:");
                 for line in terminal_safe(&redactor.redact(curl)).lines() {
                     let _ = writeln!(out, "        {line}");

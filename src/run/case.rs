@@ -45,6 +45,8 @@ pub struct RunContext {
     pub interrupt: super::Interrupt,
     /// Every create of the run, written down before it is sent.
     pub journal: Journal,
+    /// `--keep-on-failure`: a failing case's resources stay on the target for inspection.
+    pub keep_on_failure: bool,
 }
 
 /// How long a request already in flight may still take after an interrupt before it is
@@ -370,6 +372,7 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
         ownership: Vec::new(),
         entra: step.entra.clone(),
         setup: step.setup,
+        auth: step.request.auth,
     };
     let req = match render_request(st, step) {
         Ok(r) => r,
@@ -629,6 +632,20 @@ async fn delete(st: &State<'_>, path: &str) -> Result<Received, (Exchange, Strin
 /// Deletes what the case created and has not deleted, re-reading when the answer is not
 /// conclusive, and looking up creates whose answer never came (or named something else).
 async fn cleanup(st: &mut State<'_>, result: &mut CaseResult) {
+    if st.cx.keep_on_failure && matches!(result.status, Status::Failed | Status::Errored) {
+        // Left for inspection: the run's summary lists them with the sweep command.
+        for t in st.tickets.clone() {
+            if let Some(entry) = st.cx.journal.get(t)
+                && matches!(entry.state, Journaled::Created(_) | Journaled::Pending)
+            {
+                st.cx.journal.set(
+                    t,
+                    Journaled::Remains("kept for inspection (--keep-on-failure)".into()),
+                );
+            }
+        }
+        return;
+    }
     let mut remains = Vec::new();
     for t in st.tickets.clone().into_iter().rev() {
         let Some(entry) = st.cx.journal.get(t) else {

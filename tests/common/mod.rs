@@ -69,6 +69,7 @@ pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<Ru
         case_timeout: case,
         interrupt: Default::default(),
         journal: Default::default(),
+        keep_on_failure: false,
     })
 }
 
@@ -147,4 +148,21 @@ pub fn serve_with(token: &str, defects: &[&str], extra: &[&str]) -> (std::proces
 /// `scimtest serve` with defects.
 pub fn serve(token: &str, defects: &[&str]) -> (std::process::Child, String) {
     serve_with(token, defects, &[])
+}
+
+/// The text of every file under `dir` (reports and reproduction scripts), concatenated.
+pub fn all_files_text(dir: &Path) -> String {
+    let mut out = String::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                out.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    out
 }
