@@ -188,6 +188,14 @@ impl CaseResult {
         self.steps.iter().find(|s| s.error.is_some() || s.failed())
     }
 
+    /// Whether this case fails the run: a required case that failed or errored and is not a
+    /// baselined known failure (the exit-code rule, and what JUnit marks red).
+    pub fn fails_run(&self) -> bool {
+        self.severity == Severity::Required
+            && self.known_failure.is_none()
+            && matches!(self.status, Status::Failed | Status::Errored)
+    }
+
     /// The set-up step whose failure blocked the case, if that is how it failed: the case's
     /// own subject was never tested.
     pub fn blocked_by(&self) -> Option<&StepRecord> {
@@ -250,10 +258,6 @@ impl RunRecord {
 
     /// Whether a required case failed or errored (the exit-code rule).
     pub fn required_failed(&self) -> bool {
-        self.cases.iter().any(|c| {
-            c.severity == Severity::Required
-                && c.known_failure.is_none()
-                && matches!(c.status, Status::Failed | Status::Errored)
-        })
+        self.cases.iter().any(CaseResult::fails_run)
     }
 }

@@ -353,6 +353,18 @@ fn a_closed_stdout_neither_panics_nor_stops_the_run() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     check_junit(&dir.join("junit.xml"));
+    // `scimtest run --list | head -1`: the listing too.
+    let mut child = bin()
+        .args(["run", "--list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
@@ -510,6 +522,16 @@ fn the_consequence_shown_is_the_failing_steps() {
     );
 }
 
+/// Whether curl is installed (the reproduction scripts need it); in CI it must be.
+fn have_curl() -> bool {
+    let found = Command::new("curl").arg("--version").output().is_ok();
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "CI must have curl (.ci/run installs it)"
+    );
+    found
+}
+
 /// `GET /Users` on a `serve` instance: how many users it holds.
 fn users_on(url: &str, token: &str) -> u64 {
     let out = Command::new("curl")
@@ -527,11 +549,7 @@ fn users_on(url: &str, token: &str) -> u64 {
 
 #[test]
 fn a_reproduction_script_recreates_the_case_shows_the_failure_and_cleans_up() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have curl (.ci/run installs it)"
-        );
+    if !have_curl() {
         return;
     }
     let token = "repro-token-123456";
@@ -598,11 +616,7 @@ fn a_reproduction_script_recreates_the_case_shows_the_failure_and_cleans_up() {
 
 #[test]
 fn keep_on_failure_leaves_the_failing_case_and_says_how_to_remove_it() {
-    if Command::new("curl").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have curl (.ci/run installs it)"
-        );
+    if !have_curl() {
         return;
     }
     let token = "keep-token-123456";

@@ -112,11 +112,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         if !unknown.is_empty() {
             return fail(format!(
                 "the baseline names no case of this run: {}; fix or remove the entries (`scimtest run --list` lists every case)",
-                unknown
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::diagnostic::backticked(&unknown)
             ));
         }
     }
@@ -128,7 +124,6 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         filters: args.filters.clone(),
         exact: args.exact,
         skip: args.skip.clone(),
-        list: args.list,
         test_threads: args.test_threads.map(usize::from),
         quiet: args.quiet,
     };
@@ -136,16 +131,25 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
+    if args.list {
+        // Printed here, never by libtest-mimic, whose printer panics on a closed stdout.
+        for c in &planned {
+            super::say!("{}: test", c.name);
+        }
+        return RunOutcome {
+            code: 0,
+            record: None,
+        };
+    }
     // The built-in server lives as long as this guard.
     let mut _server: Option<RunningServer> = None;
     let mut options = match args.connection.client_options() {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let base_url = match (&args.target, args.list) {
-        (Some(t), _) => t.clone(),
-        (None, true) => "http://127.0.0.1:0".to_string(),
-        (None, false) => {
+    let base_url = match &args.target {
+        Some(t) => t.clone(),
+        None => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let config = ServerConfig {
                 base_path: "/scim/v2".into(),
@@ -192,8 +196,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             "warning: --insecure: TLS certificates are not verified; anyone on the path can read and change this traffic"
         );
     }
-    if !args.list
-        && !args.no_preflight
+    if !args.no_preflight
         && let Err(crate::run::Diagnosis(line)) =
             rt.block_on(crate::run::preflight(&http, &base_url, has_credentials))
     {
@@ -204,27 +207,21 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
     let run_id = run_id();
     // The journal of creates lives in the report folder: a folder that cannot be written is
     // found now, before anything is sent.
-    let journal = if args.list {
-        Journal::default()
-    } else {
-        match std::fs::create_dir_all(&report_dir)
-            .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
-        {
-            Ok(j) => j,
-            Err(e) => {
-                return fail(format!(
-                    "the report folder {} cannot be written: {e}",
-                    report_dir.display()
-                ));
-            }
+    let journal = match std::fs::create_dir_all(&report_dir)
+        .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
+    {
+        Ok(j) => j,
+        Err(e) => {
+            return fail(format!(
+                "the report folder {} cannot be written: {e}",
+                report_dir.display()
+            ));
         }
     };
     let sweep = sweep_command(&base_url, &run_id, journal.file().as_deref(), &args);
-    if !args.list {
-        eprintln!(
-            "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
-        );
-    }
+    eprintln!(
+        "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
+    );
     let interrupt = Interrupt::default();
     rt.spawn(watch_signals(
         interrupt.clone(),
@@ -240,12 +237,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         journal: journal.clone(),
         keep_on_failure: args.keep_on_failure,
     });
-    let Some(cases) = run_trials(planned, cx, rt.handle().clone(), &selection) else {
-        return RunOutcome {
-            code: 0,
-            record: None,
-        };
-    };
+    let cases = run_trials(planned, cx, rt.handle().clone(), &selection);
     let interrupted = interrupt.is_set();
     let mut record = RunRecord {
         run_id,

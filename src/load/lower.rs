@@ -561,18 +561,8 @@ impl Lowerer<'_> {
                 Some("give the query Entra matches with, e.g. `query: {filter: 'userName eq \"${user}\"'}`"),
             );
         }
-        let checks: Vec<Check> = rb
-            .value
-            .checks
-            .iter()
-            .filter_map(|c| self.check(c, defined))
-            .collect();
-        let id_only: Vec<Check> = rb
-            .value
-            .by_id_checks
-            .iter()
-            .filter_map(|c| self.check(c, defined))
-            .collect();
+        let checks = self.checks(&rb.value.checks, defined);
+        let id_only = self.checks(&rb.value.by_id_checks, defined);
         // The resource's schema, when the collection is one of SCIM's: `/Users` → `User`.
         let kind = collection_name.trim_end_matches('s');
         let schema = self
@@ -879,12 +869,13 @@ impl Lowerer<'_> {
             self.value_templates(&b.value, &b.referenced, defined);
             out.body = Some(b.value.clone());
         }
-        for c in &raw.checks {
-            if let Some(check) = self.check(c, defined) {
-                out.checks.push(check);
-            }
-        }
+        out.checks = self.checks(&raw.checks, defined);
         Some(out)
+    }
+
+    /// Every valid check of a list (the invalid ones become diagnostics).
+    fn checks(&mut self, list: &[Spanned<RawCheck>], defined: &[String]) -> Vec<Check> {
+        list.iter().filter_map(|c| self.check(c, defined)).collect()
     }
 
     fn check(&mut self, c: &Spanned<RawCheck>, defined: &[String]) -> Option<Check> {

@@ -285,7 +285,7 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
     for r in reports {
         let _ = writeln!(out, "Report: {r}");
     }
-    let verdict = super::verdict(run);
+    let verdict = super::verdict(run, &causes);
     let colour = if run.required_failed() || run.interrupted {
         "1;31"
     } else {

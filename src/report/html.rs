@@ -261,7 +261,7 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     let _ = write!(
         out,
         "<p class=\"verdict\">{}</p>",
-        esc(&r.redact(&super::verdict(run)))
+        esc(&r.redact(&super::verdict(run, &causes)))
     );
     if !run.stale_baseline.is_empty() {
         let _ = write!(

@@ -109,6 +109,7 @@ pub fn summary(run: &RunRecord) -> Value {
 
 /// The whole document.
 pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
+    let causes = super::root_causes(run);
     json!({
         "format": "scimtest-results",
         "version": VERSION,
@@ -127,8 +128,8 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
             "sweep_command": run.sweep_command.as_deref().map(|c| r.redact(c)),
         },
         "summary": summary(run),
-        "verdict": r.redact(&super::verdict(run)),
-        "root_causes": super::root_causes(run).iter().map(|g| json!({
+        "verdict": r.redact(&super::verdict(run, &causes)),
+        "root_causes": causes.iter().map(|g| json!({
             "summary": r.redact(&g.summary),
             "severity": g.severity.name(),
             "example": g.example.as_deref().map(|e| r.redact(e)),

@@ -45,13 +45,6 @@ fn failure_text(case: &CaseResult) -> String {
     out
 }
 
-/// Whether `case` fails the run (and so is a JUnit `<failure>`/`<error>` by default).
-fn gates(case: &CaseResult) -> bool {
-    case.severity == crate::model::Severity::Required
-        && case.known_failure.is_none()
-        && matches!(case.status, Status::Failed | Status::Errored)
-}
-
 /// The JUnit document for `run`, redacted. With `all_failures`, every failed case is a
 /// `<failure>` whatever its severity; otherwise only those that fail the run.
 pub fn junit_xml(
@@ -70,7 +63,7 @@ pub fn junit_xml(
     let stamp = crate::clock::junit(SystemTime::now());
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (id, (name, cases)) in suites.iter().enumerate() {
-        let reported_as_failure = |c: &&&CaseResult| all_failures || gates(c);
+        let reported_as_failure = |c: &&&CaseResult| all_failures || c.fails_run();
         let count = |s: Status| {
             cases
                 .iter()

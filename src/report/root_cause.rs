@@ -53,9 +53,9 @@ pub fn root_causes(run: &RunRecord) -> Vec<RootCause> {
     groups
 }
 
-/// The run's verdict in one line: what the exit code means, in Entra's terms.
-pub fn verdict(run: &RunRecord) -> String {
-    let causes = root_causes(run);
+/// The run's verdict in one line: what the exit code means, in Entra's terms. `causes` are
+/// the run's `root_causes`.
+pub fn verdict(run: &RunRecord, causes: &[RootCause]) -> String {
     let required: Vec<&RootCause> = causes
         .iter()
         .filter(|c| c.severity == Severity::Required)
@@ -72,12 +72,11 @@ pub fn verdict(run: &RunRecord) -> String {
             .into();
     }
     if run.required_failed() {
-        let n = failing(Severity::Required);
+        let n = run.cases.iter().filter(|c| c.fails_run()).count();
         let blocked = run
             .cases
             .iter()
-            .filter(|c| c.severity == Severity::Required && c.known_failure.is_none())
-            .filter(|c| c.blocked_by().is_some())
+            .filter(|c| c.fails_run() && c.blocked_by().is_some())
             .count();
         let blocked = if blocked > 0 {
             format!(" ({blocked} of them blocked by a failing set-up step)")

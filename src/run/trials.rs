@@ -1,4 +1,4 @@
-//! The bridge to libtest-mimic: filtering, `--list`, parallelism and progress lines as in
+//! The bridge to libtest-mimic: filtering, parallelism and progress lines as in
 //! `cargo test`, with our own results collected on the side.
 
 use super::case::RunContext;
@@ -16,8 +16,6 @@ pub struct Selection {
     pub exact: bool,
     /// `--skip`.
     pub skip: Vec<String>,
-    /// `--list`.
-    pub list: bool,
     /// `--test-threads`.
     pub test_threads: Option<usize>,
     /// `--quiet`.
@@ -50,11 +48,7 @@ impl Selection {
             };
             return Err(format!(
                 "no case matches {}; {hint}",
-                unmatched
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::diagnostic::backticked(&unmatched)
             ));
         }
         Ok(plan
@@ -70,7 +64,6 @@ impl Selection {
         // Selection is done by `select`; libtest-mimic only runs and prints.
         let colour = crate::report::use_colour();
         Arguments {
-            list: self.list,
             test_threads: self.test_threads,
             quiet: self.quiet,
             color: logfile.as_ref().map(|_| {
@@ -102,6 +95,14 @@ impl Progress {
         if let Ok((mut reader, writer)) = std::io::pipe() {
             use std::os::fd::AsRawFd as _;
             let logfile = format!("/dev/fd/{}", writer.as_raw_fd());
+            if !std::path::Path::new(&logfile).exists() {
+                // No /dev/fd here: libtest-mimic would fail to open it; print directly.
+                return Progress {
+                    logfile: None,
+                    writer: None,
+                    copier: None,
+                };
+            }
             let copier = std::thread::spawn(move || {
                 use std::io::{Read as _, Write as _};
                 let mut buf = [0u8; 8192];
@@ -140,14 +141,13 @@ impl Progress {
     }
 }
 
-/// Runs the selected planned cases; returns their results in plan order, or `None` for
-/// `--list`.
+/// Runs the selected planned cases; returns their results in plan order.
 pub fn run_trials(
     plan: Vec<PlannedCase>,
     cx: Arc<RunContext>,
     runtime: tokio::runtime::Handle,
     selection: &Selection,
-) -> Option<Vec<CaseResult>> {
+) -> Vec<CaseResult> {
     let progress = Progress::start();
     let args = selection.arguments(progress.logfile.clone());
     let results: Arc<Mutex<Vec<(usize, CaseResult)>>> = Arc::default();
@@ -191,10 +191,7 @@ pub fn run_trials(
         .collect();
     let _conclusion = libtest_mimic::run(&args, trials);
     progress.finish();
-    if selection.list {
-        return None;
-    }
     let mut out = std::mem::take(&mut *results.lock().unwrap_or_else(|p| p.into_inner()));
     out.sort_by_key(|(i, _)| *i);
-    Some(out.into_iter().map(|(_, r)| r).collect())
+    out.into_iter().map(|(_, r)| r).collect()
 }
