@@ -236,6 +236,8 @@ pub struct RunRecord {
     pub sweep_command: Option<String>,
     /// Where the reproduction scripts of failing cases were written (`<dir>/<case>.sh`).
     pub repro_dir: Option<std::path::PathBuf>,
+    /// What the target publishes that contradicts the declared capabilities or mapping.
+    pub contradictions: Vec<String>,
 }
 
 impl RunRecord {

@@ -27,6 +27,20 @@ pub struct AuthConfig {
     pub oauth_auth_method: Option<String>,
 }
 
+/// What the app supports (`[capabilities]`); an absent key means "supported".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapabilitiesConfig {
+    /// Groups are provisioned.
+    pub groups: Option<bool>,
+    /// The enterprise manager is supported.
+    pub manager: Option<bool>,
+    /// DELETE removes a user (false: the app soft-deletes).
+    pub hard_delete: Option<bool>,
+    /// Domain of generated userNames and emails.
+    pub domain: Option<String>,
+}
+
 /// The file's settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,9 +67,21 @@ pub struct Config {
     pub ca_cert: Option<PathBuf>,
     /// Skip TLS verification.
     pub insecure: Option<bool>,
+    /// The app's Entra synchronization schema: generate the `mapped` suite from it.
+    pub entra_schema: Option<PathBuf>,
+    /// Generate the `mapped` suite from the target's `/Schemas`.
+    pub discover: Option<bool>,
+    /// RFC 7643 schemas the built-in reference server learns.
+    pub schemas: Option<Vec<PathBuf>>,
     /// Credentials.
     #[serde(default)]
     pub auth: AuthConfig,
+    /// What the app supports.
+    #[serde(default)]
+    pub capabilities: CapabilitiesConfig,
+    /// Values that replace case variables of the same name.
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, toml::Value>,
 }
 
 impl Config {
@@ -75,6 +101,8 @@ impl Config {
         c.report_dir.iter_mut().for_each(fix);
         c.baseline.iter_mut().for_each(fix);
         c.ca_cert.iter_mut().for_each(fix);
+        c.entra_schema.iter_mut().for_each(fix);
+        c.schemas.iter_mut().flatten().for_each(fix);
         Ok(c)
     }
 
@@ -127,6 +155,38 @@ impl super::RunArgs {
             conn.headers = c.headers.unwrap_or_default();
         }
         conn.ca_cert = conn.ca_cert.take().or(c.ca_cert);
+        self.entra_schema = self.entra_schema.take().or(c.entra_schema);
+        self.discover |= c.discover.unwrap_or(false) && self.entra_schema.is_none();
+        if self.server_schemas.is_empty() {
+            self.server_schemas = c.schemas.unwrap_or_default();
+        }
+        let caps = c.capabilities;
+        self.no_groups |= caps.groups == Some(false);
+        self.no_manager |= caps.manager == Some(false);
+        self.soft_delete |= caps.hard_delete == Some(false);
+        self.domain = self.domain.take().or(caps.domain);
+        // Command-line values come first; the file's fill in the rest.
+        for (name, value) in c.vars {
+            if self
+                .vars
+                .iter()
+                .any(|v| v.split_once('=').is_some_and(|(n, _)| n == name))
+            {
+                continue;
+            }
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                _ => {
+                    return Err(format!(
+                        "scimtest.toml: [vars] {name} must be a string, number or boolean"
+                    ));
+                }
+            };
+            self.vars.push(format!("{name}={text}"));
+        }
         conn.insecure |= c.insecure.unwrap_or(false);
         let a = c.auth;
         let no_credentials =

@@ -2,6 +2,7 @@
 
 mod config;
 mod lint;
+mod mapping;
 mod run;
 mod serve;
 mod suites;
@@ -56,13 +57,13 @@ pub struct Cli {
 enum Command {
     /// Run suites against a target (the default command).
     #[command(after_help = EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Run the reference SCIM server.
     Serve(ServeArgs),
     /// Check suite files without sending anything.
     Lint(LintArgs),
     /// List (and with --yes delete) resources earlier runs left on a target.
-    Sweep(SweepArgs),
+    Sweep(Box<SweepArgs>),
     /// The built-in suites: list them, or export them as a starting point for your own.
     #[command(subcommand)]
     Suites(SuitesCommand),
@@ -133,6 +134,31 @@ pub struct RunArgs {
     /// Switch on a reference-server defect (only without --target; for self-tests and demos).
     #[arg(long = "defect", value_name = "NAME")]
     pub defects: Vec<String>,
+    /// Generate the `mapped` suite from the app's Entra synchronization schema (Graph
+    /// `…/synchronization/jobs/{id}/schema`; docs/mapping.md).
+    #[arg(long, value_name = "FILE")]
+    pub entra_schema: Option<PathBuf>,
+    /// Generate the `mapped` suite from the target's own `/Schemas`.
+    #[arg(long, conflicts_with = "entra_schema")]
+    pub discover: bool,
+    /// The built-in reference server learns these RFC 7643 schemas (custom extensions).
+    #[arg(long = "schema", value_name = "FILE")]
+    pub server_schemas: Vec<PathBuf>,
+    /// The app does not provision groups: cases that need `/Groups` are skipped.
+    #[arg(long)]
+    pub no_groups: bool,
+    /// The app does not support the enterprise `manager`: manager cases are skipped.
+    #[arg(long)]
+    pub no_manager: bool,
+    /// The app keeps deleted users (soft delete): cases expecting a deleted user gone are skipped.
+    #[arg(long)]
+    pub soft_delete: bool,
+    /// Domain of generated userNames and emails (e.g. a verified domain your app requires).
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+    /// Replace every case variable NAME with VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
     /// Run only cases whose name contains one of the FILTERs (as in `cargo test`). A filter
     /// that matches no case is an error.
     #[arg(value_name = "FILTER")]
@@ -349,11 +375,11 @@ pub struct LintArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Run(args)) => run::main(args),
+        Some(Command::Run(args)) => run::main(*args),
         None => run::main(cli.run),
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Lint(args)) => lint::main(args),
-        Some(Command::Sweep(args)) => sweep::main(args),
+        Some(Command::Sweep(args)) => sweep::main(*args),
         Some(Command::Suites(cmd)) => suites::main(cmd),
     }
 }

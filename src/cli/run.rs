@@ -1,10 +1,12 @@
 //! `scimtest run`: load → plan → (start the reference server) → run → report.
 
 use super::RunArgs;
+use super::mapping;
 use crate::baseline::Baseline;
 use crate::load;
+use crate::model::ObjectKind;
 use crate::model::Profile;
-use crate::plan::plan;
+use crate::plan::plan_with;
 use crate::record::RunRecord;
 use crate::report;
 use crate::run::{Http, Interrupt, Journal, RunContext, Selection, run_id, run_trials};
@@ -97,24 +99,46 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    if args.target.is_some() && defects.iter().next().is_some() {
+    if args.target.is_some() && !defects.is_empty() {
         return fail(
             "--defect applies to the built-in reference server; it cannot be combined with --target",
         );
     }
-    let planned = plan(&suites, &profiles);
-    if planned.is_empty() {
-        return fail("no case matches the selected profiles");
-    }
-    if let Some(b) = &baseline {
-        let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).collect();
-        let unknown = b.unknown_entries(&names);
-        if !unknown.is_empty() {
-            return fail(format!(
-                "the baseline names no case of this run: {}; fix or remove the entries (`scimtest run --list` lists every case)",
-                crate::diagnostic::backticked(&unknown)
-            ));
+    if !args.server_schemas.is_empty() {
+        if args.target.is_some() {
+            return fail(
+                "--schema teaches the built-in reference server; the target publishes its own schemas (--discover reads them)",
+            );
         }
+        if let Err(e) = mapping::learn_schemas(&args.server_schemas) {
+            return fail(e);
+        }
+    }
+    let mut absent = mapping::absent(&args);
+    let data = match mapping::test_data(&args) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let mut suites = suites;
+    let mut the_mapping = None;
+    let mut generated: Option<String> = None;
+    if let Some(file) = &args.entra_schema {
+        let m = match mapping::from_file(file) {
+            Ok(m) => m,
+            Err(e) => return fail(e),
+        };
+        match add_mapped_suite(&m, &mut suites, &report_dir, &schemas.names(), &mut absent) {
+            Ok(text) => generated = Some(text),
+            Err(e) => return fail(e),
+        }
+        the_mapping = Some(m);
+    }
+    let unused = mapping::unused_vars(&data, &suites);
+    if !unused.is_empty() {
+        return fail(format!(
+            "--var names no variable of any case: {}",
+            crate::diagnostic::backticked(&unused)
+        ));
     }
     let rt = match super::runtime() {
         Ok(rt) => rt,
@@ -127,19 +151,43 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         test_threads: args.test_threads.map(usize::from),
         quiet: args.quiet,
     };
-    let planned = match selection.select(planned) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
+    let plan_and_select = |suites: &[crate::model::Suite], absent: &[crate::model::Capability]| {
+        let planned = plan_with(suites, &profiles, absent);
+        if planned.is_empty() {
+            return Err("no case matches the selected profiles".to_string());
+        }
+        if let Some(b) = &baseline {
+            let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).collect();
+            let unknown = b.unknown_entries(&names);
+            if !unknown.is_empty() {
+                return Err(format!(
+                    "the baseline names no case of this run: {}; fix or remove the entries (`scimtest run --list` lists every case)",
+                    crate::diagnostic::backticked(&unknown)
+                ));
+            }
+        }
+        selection.select(planned)
     };
-    if args.list {
+    let list = |planned: &[crate::plan::PlannedCase]| {
         // Printed here, never by libtest-mimic, whose printer panics on a closed stdout.
-        for c in &planned {
+        for c in planned {
             super::say!("{}: test", c.name);
         }
-        return RunOutcome {
+        RunOutcome {
             code: 0,
             record: None,
+        }
+    };
+    // Without discovery the plan is known now: listing needs no target.
+    let mut planned = Vec::new();
+    if !args.discover {
+        planned = match plan_and_select(&suites, &absent) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
         };
+        if args.list {
+            return list(&planned);
+        }
     }
     // The built-in server lives as long as this guard.
     let mut _server: Option<RunningServer> = None;
@@ -196,13 +244,69 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             "warning: --insecure: TLS certificates are not verified; anyone on the path can read and change this traffic"
         );
     }
+    let matching = the_mapping
+        .as_ref()
+        .and_then(|m| m.matching(ObjectKind::User).first().map(|a| a.path.clone()))
+        .unwrap_or_else(|| "userName".to_string());
     if !args.no_preflight
-        && let Err(crate::run::Diagnosis(line)) =
-            rt.block_on(crate::run::preflight(&http, &base_url, has_credentials))
+        && !args.list
+        && let Err(crate::run::Diagnosis(line)) = rt.block_on(crate::run::preflight(
+            &http,
+            &base_url,
+            has_credentials,
+            &matching,
+        ))
     {
         return fail(format!(
             "{line}\n(nothing was run; --no-preflight skips this check)"
         ));
+    }
+    if args.discover {
+        let origin = format!(
+            "{}/Schemas",
+            http.redactor().redact(base_url.trim_end_matches('/'))
+        );
+        let m = match rt
+            .block_on(mapping::fetch_schemas(&http, &base_url))
+            .and_then(|r| crate::load::from_discovery(&origin, &r))
+        {
+            Ok(m) => m,
+            Err(e) => return fail(format!("--discover: {e}")),
+        };
+        match add_mapped_suite(&m, &mut suites, &report_dir, &schemas.names(), &mut absent) {
+            Ok(text) => generated = Some(text),
+            Err(e) => return fail(e),
+        }
+        the_mapping = Some(m);
+        planned = match plan_and_select(&suites, &absent) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        if args.list {
+            return list(&planned);
+        }
+    }
+    if let Some(m) = &the_mapping {
+        eprintln!("{}", mapping::describe(m));
+    }
+    if let Some(text) = &generated
+        && let Err(e) = mapping::write_suite(&report_dir, text)
+    {
+        return fail(e);
+    }
+    let declared = the_mapping.is_some() || args.no_groups || args.no_manager || args.soft_delete;
+    let contradictions = if declared {
+        rt.block_on(mapping::cross_check(
+            &http,
+            &base_url,
+            &absent,
+            the_mapping.as_ref(),
+        ))
+    } else {
+        Vec::new()
+    };
+    for c in &contradictions {
+        eprintln!("warning: {}", http.redactor().redact(c));
     }
     let run_id = run_id();
     // The journal of creates lives in the report folder: a folder that cannot be written is
@@ -236,6 +340,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         interrupt: interrupt.clone(),
         journal: journal.clone(),
         keep_on_failure: args.keep_on_failure,
+        data,
     });
     let cases = run_trials(planned, cx, rt.handle().clone(), &selection);
     let interrupted = interrupt.is_set();
@@ -251,6 +356,7 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         leftovers: Vec::new(),
         sweep_command: None,
         repro_dir: None,
+        contradictions,
     };
     record.leftovers = journal
         .remaining()
@@ -295,6 +401,24 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         code,
         record: Some(record),
     }
+}
+
+/// Generates the `mapped` suite for `m` and adds it to `suites` (replacing a suite of the
+/// same name); a mapping without groups makes groups absent. Returns the suite's text.
+fn add_mapped_suite(
+    m: &crate::model::Mapping,
+    suites: &mut Vec<crate::model::Suite>,
+    report_dir: &Path,
+    schema_names: &[String],
+    absent: &mut Vec<crate::model::Capability>,
+) -> Result<String, String> {
+    let (suite, text) = mapping::mapped_suite(m, report_dir, schema_names)?;
+    suites.retain(|s| s.name != suite.name);
+    suites.push(suite);
+    if !m.groups && !absent.contains(&crate::model::Capability::Groups) {
+        absent.push(crate::model::Capability::Groups);
+    }
+    Ok(text)
 }
 
 /// Writes a reproduction script for every failing case into `<report dir>/repro/`; returns the

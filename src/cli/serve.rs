@@ -9,6 +9,13 @@ pub fn main(args: ServeArgs) -> ExitCode {
         for d in Defect::ALL {
             super::say!("{:<34} {}", d.name(), d.description());
         }
+        for (_, name, doc) in crate::server::AttributeFault::ALL {
+            super::say!(
+                "{:<34} {}",
+                format!("{name}=ATTR"),
+                doc.trim_start_matches("=ATTR: ")
+            );
+        }
         return ExitCode::SUCCESS;
     }
     let defects = match Defects::parse(&args.defects) {
@@ -64,6 +71,9 @@ pub fn main(args: ServeArgs) -> ExitCode {
         }
         for d in defects.iter() {
             super::say!("defect on: {} — {}", d.name(), d.description());
+        }
+        for d in defects.attributes() {
+            super::say!("defect on: {:?} `{}`", d.fault, d.attribute);
         }
         let _ = tokio::signal::ctrl_c().await;
         ExitCode::SUCCESS

@@ -8,7 +8,7 @@ use crate::model::{
     Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect,
     GENERATORS, HeaderCheck, Part, Profile, Request, Severity, Step, Suite, Template, value_vars,
 };
-use crate::model::{CheckTarget, ScimPath};
+use crate::model::{Capability, CheckTarget, ScimPath};
 use serde_json::Value;
 use serde_saphyr::{Location, Spanned};
 use std::collections::BTreeMap;
@@ -285,10 +285,29 @@ impl Lowerer<'_> {
                 None,
             );
         }
+        let mut requires = Vec::new();
+        for r in rc.requires.iter().flatten() {
+            match r.value.parse::<Capability>() {
+                Ok(c) => requires.push(c),
+                Err(e) => {
+                    let hint = suggestion(&r.value, Capability::ALL.iter().map(|c| c.name()));
+                    self.err(&r.referenced, e, Some(&hint));
+                }
+            }
+        }
         let mut steps = Vec::new();
         for (i, rs) in rc.steps.into_iter().enumerate() {
             steps.extend(self.step(rs, i, &profiles, &mut defined));
         }
+        // A case that talks to /Groups needs groups, whatever it declares.
+        let groups = steps.iter().any(|s| {
+            matches!(s.request.path.parts.first(), Some(Part::Lit(l)) if l.trim_start_matches('/').to_ascii_lowercase().starts_with("groups"))
+        });
+        if groups {
+            requires.push(Capability::Groups);
+        }
+        requires.sort();
+        requires.dedup();
         (self.errors.len() == before).then(|| Case {
             name: rc.name.value,
             description: rc.description.trim().to_string(),
@@ -296,6 +315,7 @@ impl Lowerer<'_> {
             entra: rc.entra.map(|e| e.trim().to_string()),
             profiles,
             skip: rc.skip,
+            requires,
             vars,
             steps,
             line,

@@ -3,10 +3,14 @@
 
 mod fixtures;
 mod lower;
+mod mapped_suite;
+mod mapping;
 mod raw;
 
 pub use fixtures::{FixtureError, Fixtures};
 pub use lower::LowerContext;
+pub use mapped_suite::{SUITE as MAPPED_SUITE, suite_text as mapped_suite_text};
+pub use mapping::{from_discovery, from_entra_schema};
 
 use crate::builtin;
 use crate::diagnostic::{Diagnostic, suggestion};

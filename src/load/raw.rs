@@ -79,6 +79,8 @@ pub struct RawCase {
     pub profiles: Option<Vec<Spanned<String>>>,
     /// Skip reason.
     pub skip: Option<String>,
+    /// Capabilities the case needs (`groups`, `manager`, `hard_delete`).
+    pub requires: Option<Vec<Spanned<String>>>,
     /// Variables.
     #[serde(default)]
     pub vars: Ordered<Spanned<Value>>,

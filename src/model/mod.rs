@@ -1,15 +1,17 @@
 //! The validated suite model: what the runner sees. Built only by `load::lower`.
 
+mod mapping;
 mod profile;
 mod scim_path;
 mod suite;
 mod template;
 
+pub use mapping::{MappedAttribute, Mapping, Mutability, ObjectKind, ValueType};
 pub use profile::{Encoding, Profile};
 pub use scim_path::ScimPath;
 pub use suite::{
-    Auth, Body, Capture, CaptureSource, Case, Check, CheckOp, CheckTarget, Expect, HeaderCheck,
-    Request, Severity, Step, Suite,
+    Auth, Body, Capability, Capture, CaptureSource, Case, Check, CheckOp, CheckTarget, Expect,
+    HeaderCheck, Request, Severity, Step, Suite,
 };
 pub use template::{
     BUILTINS, GENERATORS, Part, TEMPLATE_BUDGET, Template, render_value, value_vars,

@@ -48,6 +48,47 @@ impl FromStr for Severity {
     }
 }
 
+/// Something an app may not support; a case that needs it is skipped when the run declares
+/// it absent (`[capabilities]` in scimtest.toml, `--no-groups`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Capability {
+    /// Groups are provisioned (`/Groups`). Inferred for any case with a `/Groups` request.
+    Groups,
+    /// The enterprise `manager` reference is supported.
+    Manager,
+    /// DELETE removes a user (rather than keeping it, disabled: a soft delete).
+    HardDelete,
+}
+
+impl Capability {
+    /// Every capability.
+    pub const ALL: &'static [Capability] = &[
+        Capability::Groups,
+        Capability::Manager,
+        Capability::HardDelete,
+    ];
+
+    /// The name used in suites and in scimtest.toml.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Groups => "groups",
+            Capability::Manager => "manager",
+            Capability::HardDelete => "hard_delete",
+        }
+    }
+}
+
+impl FromStr for Capability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Capability::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| format!("unknown capability `{s}`"))
+    }
+}
+
 /// A suite: one file, a list of independent cases.
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -76,6 +117,9 @@ pub struct Case {
     pub profiles: Vec<Profile>,
     /// When set, the case is planned as skipped with this reason.
     pub skip: Option<String>,
+    /// What the app must support for the case to apply (`requires:`, plus `groups` for any
+    /// case that sends a request to `/Groups`).
+    pub requires: Vec<Capability>,
     /// Case variables, in evaluation order (dependencies first).
     pub vars: Vec<(String, Template)>,
     /// The steps.

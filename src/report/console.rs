@@ -264,6 +264,16 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
             "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."
         );
     }
+    if !run.contradictions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} the target contradicts what this run declared:",
+            paint.on("1;33", "CHECK YOUR SETTINGS")
+        );
+        for c in &run.contradictions {
+            let _ = writeln!(out, "  {}", terminal_safe(&redactor.redact(c)));
+        }
+    }
     if !run.leftovers.is_empty() {
         let _ = writeln!(
             out,

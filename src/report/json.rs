@@ -125,6 +125,7 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
             "passed": !run.required_failed() && !run.interrupted,
             "stale_baseline": run.stale_baseline,
             "leftovers": run.leftovers.iter().map(|l| r.redact(l)).collect::<Vec<_>>(),
+            "contradictions": run.contradictions.iter().map(|l| r.redact(l)).collect::<Vec<_>>(),
             "sweep_command": run.sweep_command.as_deref().map(|c| r.redact(c)),
         },
         "summary": summary(run),

@@ -47,6 +47,17 @@ pub struct RunContext {
     pub journal: Journal,
     /// `--keep-on-failure`: a failing case's resources stay on the target for inspection.
     pub keep_on_failure: bool,
+    /// The run's own test data: domain and variable values.
+    pub data: TestData,
+}
+
+/// Test data a run chooses (`[capabilities] domain`, `[vars]`, `--domain`, `--var`).
+#[derive(Debug, Clone, Default)]
+pub struct TestData {
+    /// The domain of generated userNames and emails (default: `Example.com`, `Example.org`).
+    pub domain: Option<String>,
+    /// Values that replace case variables of the same name.
+    pub vars: std::collections::BTreeMap<String, Value>,
 }
 
 /// How long a request already in flight may still take after an interrupt before it is
@@ -76,7 +87,7 @@ impl State<'_> {
             "profile" => return Ok(Value::String(self.profile.name().into())),
             _ => {}
         }
-        let v = generate(name, &self.cx.run_id)
+        let v = generate(name, &self.cx.run_id, self.cx.data.domain.as_deref())
             .ok_or_else(|| format!("variable `{name}` has no value"))?;
         if let Value::String(s) = &v {
             self.generated.insert(s.clone());
@@ -125,6 +136,10 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
         owned: Vec::new(),
     };
     for (name, t) in &case.vars {
+        if let Some(v) = cx.data.vars.get(name) {
+            st.vars.insert(name.clone(), v.clone());
+            continue;
+        }
         match t.render(&mut |v| st.lookup(v)) {
             // Only what generators made counts as ours to address: a literal value in a
             // suite could name someone else's resource.

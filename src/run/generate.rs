@@ -33,8 +33,9 @@ fn digits(n: usize) -> String {
         .collect()
 }
 
-/// Produces a value for generator `name` (with its argument, if any).
-pub fn generate(name: &str, run_id: &str) -> Option<Value> {
+/// Produces a value for generator `name` (with its argument, if any); userNames and emails
+/// are in `domain` when one is given.
+pub fn generate(name: &str, run_id: &str, domain: Option<&str>) -> Option<Value> {
     let (head, arg) = match name.split_once(':') {
         Some((h, a)) => (h, a.parse::<usize>().ok()),
         None => (name, None),
@@ -44,11 +45,19 @@ pub fn generate(name: &str, run_id: &str) -> Option<Value> {
         // Mixed case after the lower-case prefix: userNames and emails must be stored as sent
         // (a server that lowercases them fails the exact read-back), and `sweep` still finds
         // them by the prefix.
-        ("user_name", None) => format!("{PREFIX}-{run_id}-{}.Test@Example.com", alnum(8)),
+        ("user_name", None) => format!(
+            "{PREFIX}-{run_id}-{}.Test@{}",
+            alnum(8),
+            domain.unwrap_or("Example.com")
+        ),
         ("group_name", None) => {
             format!("{PREFIX}-{run_id}-{} {}", alnum(8), Word().fake::<String>())
         }
-        ("email", None) => format!("{PREFIX}-{run_id}-{}.Mail@Example.org", alnum(8)),
+        ("email", None) => format!(
+            "{PREFIX}-{run_id}-{}.Mail@{}",
+            alnum(8),
+            domain.unwrap_or("Example.org")
+        ),
         ("given_name", None) => FirstName().fake(),
         ("family_name", None) => LastName().fake(),
         ("word", None) => Word().fake(),
@@ -77,18 +86,22 @@ mod tests {
             } else {
                 g.to_string()
             };
-            assert!(generate(&name, "abcd1234").is_some(), "{g}");
+            assert!(generate(&name, "abcd1234", None).is_some(), "{g}");
         }
     }
 
     #[test]
     fn names_carry_the_run_id() {
-        let u = generate("user_name", "abcd1234").unwrap();
+        let u = generate("user_name", "abcd1234", None).unwrap();
         assert!(u.as_str().unwrap().starts_with("scimtest-abcd1234-"));
-        let g = generate("group_name", "abcd1234").unwrap();
+        let g = generate("group_name", "abcd1234", None).unwrap();
         assert!(g.as_str().unwrap().starts_with("scimtest-abcd1234-"));
         assert_eq!(
-            generate("digits:6", "x").unwrap().as_str().unwrap().len(),
+            generate("digits:6", "x", None)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .len(),
             6
         );
     }

@@ -6,7 +6,7 @@ mod auth;
 mod case;
 mod check;
 mod curl;
-mod discover;
+pub mod discover;
 mod generate;
 mod http;
 mod interrupt;
@@ -16,14 +16,14 @@ mod trials;
 mod url;
 
 pub use auth::{ClientAuthMethod, Credentials, OAuth};
-pub use case::{INTERRUPTED, RunContext, empty_result, run_case};
+pub use case::{INTERRUPTED, RunContext, TestData, empty_result, run_case};
 pub use check::subset;
 pub use curl::curl;
 pub use generate::{PREFIX, generate, run_id};
 pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest, install_crypto_provider};
 pub use interrupt::Interrupt;
 pub use journal::Journal;
-pub use preflight::{Diagnosis, preflight};
+pub use preflight::{Diagnosis, explain_transport, preflight};
 pub use trials::{Selection, run_trials};
 pub use url::{check_id, compose, encode_component, encode_segment, resource_of};
 
@@ -107,6 +107,7 @@ mod tests {
             entra: None,
             profiles: vec![crate::model::Profile::Entra],
             skip: None,
+            requires: Vec::new(),
             vars: Vec::new(),
             steps: Vec::new(),
             line: 1,

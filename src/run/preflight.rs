@@ -15,13 +15,17 @@ pub struct Diagnosis(pub String);
 
 /// Probes the target; `Ok` when it answers the Test Connection query like a SCIM endpoint
 /// (or fails in a way only the cases can explain).
+///
+/// The probe queries `matching`, the app's first matching attribute (`userName` by default),
+/// as Entra's Test Connection does (docs/entra-behaviour.md §2.22).
 pub async fn preflight(
     http: &Http,
     base_url: &str,
     has_credentials: bool,
+    matching: &str,
 ) -> Result<(), Diagnosis> {
     let probe = format!("scimtest-preflight-{}", uuid::Uuid::new_v4().simple());
-    let query = [("filter".to_string(), format!("userName eq \"{probe}\""))];
+    let query = [("filter".to_string(), format!("{matching} eq \"{probe}\""))];
     let req = OutRequest {
         method: reqwest::Method::GET,
         url: compose(base_url, "/Users", &query, Encoding::Plus),
@@ -112,7 +116,7 @@ async fn lists_users(http: &Http, base_url: &str) -> bool {
 
 /// A transport failure in words a user acts on — which option or part of the URL to change —
 /// instead of the TLS or HTTP library's own wording. `error` is `http::describe`'s text.
-pub(super) fn explain_transport(error: &str, base_url: &str) -> String {
+pub fn explain_transport(error: &str, base_url: &str) -> String {
     let e = error.to_ascii_lowercase();
     let host = reqwest::Url::parse(base_url)
         .ok()

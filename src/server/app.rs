@@ -425,9 +425,9 @@ fn route(
             Err(method_not_allowed())
         }
         [s] if s.eq_ignore_ascii_case("Schemas") && *method == Method::GET => {
-            let c = catalog();
             let canonical = !app.has(Defect::NoCanonicalValues);
-            let all: Vec<Value> = [&c.user, &c.enterprise, &c.group]
+            let all: Vec<Value> = catalog()
+                .all()
                 .iter()
                 .map(|s| s.to_json_with(&base_url, canonical))
                 .collect();
@@ -437,9 +437,9 @@ fn route(
             ))
         }
         [s, id] if s.eq_ignore_ascii_case("Schemas") && *method == Method::GET => {
-            let c = catalog();
             let canonical = !app.has(Defect::NoCanonicalValues);
-            [&c.user, &c.enterprise, &c.group]
+            catalog()
+                .all()
                 .iter()
                 .find(|s| s.id.eq_ignore_ascii_case(id))
                 .map(|s| Reply::json(StatusCode::OK, s.to_json_with(&base_url, canonical)))
@@ -684,12 +684,7 @@ fn check_schemas(app: &AppState, kind: ResourceKind, body: &Value) -> Result<(),
     if !app.has(Defect::UnknownSchemaRejected) {
         return Ok(());
     }
-    let known = |u: &str| {
-        u.eq_ignore_ascii_case(kind.core().id)
-            || kind
-                .extension()
-                .is_some_and(|e| e.id.eq_ignore_ascii_case(u))
-    };
+    let known = |u: &str| u.eq_ignore_ascii_case(kind.core().id) || kind.extension(u).is_some();
     match body.get("schemas").and_then(Value::as_array) {
         Some(list) => match list.iter().filter_map(Value::as_str).find(|u| !known(u)) {
             Some(bad) => Err(ScimError::bad_request(

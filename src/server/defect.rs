@@ -163,9 +163,51 @@ impl FromStr for Defect {
     }
 }
 
+/// What an attribute defect does to the one attribute it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AttributeFault {
+    /// The attribute is accepted and never stored.
+    Drop,
+    /// The attribute is stored under another name (`<name>Value`).
+    Rename,
+    /// The attribute is stored with another JSON type (text ↔ number, a boolean as text).
+    Retype,
+}
+
+impl AttributeFault {
+    /// Every fault, with its `--defect` prefix and what it does.
+    pub const ALL: &'static [(AttributeFault, &'static str, &'static str)] = &[
+        (
+            AttributeFault::Drop,
+            "drop-attribute",
+            "=ATTR: the named attribute (`title`, `name.givenName`, `urn:…:User:costCenter`) is accepted and never stored.",
+        ),
+        (
+            AttributeFault::Rename,
+            "rename-attribute",
+            "=ATTR: the named attribute is stored and returned as `<name>Value`.",
+        ),
+        (
+            AttributeFault::Retype,
+            "retype-attribute",
+            "=ATTR: the named attribute is returned with another JSON type (a number as text, text as a number or a list, a boolean as \"True\"/\"False\").",
+        ),
+    ];
+}
+
+/// A defect on one named attribute (`--defect drop-attribute=title`): what a server that
+/// mis-maps one of an ISV's attributes does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AttributeDefect {
+    /// What goes wrong.
+    pub fault: AttributeFault,
+    /// The attribute, as a mapping targets it: `title`, `name.givenName`, `urn:…:User:attr`.
+    pub attribute: String,
+}
+
 /// The set of defects switched on for one server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Defects(Vec<Defect>);
+pub struct Defects(Vec<Defect>, Vec<AttributeDefect>);
 
 impl Defects {
     /// A set holding `defects`.
@@ -173,16 +215,42 @@ impl Defects {
         let mut v: Vec<Defect> = defects.into_iter().collect();
         v.sort();
         v.dedup();
-        Defects(v)
+        Defects(v, Vec::new())
     }
 
-    /// Parses defect names as given on the command line.
+    /// Parses defect names as given on the command line (`NAME`, or `FAULT=ATTR` for an
+    /// attribute defect).
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, String> {
-        names
-            .iter()
-            .map(|n| n.as_ref().parse::<Defect>())
-            .collect::<Result<Vec<_>, _>>()
-            .map(Defects::new)
+        let mut switches = Vec::new();
+        let mut attributes = Vec::new();
+        for n in names {
+            let n = n.as_ref();
+            match n.split_once('=') {
+                Some((fault, attr)) => {
+                    let fault = AttributeFault::ALL
+                        .iter()
+                        .find(|(_, name, _)| *name == fault)
+                        .map(|(f, _, _)| *f)
+                        .ok_or_else(|| {
+                            format!("unknown attribute defect `{fault}`; `scimtest serve --list-defects` lists them")
+                        })?;
+                    let attribute = attr.trim();
+                    if attribute.is_empty() {
+                        return Err(format!("`{n}` names no attribute"));
+                    }
+                    attributes.push(AttributeDefect {
+                        fault,
+                        attribute: attribute.to_string(),
+                    });
+                }
+                None => switches.push(n.parse::<Defect>()?),
+            }
+        }
+        let mut d = Defects::new(switches);
+        attributes.sort();
+        attributes.dedup();
+        d.1 = attributes;
+        Ok(d)
     }
 
     /// Whether `defect` is on.
@@ -193,6 +261,16 @@ impl Defects {
     /// The defects that are on.
     pub fn iter(&self) -> impl Iterator<Item = Defect> + '_ {
         self.0.iter().copied()
+    }
+
+    /// The attribute defects that are on.
+    pub fn attributes(&self) -> &[AttributeDefect] {
+        &self.1
+    }
+
+    /// Whether no defect is on.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty() && self.1.is_empty()
     }
 }
 
@@ -210,6 +288,20 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), Defect::ALL.len());
         assert!(Defect::ALL.len() >= 20);
+    }
+
+    #[test]
+    fn attribute_defects_parse() {
+        let d = Defects::parse(&["drop-attribute=urn:x:2.0:User:tier", "no-auth"]).unwrap();
+        assert!(d.has(Defect::NoAuth));
+        assert_eq!(d.attributes()[0].fault, AttributeFault::Drop);
+        assert_eq!(d.attributes()[0].attribute, "urn:x:2.0:User:tier");
+        assert!(
+            Defects::parse(&["melt-attribute=x"])
+                .unwrap_err()
+                .contains("--list-defects")
+        );
+        assert!(Defects::parse(&["drop-attribute="]).is_err());
     }
 
     #[test]

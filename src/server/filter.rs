@@ -416,10 +416,7 @@ pub fn get_in<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 /// Schema facts about an attribute path: (case_exact, kind).
 fn facts(kind: ResourceKind, path: &AttrPath, sub_override: Option<&str>) -> (bool, Option<Kind>) {
     let attr = match &path.urn {
-        Some(urn) if urn.eq_ignore_ascii_case(super::schema::ENTERPRISE) => {
-            catalog().enterprise.attr(&path.attr)
-        }
-        Some(_) => None,
+        Some(urn) => kind.extension(urn).and_then(|s| s.attr(&path.attr)),
         None => kind.attr(&path.attr),
     };
     let Some(attr) = attr else {
@@ -554,10 +551,7 @@ fn complex_value(kind: ResourceKind, path: &AttrPath) -> AttrPath {
         p.urn = Some(super::schema::ENTERPRISE.to_string());
     }
     let attr = match &p.urn {
-        Some(urn) if urn.eq_ignore_ascii_case(super::schema::ENTERPRISE) => {
-            enterprise.attr(&p.attr)
-        }
-        Some(_) => None,
+        Some(urn) => kind.extension(urn).and_then(|s| s.attr(&p.attr)),
         None => kind.attr(&p.attr),
     };
     if p.sub.is_none()

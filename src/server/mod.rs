@@ -14,5 +14,6 @@ pub mod store;
 mod spawn;
 
 pub use app::{AppState, ServerConfig};
-pub use defect::{Defect, Defects};
+pub use defect::{AttributeDefect, AttributeFault, Defect, Defects};
+pub use schema::learn as learn_schemas;
 pub use spawn::{RunningServer, spawn};

@@ -131,11 +131,10 @@ pub fn apply(
         match filter::get_ci(op, "path").and_then(Value::as_str) {
             // The whole enterprise extension as the path (RFC 7644 §3.5.2 allows it; third-party
             // checkers send it): its value is a map of the extension's attributes.
-            Some(path)
-                if kind == ResourceKind::User && path.trim().eq_ignore_ascii_case(ENTERPRISE) =>
-            {
+            Some(path) if kind.extension(path).is_some() => {
+                let urn = kind.extension(path).map_or(ENTERPRISE, |s| s.id);
                 if op_kind == Op::Remove {
-                    resource.remove(ENTERPRISE);
+                    resource.remove(urn);
                     continue;
                 }
                 let map = value.and_then(Value::as_object).ok_or_else(|| {
@@ -145,7 +144,7 @@ pub fn apply(
                     )
                 })?;
                 for (k, v) in map {
-                    let path = PatchPath::parse(&format!("{ENTERPRISE}:{k}"))?;
+                    let path = PatchPath::parse(&format!("{urn}:{k}"))?;
                     apply_path(kind, resource, op_kind, &path, Some(v), how, defects)?;
                 }
             }
@@ -182,12 +181,11 @@ fn apply_map(
         if matches!(key.to_ascii_lowercase().as_str(), "schemas" | "id" | "meta") {
             continue;
         }
-        if key.eq_ignore_ascii_case(ENTERPRISE)
-            && kind == ResourceKind::User
+        if let Some(schema) = kind.extension(key)
             && let Some(inner) = value.as_object()
         {
             for (k, v) in inner {
-                let path = PatchPath::parse(&format!("{ENTERPRISE}:{k}"))?;
+                let path = PatchPath::parse(&format!("{}:{k}", schema.id))?;
                 apply_path(kind, resource, op, &path, Some(v), how, defects)?;
             }
             continue;
@@ -218,9 +216,9 @@ fn apply_path(
     {
         return Ok(());
     }
-    let (attr, in_ext) = match slot(kind, &path.attr) {
-        Slot::Core(a) => (a, false),
-        Slot::Enterprise(a) => (a, true),
+    let (attr, ext) = match slot(kind, &path.attr) {
+        Slot::Core(a) => (a, None),
+        Slot::Extension(s, a) => (a, Some(s.id)),
         _ => {
             return Err(ScimError::bad_request(
                 "invalidPath",
@@ -237,7 +235,8 @@ fn apply_path(
     if defects.has(Defect::ActivePatchIgnored) && attr.name == "active" {
         return Ok(());
     }
-    if in_ext && defects.has(Defect::EnterpriseDropped) {
+    let in_ext = ext.is_some();
+    if ext == Some(ENTERPRISE) && defects.has(Defect::EnterpriseDropped) {
         return Ok(());
     }
     if in_ext && op == Op::Remove && defects.has(Defect::UrnPathRemoveIgnored) {
@@ -249,9 +248,9 @@ fn apply_path(
     {
         return Ok(());
     }
-    let container = if in_ext {
+    let container = if let Some(urn) = ext {
         let ext = resource
-            .entry(ENTERPRISE.to_string())
+            .entry(urn.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
         if !ext.is_object() {
             *ext = Value::Object(Map::new());
@@ -302,13 +301,13 @@ fn apply_path(
             filtered(kind, container, attr, &path.attr, f, sub, op, value, how)?
         }
     }
-    if in_ext
+    if let Some(urn) = ext
         && resource
-            .get(ENTERPRISE)
+            .get(urn)
             .and_then(Value::as_object)
             .is_some_and(Map::is_empty)
     {
-        resource.remove(ENTERPRISE);
+        resource.remove(urn);
     }
     Ok(())
 }

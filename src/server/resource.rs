@@ -7,7 +7,7 @@
 
 use super::error::ScimError;
 use super::filter::{AttrPath, as_bool};
-use super::schema::{Attr, ENTERPRISE, Kind, ResourceKind, catalog};
+use super::schema::{Attr, Kind, ResourceKind, Schema, catalog};
 use serde_json::{Map, Value};
 
 /// How strictly incoming values are read (defect switches).
@@ -56,6 +56,27 @@ pub fn coerce(attr: &Attr, value: &Value, how: Coercion) -> Result<Option<Value>
             Value::Bool(b) => Ok(Some(Value::String(b.to_string()))),
             _ => Err(invalid(attr, value)),
         },
+        // Numbers as JSON numbers; a numeric string (as a client that types everything as
+        // text sends it) is read as the number it spells.
+        Kind::Integer | Kind::Decimal => {
+            let number = match value {
+                Value::Number(n) => Some(n.clone()),
+                Value::String(s) if s.trim().is_empty() => return Ok(None),
+                Value::String(s) => serde_json::from_str::<serde_json::Number>(s.trim()).ok(),
+                _ => None,
+            };
+            match number {
+                Some(n) if attr.kind == Kind::Decimal || n.is_i64() || n.is_u64() => {
+                    Ok(Some(Value::Number(n)))
+                }
+                _ => Err(invalid(attr, value)),
+            }
+        }
+        Kind::Binary => match value {
+            Value::String(s) if s.is_empty() => Ok(None),
+            Value::String(_) => Ok(Some(value.clone())),
+            _ => Err(invalid(attr, value)),
+        },
         Kind::Complex => match value {
             Value::Object(obj) => {
                 let mut out = Map::new();
@@ -94,39 +115,34 @@ fn invalid(attr: &Attr, value: &Value) -> ScimError {
 pub enum Slot {
     /// A core or common attribute.
     Core(&'static Attr),
-    /// An attribute of the enterprise extension.
-    Enterprise(&'static Attr),
-    /// The whole enterprise extension object.
-    EnterpriseBlock,
+    /// An attribute of an extension schema (the enterprise one, or a learnt one).
+    Extension(&'static Schema, &'static Attr),
+    /// A whole extension object (`"urn:…:User": {…}`).
+    ExtensionBlock(&'static Schema),
     /// Ignored (server-managed or unknown).
     Ignore,
 }
 
 /// Resolves an attribute path (as used in PATCH and path-less maps) to its slot.
 pub fn slot(kind: ResourceKind, path: &AttrPath) -> Slot {
+    let in_schema = |s: &'static Schema| {
+        s.attr(&path.attr)
+            .map_or(Slot::Ignore, |a| Slot::Extension(s, a))
+    };
     match &path.urn {
-        Some(urn) if urn.eq_ignore_ascii_case(ENTERPRISE) && kind == ResourceKind::User => {
-            catalog()
-                .enterprise
-                .attr(&path.attr)
-                .map_or(Slot::Ignore, Slot::Enterprise)
-        }
-        Some(_) => Slot::Ignore,
+        Some(urn) => kind.extension(urn).map_or(Slot::Ignore, in_schema),
         None => match kind.attr(&path.attr) {
             Some(a) => Slot::Core(a),
             // Legacy Entra examples send enterprise attributes at the top level.
-            None if kind == ResourceKind::User => catalog()
-                .enterprise
-                .attr(&path.attr)
-                .map_or(Slot::Ignore, Slot::Enterprise),
+            None if kind == ResourceKind::User => in_schema(&catalog().enterprise),
             None => Slot::Ignore,
         },
     }
 }
 
 fn key_slot(kind: ResourceKind, key: &str) -> Slot {
-    if key.eq_ignore_ascii_case(ENTERPRISE) && kind == ResourceKind::User {
-        return Slot::EnterpriseBlock;
+    if let Some(s) = kind.extension(key) {
+        return Slot::ExtensionBlock(s);
     }
     match AttrPath::parse(key) {
         Ok(path) if path.sub.is_none() => slot(kind, &path),
@@ -136,7 +152,7 @@ fn key_slot(kind: ResourceKind, key: &str) -> Slot {
 
 /// Builds the writable attributes of a resource from a POST/PUT body.
 ///
-/// Returns the core attributes and the enterprise extension (possibly empty). Read-only
+/// Returns the core attributes and one object per extension that has values. Read-only
 /// attributes (`id`, `meta`, `groups`) and unknown ones are dropped.
 pub fn from_body(
     kind: ResourceKind,
@@ -150,7 +166,17 @@ pub fn from_body(
         ));
     };
     let mut core = Map::new();
-    let mut ext = Map::new();
+    // Extension values by schema id, in the order first seen.
+    let mut ext: Vec<(&'static str, Map<String, Value>)> = Vec::new();
+    let mut put = |schema: &'static Schema, attr: &'static Attr, v: Value| match ext
+        .iter_mut()
+        .find(|(id, _)| *id == schema.id)
+    {
+        Some((_, m)) => {
+            m.insert(attr.name.to_string(), v);
+        }
+        None => ext.push((schema.id, Map::from_iter([(attr.name.to_string(), v)]))),
+    };
     for (key, value) in obj {
         match key_slot(kind, key) {
             Slot::Core(attr) if attr.mutability != "readOnly" => {
@@ -158,34 +184,34 @@ pub fn from_body(
                     core.insert(attr.name.to_string(), v);
                 }
             }
-            Slot::Enterprise(attr) => {
+            Slot::Extension(schema, attr) if attr.mutability != "readOnly" => {
                 if let Some(v) = coerce(attr, value, how)? {
-                    ext.insert(attr.name.to_string(), v);
+                    put(schema, attr, v);
                 }
             }
-            Slot::EnterpriseBlock => {
+            Slot::ExtensionBlock(schema) => {
                 let Some(block) = value.as_object() else {
                     if value.is_null() {
                         continue;
                     }
                     return Err(ScimError::bad_request(
                         "invalidSyntax",
-                        "the enterprise extension must be a JSON object",
+                        format!("the extension `{}` must be a JSON object", schema.id),
                     ));
                 };
                 for (k, v) in block {
-                    if let Some(attr) = catalog().enterprise.attr(k)
+                    if let Some(attr) = schema.attr(k).filter(|a| a.mutability != "readOnly")
                         && let Some(v) = coerce(attr, v, how)?
                     {
-                        ext.insert(attr.name.to_string(), v);
+                        put(schema, attr, v);
                     }
                 }
             }
             _ => {}
         }
     }
-    if !ext.is_empty() {
-        core.insert(ENTERPRISE.to_string(), Value::Object(ext));
+    for (id, values) in ext {
+        core.insert(id.to_string(), Value::Object(values));
     }
     check_required(kind, &core)?;
     Ok(core)
@@ -368,6 +394,7 @@ fn remove_excluded(value: &mut Value, p: &AttrPath, key: &str, is_ext: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::schema::ENTERPRISE;
     use serde_json::json;
 
     #[test]

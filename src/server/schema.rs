@@ -6,7 +6,7 @@
 //! case-exact and whether an attribute is multi-valued or boolean.
 
 use serde_json::{Value, json};
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 /// URN of the core User schema.
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -34,6 +34,43 @@ pub enum Kind {
     Reference,
     /// A complex attribute with sub-attributes.
     Complex,
+    /// A whole number (learnt schemas only).
+    Integer,
+    /// A real number (learnt schemas only).
+    Decimal,
+    /// Base64 text (learnt schemas only).
+    Binary,
+}
+
+impl Kind {
+    /// The RFC 7643 §7 `type` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::Boolean => "boolean",
+            Kind::DateTime => "dateTime",
+            Kind::Reference => "reference",
+            Kind::Complex => "complex",
+            Kind::Integer => "integer",
+            Kind::Decimal => "decimal",
+            Kind::Binary => "binary",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Kind> {
+        [
+            Kind::String,
+            Kind::Boolean,
+            Kind::DateTime,
+            Kind::Reference,
+            Kind::Complex,
+            Kind::Integer,
+            Kind::Decimal,
+            Kind::Binary,
+        ]
+        .into_iter()
+        .find(|k| k.name().eq_ignore_ascii_case(name))
+    }
 }
 
 /// One attribute of a schema.
@@ -117,16 +154,9 @@ impl Attr {
 
     /// The RFC 7643 §7 representation of this attribute.
     pub fn to_json(&self) -> Value {
-        let kind = match self.kind {
-            Kind::String => "string",
-            Kind::Boolean => "boolean",
-            Kind::DateTime => "dateTime",
-            Kind::Reference => "reference",
-            Kind::Complex => "complex",
-        };
         let mut out = json!({
             "name": self.name,
-            "type": kind,
+            "type": self.kind.name(),
             "multiValued": self.multi,
             "description": format!("{} attribute.", self.name),
             "required": self.required,
@@ -353,6 +383,151 @@ pub struct Catalog {
     pub group: Schema,
     /// id, externalId, meta.
     pub common: Vec<Attr>,
+    /// Extension schemas learnt with `serve --schema` ([`learn`]).
+    learnt: RwLock<Vec<&'static Schema>>,
+}
+
+impl Catalog {
+    /// Every schema, in `/Schemas` order: core User, the User extensions, core Group, the
+    /// Group extensions.
+    pub fn all(&self) -> Vec<&Schema> {
+        let mut out = vec![&self.user];
+        out.extend(ResourceKind::User.extensions());
+        out.push(&self.group);
+        out.extend(ResourceKind::Group.extensions());
+        out
+    }
+}
+
+/// Which resource type an extension URN extends: by the RFC 7643 naming convention, the last
+/// segment (`urn:…:extension:<Name>:2.0:User`).
+fn extends(urn: &str) -> Option<ResourceKind> {
+    let last = urn.rsplit(':').next()?;
+    [ResourceKind::User, ResourceKind::Group]
+        .into_iter()
+        .find(|k| k.name().eq_ignore_ascii_case(last))
+}
+
+/// Teaches the server extension schemas (RFC 7643 §7 Schema resources: one object, an array,
+/// or a ListResponse of them); returns their ids. From then on it accepts, stores, publishes
+/// and filters their attributes. The catalogue is process-wide: a process runs one reference
+/// server (`scimtest serve`, or the one `scimtest run` starts), so learning is for the
+/// process. A schema learnt twice keeps its first definition; the core schemas cannot be
+/// replaced.
+pub fn learn(doc: &Value) -> Result<Vec<String>, String> {
+    let list: Vec<&Value> = match doc {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(o) if o.contains_key("Resources") => o["Resources"]
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+        other => vec![other],
+    };
+    let mut ids = Vec::new();
+    for s in list {
+        let schema = parse_schema(s)?;
+        let c = catalog();
+        if [USER, GROUP, ENTERPRISE]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(schema.id))
+        {
+            continue;
+        }
+        ids.push(schema.id.to_string());
+        let mut learnt = c.learnt.write().unwrap_or_else(|e| e.into_inner());
+        if !learnt.iter().any(|l| l.id.eq_ignore_ascii_case(schema.id)) {
+            learnt.push(Box::leak(Box::new(schema)));
+        }
+    }
+    Ok(ids)
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+fn parse_schema(v: &Value) -> Result<Schema, String> {
+    let text = |k: &str| v.get(k).and_then(Value::as_str);
+    let id = text("id").ok_or("a schema needs an `id` (its URN)")?;
+    if extends(id).is_none() {
+        return Err(format!(
+            "schema `{id}`: an extension id ends with `:User` or `:Group` (urn:ietf:params:scim:schemas:extension:<Name>:2.0:User)"
+        ));
+    }
+    let attrs = v
+        .get("attributes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| format!("schema `{id}` has no `attributes` list"))?
+        .iter()
+        .map(|a| parse_attr(a).map_err(|e| format!("schema `{id}`: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Schema {
+        id: leak(id),
+        name: leak(text("name").unwrap_or(id.rsplit(':').nth(2).unwrap_or(id))),
+        description: leak(text("description").unwrap_or("")),
+        attrs,
+    })
+}
+
+fn parse_attr(v: &Value) -> Result<Attr, String> {
+    let name = v
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or("every attribute needs a `name`")?;
+    let kind_name = v.get("type").and_then(Value::as_str).unwrap_or("string");
+    let kind = Kind::parse(kind_name)
+        .ok_or_else(|| format!("attribute `{name}` has the unknown type `{kind_name}`"))?;
+    let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let word = |k: &str,
+                default: &'static str,
+                allowed: &[&'static str]|
+     -> Result<&'static str, String> {
+        match v.get(k).and_then(Value::as_str) {
+            None => Ok(default),
+            Some(w) => allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(w))
+                .copied()
+                .ok_or_else(|| {
+                    format!(
+                        "attribute `{name}`: `{k}` cannot be `{w}` (one of {})",
+                        allowed.join(", ")
+                    )
+                }),
+        }
+    };
+    let canonical: Vec<&'static str> = v
+        .get("canonicalValues")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(leak).collect())
+        .unwrap_or_default();
+    let subs = v
+        .get("subAttributes")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(parse_attr).collect::<Result<Vec<_>, _>>())
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Attr {
+        name: leak(name),
+        kind,
+        multi: flag("multiValued"),
+        case_exact: flag("caseExact"),
+        required: flag("required"),
+        mutability: word(
+            "mutability",
+            "readWrite",
+            &["readWrite", "readOnly", "immutable", "writeOnly"],
+        )?,
+        returned: word(
+            "returned",
+            "default",
+            &["always", "default", "request", "never"],
+        )?,
+        uniqueness: word("uniqueness", "none", &["none", "server", "global"])?,
+        subs,
+        canonical: Box::leak(canonical.into_boxed_slice()),
+    })
 }
 
 /// The process-wide schema catalogue.
@@ -363,6 +538,7 @@ pub fn catalog() -> &'static Catalog {
         enterprise: enterprise(),
         group: group(),
         common: common(),
+        learnt: RwLock::new(Vec::new()),
     })
 }
 
@@ -397,12 +573,30 @@ impl ResourceKind {
             ResourceKind::Group => &catalog().group,
         }
     }
-    /// The extension schema the resource type allows, if any.
-    pub fn extension(self) -> Option<&'static Schema> {
-        match self {
-            ResourceKind::User => Some(&catalog().enterprise),
-            ResourceKind::Group => None,
-        }
+    /// The extension schemas the resource type allows: the enterprise extension for users,
+    /// then the learnt ones.
+    pub fn extensions(self) -> Vec<&'static Schema> {
+        let c = catalog();
+        let mut out: Vec<&'static Schema> = match self {
+            ResourceKind::User => vec![&c.enterprise],
+            ResourceKind::Group => Vec::new(),
+        };
+        let learnt = c.learnt.read().unwrap_or_else(|e| e.into_inner());
+        out.extend(
+            learnt
+                .iter()
+                .copied()
+                .filter(|s| extends(s.id) == Some(self)),
+        );
+        out
+    }
+
+    /// The extension schema of this resource type whose id is `urn` (ignoring case).
+    pub fn extension(self, urn: &str) -> Option<&'static Schema> {
+        let urn = urn.trim();
+        self.extensions()
+            .into_iter()
+            .find(|s| s.id.eq_ignore_ascii_case(urn))
     }
 
     /// Resolves a top-level attribute name (common or core) ignoring case.
@@ -415,23 +609,29 @@ impl ResourceKind {
     }
 }
 
-/// The `/ResourceTypes` entries (RFC 7643 §6).
+/// The `/ResourceTypes` entries (RFC 7643 §6), with the extensions each type allows.
 pub fn resource_types(base: &str) -> Vec<Value> {
-    vec![
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-            "id": "User", "name": "User", "endpoint": "/Users",
-            "description": "User Account", "schema": USER,
-            "schemaExtensions": [{"schema": ENTERPRISE, "required": false}],
-            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")},
-        }),
-        json!({
-            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
-            "id": "Group", "name": "Group", "endpoint": "/Groups",
-            "description": "Group", "schema": GROUP,
-            "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/Group")},
-        }),
-    ]
+    [ResourceKind::User, ResourceKind::Group]
+        .into_iter()
+        .map(|kind| {
+            let mut r = json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+                "id": kind.name(), "name": kind.name(), "endpoint": format!("/{}", kind.endpoint()),
+                "description": match kind { ResourceKind::User => "User Account", ResourceKind::Group => "Group" },
+                "schema": kind.core().id,
+                "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/{}", kind.name())},
+            });
+            let ext: Vec<Value> = kind
+                .extensions()
+                .iter()
+                .map(|s| json!({"schema": s.id, "required": false}))
+                .collect();
+            if !ext.is_empty() {
+                r["schemaExtensions"] = Value::Array(ext);
+            }
+            r
+        })
+        .collect()
 }
 
 /// The `/ServiceProviderConfig` document (RFC 7643 §5).

@@ -199,14 +199,19 @@ impl Store {
             ResourceKind::User => USER,
             ResourceKind::Group => GROUP,
         })];
-        if attrs.contains_key(ENTERPRISE) {
-            schemas.push(json!(ENTERPRISE));
+        for ext in kind.extensions() {
+            if attrs.contains_key(ext.id) {
+                schemas.push(json!(ext.id));
+            }
         }
         attrs.insert("schemas".into(), Value::Array(schemas));
     }
 
     /// The "careless server" defects: values stored differently from how they were sent.
     fn careless(&self, attrs: &mut Resource) {
+        for d in self.defects.attributes() {
+            mis_store(attrs, d);
+        }
         if self.defects.has(Defect::ExtraCoreAttributesDropped) {
             for key in ["profileUrl", "locale", "preferredLanguage"] {
                 attrs.remove(key);
@@ -495,6 +500,67 @@ fn check_if_match(r: &Resource, if_match: Option<&str>) -> Result<(), ScimError>
         Err(ScimError::precondition(format!(
             "If-Match {wanted} does not match the current version {version}"
         )))
+    }
+}
+
+/// Applies one attribute defect to a stored resource. The attribute is named as a mapping
+/// targets it: `attr`, `attr.sub`, or `urn:…:attr` (value paths are not supported).
+fn mis_store(attrs: &mut Resource, d: &super::AttributeDefect) {
+    use super::AttributeFault;
+    let Ok(path) = super::filter::AttrPath::parse(&d.attribute) else {
+        return;
+    };
+    let container = match &path.urn {
+        Some(urn) => attrs
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(urn))
+            .and_then(|(_, v)| v.as_object_mut()),
+        None => Some(&mut *attrs),
+    };
+    let Some(mut container) = container else {
+        return;
+    };
+    let mut name = path.attr.clone();
+    if let Some(sub) = &path.sub {
+        let Some(inner) = container
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(&path.attr))
+            .and_then(|(_, v)| v.as_object_mut())
+        else {
+            return;
+        };
+        container = inner;
+        name = sub.clone();
+    }
+    let Some(key) = container
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case(&name))
+        .cloned()
+    else {
+        return;
+    };
+    match d.fault {
+        AttributeFault::Drop => {
+            container.remove(&key);
+        }
+        AttributeFault::Rename => {
+            if let Some(v) = container.remove(&key) {
+                container.insert(format!("{key}Value"), v);
+            }
+        }
+        AttributeFault::Retype => {
+            if let Some(v) = container.get_mut(&key) {
+                *v = match v.take() {
+                    Value::Number(n) => Value::String(n.to_string()),
+                    Value::Bool(b) => Value::String(if b { "True" } else { "False" }.into()),
+                    Value::String(t) => match t.parse::<serde_json::Number>() {
+                        Ok(n) => Value::Number(n),
+                        Err(_) => Value::Array(vec![Value::String(t)]),
+                    },
+                    other => Value::String(other.to_string()),
+                };
+            }
+        }
     }
 }
 

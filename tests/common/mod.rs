@@ -70,6 +70,7 @@ pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<Ru
         interrupt: Default::default(),
         journal: Default::default(),
         keep_on_failure: false,
+        data: Default::default(),
     })
 }
 
