@@ -674,8 +674,18 @@ fn serve_lists_its_defects() {
     let out = bin().args(["serve", "--list-defects"]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert_eq!(stdout.lines().count(), scimtest::server::Defect::ALL.len());
+    assert_eq!(
+        stdout.lines().count(),
+        scimtest::server::Defect::ALL.len() + scimtest::server::AttributeFault::ALL.len()
+    );
     let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    for (_, name, _) in scimtest::server::AttributeFault::ALL {
+        assert!(stdout.contains(&format!("{name}=ATTR")));
+        assert!(
+            readme.contains(&format!("| `{name}=ATTR` |")),
+            "README.md does not document `{name}=ATTR`"
+        );
+    }
     for d in scimtest::server::Defect::ALL {
         assert!(stdout.contains(d.name()));
         assert!(

@@ -210,16 +210,16 @@ pub async fn cross_check(
         out.push("groups are declared unsupported (`groups = false`), but the target's /Schemas describes the core Group schema; Entra's admin can still assign groups".into());
     }
     let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-    let manager_declared = !crate::run::discover::missing(
+    let manager_missing = !crate::run::discover::missing(
         &schemas,
         "urn:ietf:params:scim:schemas:core:2.0:User",
         &[format!("{ent}:manager")],
     )
     .is_empty();
-    if !absent.contains(&Capability::Manager) && manager_declared {
+    if !absent.contains(&Capability::Manager) && manager_missing {
         out.push("the manager is declared supported, but the target's /Schemas does not describe the enterprise `manager`; declare `manager = false` or publish it".into());
     }
-    if absent.contains(&Capability::Manager) && !manager_declared {
+    if absent.contains(&Capability::Manager) && !manager_missing {
         out.push("the manager is declared unsupported (`manager = false`), but the target's /Schemas describes the enterprise `manager`".into());
     }
     if let Ok(rt) = get_json(http, base_url, "/ResourceTypes").await {

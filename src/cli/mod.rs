@@ -337,6 +337,10 @@ pub struct ServeArgs {
     /// Most users (and most groups) the server stores; further creates answer 507.
     #[arg(long, value_name = "N", default_value_t = 200_000)]
     pub max_resources: usize,
+    /// Learn a schema file (RFC 7643 §7 Schema resources: one, a list, or a ListResponse):
+    /// its extension attributes are then accepted, stored, published and filterable.
+    #[arg(long = "schema", value_name = "FILE")]
+    pub schemas: Vec<std::path::PathBuf>,
     /// List the defect catalogue and exit.
     #[arg(long)]
     pub list_defects: bool,

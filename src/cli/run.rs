@@ -72,7 +72,15 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         Ok(s) => Arc::new(s),
         Err(e) => return fail(e),
     };
-    let suites = match load::load_suites(&args.suites, !args.no_builtin, &schemas.names()) {
+    // `--no-builtin` with a mapping and no suites of the user's runs the generated suite alone.
+    let only_mapped =
+        args.no_builtin && args.suites.is_empty() && (args.entra_schema.is_some() || args.discover);
+    let loaded = if only_mapped {
+        Ok(Vec::new())
+    } else {
+        load::load_suites(&args.suites, !args.no_builtin, &schemas.names())
+    };
+    let suites = match loaded {
         Ok(s) => s,
         Err(errors) => {
             for e in &errors {

@@ -25,6 +25,13 @@ pub fn main(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let learnt = match super::mapping::learn_schemas(&args.schemas) {
+        Ok(ids) => ids,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let addr = match args.addr.parse() {
         Ok(a) => a,
         Err(e) => {
@@ -68,6 +75,9 @@ pub fn main(args: ServeArgs) -> ExitCode {
         if generated {
             // A throwaway token made up for this process, not a user's secret.
             super::say!("bearer token (generated; choose one with --token or SCIM_TOKEN): {token}");
+        }
+        for id in &learnt {
+            super::say!("schema learnt: {id}");
         }
         for d in defects.iter() {
             super::say!("defect on: {} — {}", d.name(), d.description());

@@ -136,7 +136,13 @@ fn write(body: &mut Map<String, Value>, path: &str, value: Value) {
                     items.len() - 1
                 }
             };
-            object(&mut items[i]).insert(s.to_string(), value);
+            // A POST body spells sub-attributes in lower camel case, whatever the mapping's
+            // path says (`.Value`, `.Formatted` in the default mapping, §6.2).
+            let mut key = s.to_string();
+            if let Some(first) = key.get_mut(..1) {
+                first.make_ascii_lowercase();
+            }
+            object(&mut items[i]).insert(key, value);
         }
     }
 }
@@ -466,7 +472,7 @@ fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
     json!({
         "name": format!("{}_{}", object.name(), slug(&a.path)),
         "description": format!(
-            "{} of the mapping in {}: {}, and read back exactly each time, by id and through Entra's matching query on `{}` (§1.1 U3, §2.15).",
+            "{} of the mapping in {}: {}, and read back exactly each time, by id and through Entra's matching query on `{}` (§1.1 U3, §2.15, §6.3).",
             described(a), m.origin, what.join(", "), mpath
         ),
         "severity": "required",
@@ -486,11 +492,6 @@ fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
     let b = base(m, object, None);
     let mut body = b.body.clone();
     let mut vars = b.vars.clone();
-    let mut checks: Vec<Value> = b
-        .written
-        .iter()
-        .map(|(p, v, k)| equal_check(p, v, *k))
-        .collect();
     for (i, a) in m.of(object).enumerate() {
         if b.written
             .iter()
@@ -501,12 +502,11 @@ fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
         let g = generate(a, &format!("v{i}"), false);
         vars.extend(g.var.clone());
         write(&mut body, &a.path, g.value.clone());
-        checks.push(equal_check(&a.path, &g.value, a.kind));
     }
     json!({
         "name": format!("{}_create_full_mapping", object.name()),
         "description": format!(
-            "A {} created with every attribute of the mapping in {} at once, as Entra's create sends it (§1.1 U1); every value reads back exactly, by id and through the matching query (§2.15).",
+            "A {} created with every attribute of the mapping in {} at once, as Entra's create sends it (§1.1 U1), is accepted and found again, by id and through the matching query. Each value's exact read-back is the subject of that attribute's own case.",
             object.name(), m.origin
         ),
         "severity": "required",
@@ -518,7 +518,7 @@ fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
             "request": {"method": "POST", "path": object.collection(), "body": Value::Object(body)},
             "expect": {"status": 201},
             "capture": {"id": "/id"},
-            "read_back": {"query": query(object, &b.matching.0, &b.matching.1), "checks": checks},
+            "read_back": {"query": query(object, &b.matching.0, &b.matching.1)},
         }],
     })
 }
@@ -603,6 +603,18 @@ pub fn suite_text(mapping: &Mapping) -> String {
         for a in mapping.of(object) {
             cases.push(attribute_case(mapping, a));
         }
+    }
+    // Two paths can make one name (`name.givenName`, `name_givenName`): number the later ones.
+    let mut seen = std::collections::HashSet::new();
+    for c in &mut cases {
+        let base = c["name"].as_str().unwrap_or_default().to_string();
+        let mut name = base.clone();
+        let mut n = 2;
+        while !seen.insert(name.clone()) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        c["name"] = json!(name);
     }
     let left_out: Vec<String> = mapping
         .left_out

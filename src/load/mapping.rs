@@ -19,33 +19,30 @@ const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// The attributes of Entra's default user mapping for a non-gallery SCIM app, as its SCIM
-/// client writes them, with their matching precedence (docs/entra-behaviour.md §6.2: the
-/// tutorial's "Default user attribute mapping" table). `--discover` generates cases for
-/// those the target's `/Schemas` declares.
+/// client writes them, with their matching precedence (docs/entra-behaviour.md §6.2).
+/// `--discover` generates cases for those the target's `/Schemas` declares.
 const DEFAULT_USER: &[(&str, Option<u32>)] = &[
     ("userName", Some(1)),
     ("active", None),
     ("displayName", None),
     ("title", None),
     ("emails[type eq \"work\"].value", None),
-    ("preferredLanguage", None),
+    ("emails[type eq \"other\"].Value", None),
     ("name.givenName", None),
     ("name.familyName", None),
-    ("addresses[type eq \"work\"].streetAddress", None),
-    ("addresses[type eq \"work\"].locality", None),
-    ("addresses[type eq \"work\"].region", None),
-    ("addresses[type eq \"work\"].postalCode", None),
-    ("addresses[type eq \"work\"].country", None),
     ("phoneNumbers[type eq \"work\"].value", None),
     ("phoneNumbers[type eq \"mobile\"].value", None),
     ("phoneNumbers[type eq \"fax\"].value", None),
+    ("addresses[type eq \"work\"].streetAddress", None),
+    ("addresses[type eq \"work\"].postalCode", None),
+    ("addresses[type eq \"other\"].Formatted", None),
     ("externalId", None),
     (
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
         None,
     ),
     (
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
         None,
     ),
     (
@@ -54,7 +51,7 @@ const DEFAULT_USER: &[(&str, Option<u32>)] = &[
     ),
 ];
 
-/// Entra's default group mapping (same table): matched on `displayName`.
+/// Entra's default group mapping (§6.2): matched on `displayName`.
 const DEFAULT_GROUP: &[(&str, Option<u32>)] = &[
     ("displayName", Some(1)),
     ("externalId", None),
