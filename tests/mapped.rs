@@ -354,3 +354,63 @@ fn a_broken_entra_schema_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("--discover"), "{}", text(&out));
 }
+
+/// Sends one request to the in-process server; returns the status and the JSON body.
+async fn call(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
+    let http = reqwest::Client::new();
+    let mut req = http
+        .request(method.parse().unwrap(), url)
+        .header("Authorization", format!("Bearer {}", common::TOKEN));
+    if let Some(b) = body {
+        req = req
+            .header("Content-Type", "application/scim+json")
+            .body(serde_json::to_vec(b).unwrap());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[test]
+fn the_server_stores_publishes_and_filters_a_learnt_extension() {
+    scimtest::run::install_crypto_provider();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("acme-user-extension.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(scimtest::server::learn_schemas(&doc).unwrap(), [ACME]);
+    common::runtime().block_on(async {
+        let server = common::server(&[]).await;
+        let url = |p: &str| format!("{}{p}", server.base_url);
+        let user = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "scimtest-learnt-1",
+            ACME: {"costCenterCode": "CC-7", "seatCount": "12", "contractor": "True"},
+        });
+        let (status, created) = call("POST", &url("/Users"), Some(&user)).await;
+        assert_eq!(status, 201, "{created}");
+        // Stored with the schema's types; the URN joins `schemas`.
+        assert_eq!(created[ACME]["seatCount"], 12);
+        assert_eq!(created[ACME]["contractor"], true);
+        assert!(created["schemas"].as_array().unwrap().contains(&Value::from(ACME)));
+        let id = created["id"].as_str().unwrap();
+        let patch = serde_json::json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "Replace", "path": format!("{ACME}:costCenterCode"), "value": "CC-8"}]});
+        let (status, _) = call("PATCH", &url(&format!("/Users/{id}")), Some(&patch)).await;
+        assert!((200..300).contains(&status));
+        let filter = scimtest::run::encode_component(&format!("{ACME}:costCenterCode eq \"cc-8\""), scimtest::model::Encoding::Percent);
+        let (_, found) = call("GET", &url(&format!("/Users?filter={filter}")), None).await;
+        assert_eq!(found["totalResults"], 1, "{found}");
+        let (_, schema) = call("GET", &url(&format!("/Schemas/{ACME}")), None).await;
+        assert_eq!(schema["attributes"][1]["type"], "integer");
+        let (_, types) = call("GET", &url("/ResourceTypes/User"), None).await;
+        assert!(types["schemaExtensions"].to_string().contains(ACME));
+        // A value of the wrong type is refused, not stored.
+        let bad = serde_json::json!({"userName": "scimtest-learnt-2", ACME: {"seatCount": "many"}});
+        assert_eq!(call("POST", &url("/Users"), Some(&bad)).await.0, 400);
+    });
+}

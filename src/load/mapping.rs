@@ -359,14 +359,35 @@ fn declared<'a>(resources: &'a [Value], schema: &str, path: &str) -> Option<&'a 
         list.iter()
             .find(|a| text(a, "name").is_some_and(|x| x.eq_ignore_ascii_case(n)))
     };
-    let (head, sub) = match rest.split_once('[') {
-        Some((h, tail)) => (h, tail.split_once("].").map(|(_, s)| s)),
+    let (head, filter, sub) = match rest.split_once('[') {
+        Some((h, tail)) => match tail.split_once("].") {
+            Some((f, s)) => (h, Some(f), Some(s)),
+            None => (h, None, None),
+        },
         None => match rest.split_once('.') {
-            Some((h, s)) => (h, Some(s)),
-            None => (rest, None),
+            Some((h, s)) => (h, None, Some(s)),
+            None => (rest, None, None),
         },
     };
     let attr = named(attrs, head)?;
+    // `emails[type eq "other"]` exists only if `type` allows "other" (when it lists values).
+    if let Some(wanted) = filter
+        .and_then(|f| f.split_once(" eq "))
+        .map(|(_, v)| v.trim().trim_matches('"'))
+        && let Some(canonical) = attr
+            .get("subAttributes")
+            .and_then(Value::as_array)
+            .and_then(|subs| named(subs, "type"))
+            .and_then(|t| t.get("canonicalValues"))
+            .and_then(Value::as_array)
+        && !canonical.is_empty()
+        && !canonical
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|c| c.eq_ignore_ascii_case(wanted))
+    {
+        return None;
+    }
     match sub {
         None => Some(attr),
         Some(s) => named(attr.get("subAttributes")?.as_array()?, s),
@@ -418,7 +439,8 @@ mod tests {
                 {"name": "title", "type": "string"},
                 {"name": "password", "type": "string", "mutability": "writeOnly"},
                 {"name": "emails", "type": "complex", "multiValued": true, "subAttributes": [
-                    {"name": "value", "type": "string"}, {"name": "type", "type": "string"}]}]}),
+                    {"name": "value", "type": "string"},
+                    {"name": "type", "type": "string", "canonicalValues": ["work", "home"]}]}]}),
             json!({"id": "urn:ietf:params:scim:schemas:extension:Acme:2.0:User", "attributes": [
                 {"name": "tier", "type": "string", "canonicalValues": ["gold", "silver"]},
                 {"name": "tags", "type": "string", "multiValued": true}]}),
@@ -438,5 +460,10 @@ mod tests {
         assert!(!m.groups);
         assert!(m.left_out.iter().any(|(p, _)| p.ends_with(":tags")));
         assert!(m.left_out.iter().any(|(p, _)| p == "displayName"));
+        assert!(
+            m.left_out
+                .iter()
+                .any(|(p, _)| p.starts_with("emails[type eq \"other\"]"))
+        );
     }
 }
