@@ -272,7 +272,10 @@ pub fn from_discovery(origin: &str, resources: &[Value]) -> Result<Mapping, Stri
             ObjectKind::User => CORE_USER,
             ObjectKind::Group => CORE_GROUP,
         };
-        match declared(resources, schema, path) {
+        // `externalId` is common to every resource (RFC 7643 §3.1): servers need not list it.
+        let common = serde_json::json!({"name": "externalId", "type": "string", "caseExact": true});
+        let found = declared(resources, schema, path).or((path == "externalId").then_some(&common));
+        match found {
             Some(def) => push(&mut mapping, attribute(object, path, def, matching)),
             None => mapping.left_out.push((
                 path.to_string(),
@@ -453,10 +456,11 @@ mod tests {
                 "userName",
                 "title",
                 "emails[type eq \"work\"].value",
+                "externalId",
                 "urn:ietf:params:scim:schemas:extension:Acme:2.0:User:tier"
             ]
         );
-        assert_eq!(m.attributes[3].canonical, ["gold", "silver"]);
+        assert_eq!(m.attributes[4].canonical, ["gold", "silver"]);
         assert!(!m.groups);
         assert!(m.left_out.iter().any(|(p, _)| p.ends_with(":tags")));
         assert!(m.left_out.iter().any(|(p, _)| p == "displayName"));
