@@ -414,3 +414,37 @@ fn the_server_stores_publishes_and_filters_a_learnt_extension() {
         assert_eq!(call("POST", &url("/Users"), Some(&bad)).await.0, 400);
     });
 }
+
+#[test]
+fn the_matching_cases_fail_on_the_matching_defects() {
+    for (defect, must_fail) in [
+        (
+            "empty-query-404",
+            [
+                "mapped::user_test_connection[entra]",
+                "mapped::user_match_by_emails_work_value[entra]",
+            ],
+        ),
+        (
+            "filter-ignored",
+            [
+                "mapped::user_match_by_user_name[entra]",
+                "mapped::group_match_by_display_name[entra]",
+            ],
+        ),
+    ] {
+        let (out, dir) = run_mapped(&format!("mapped-{defect}"), &["--defect", defect]);
+        assert_eq!(out.status.code(), Some(1), "{defect}: {}", text(&out));
+        let failed: Vec<String> = statuses(&dir)
+            .into_iter()
+            .filter(|(_, s)| s != "passed")
+            .map(|(n, _)| n)
+            .collect();
+        for name in must_fail {
+            assert!(
+                failed.iter().any(|f| f == name),
+                "{defect}: {name} passed; failed: {failed:?}"
+            );
+        }
+    }
+}

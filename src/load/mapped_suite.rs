@@ -294,7 +294,7 @@ fn identity(object: ObjectKind) -> MappedAttribute {
     }
 }
 
-fn base(m: &Mapping, object: ObjectKind, without: Option<&str>) -> Base {
+fn base(m: &Mapping, object: ObjectKind, without: Option<&str>, prefix: &str) -> Base {
     let mut body = Map::new();
     match object {
         ObjectKind::User => {
@@ -325,7 +325,7 @@ fn base(m: &Mapping, object: ObjectKind, without: Option<&str>) -> Base {
         if without.is_some_and(|w| w.eq_ignore_ascii_case(&a.path)) {
             continue;
         }
-        let g = generate(a, &format!("base{i}"), false);
+        let g = generate(a, &format!("{prefix}{i}"), false);
         vars.extend(g.var);
         write(&mut body, &a.path, g.value.clone());
         written.push((a.path.clone(), g.value, a.kind));
@@ -393,7 +393,7 @@ fn described(a: &MappedAttribute) -> String {
 fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
     let object = a.object;
     let coll = object.collection();
-    let b = base(m, object, Some(&a.path));
+    let b = base(m, object, Some(&a.path), "base");
     let v1 = generate(a, "value", false);
     let v2 = generate(a, "new_value", true);
     let mut body = b.body.clone();
@@ -489,7 +489,7 @@ fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
 /// The case that creates a resource with every mapped attribute at once, as Entra's create
 /// does (§1.1 U1).
 fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
-    let b = base(m, object, None);
+    let b = base(m, object, None, "base");
     let mut body = b.body.clone();
     let mut vars = b.vars.clone();
     for (i, a) in m.of(object).enumerate() {
@@ -527,7 +527,7 @@ fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
 /// misses answers an empty list and one that hits finds exactly the resource (§1.1 U3, U4);
 /// for users, Test Connection's probe on the first one (§2.22).
 fn matching_cases(m: &Mapping, object: ObjectKind) -> Vec<Value> {
-    let b = base(m, object, None);
+    let b = base(m, object, None, "base");
     let coll = object.collection();
     let mut out = Vec::new();
     if object == ObjectKind::User {
@@ -548,8 +548,12 @@ fn matching_cases(m: &Mapping, object: ObjectKind) -> Vec<Value> {
             }],
         }));
     }
+    // A second resource the lookups must not return: a server that ignores the filter, or
+    // matches too loosely, answers it too, however few resources it holds.
+    let decoy = base(m, object, None, "other");
     for (rank, (path, value)) in b.all_matching.iter().enumerate() {
         let mut vars = b.vars.clone();
+        vars.extend(decoy.vars.clone());
         vars.push((
             "miss".into(),
             "scimtest-${run_id}-missing-${alnum:8}".into(),
@@ -569,6 +573,13 @@ fn matching_cases(m: &Mapping, object: ObjectKind) -> Vec<Value> {
                     "name": format!("look up a {} that does not exist by {path} (U4)", object.name()),
                     "request": {"method": "GET", "path": coll, "query": query(object, path, &json!("${miss}"))},
                     "expect": {"status": 200, "checks": [{"pointer": "/totalResults", "equals": 0}]},
+                },
+                {
+                    "name": format!("create another {}, which the lookups must not find", object.name()),
+                    "setup": true,
+                    "request": {"method": "POST", "path": coll, "body": Value::Object(decoy.body.clone())},
+                    "expect": {"status": 201},
+                    "capture": {"other_id": "/id"},
                 },
                 {
                     "name": format!("create the {} (U1)", object.name()),
