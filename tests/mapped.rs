@@ -283,6 +283,8 @@ fn a_no_groups_run_sends_nothing_to_groups_and_says_why_cases_were_skipped() {
         "{contradictions:?}"
     );
     assert!(all.contains("CHECK YOUR SETTINGS"), "{all}");
+    let html = std::fs::read_to_string(reports.join("report.html")).unwrap();
+    assert!(html.contains("Check your settings"));
 }
 
 #[test]

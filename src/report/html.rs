@@ -289,6 +289,16 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
                 .unwrap_or_default()
         );
     }
+    if !run.contradictions.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"leftovers\"><h2>Check your settings</h2><p>The target contradicts what this run declared:</p><ul>{}</ul></div>",
+            run.contradictions
+                .iter()
+                .map(|c| format!("<li>{}</li>", esc(&r.redact(c))))
+                .collect::<String>()
+        );
+    }
     out.push_str("<h2>Cases</h2><div class=\"filters\"><span>Show:</span>");
     for s in statuses {
         let _ = write!(
