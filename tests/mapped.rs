@@ -56,6 +56,15 @@ fn statuses(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The cases of a run that did not pass.
+fn not_passed(dir: &Path) -> Vec<String> {
+    statuses(dir)
+        .into_iter()
+        .filter(|(_, s)| s != "passed")
+        .map(|(n, _)| n)
+        .collect()
+}
+
 /// Runs the generated suite alone against the built-in server that learnt Acme's extension.
 fn run_mapped(name: &str, extra: &[&str]) -> (std::process::Output, PathBuf) {
     let dir = tmp(name);
@@ -118,11 +127,7 @@ fn an_attribute_defect_fails_that_attributes_case_and_no_other() {
     ] {
         let (out, dir) = run_mapped(&format!("mapped-{slug}"), &["--defect", &defect]);
         assert_eq!(out.status.code(), Some(1), "{defect}: {}", text(&out));
-        let failed: Vec<String> = statuses(&dir)
-            .into_iter()
-            .filter(|(_, s)| s != "passed")
-            .map(|(n, _)| n)
-            .collect();
+        let failed: Vec<String> = not_passed(&dir);
         assert!(!failed.is_empty(), "{defect}");
         for name in &failed {
             assert!(
@@ -144,11 +149,7 @@ fn without_the_learnt_schema_the_custom_attributes_fail() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let failed: Vec<String> = statuses(&dir)
-        .into_iter()
-        .filter(|(_, s)| s != "passed")
-        .map(|(n, _)| n)
-        .collect();
+    let failed: Vec<String> = not_passed(&dir);
     assert!(
         failed.iter().all(|n| n.starts_with("mapped::user_acme_")),
         "{failed:?}"
@@ -437,11 +438,7 @@ fn the_matching_cases_fail_on_the_matching_defects() {
     ] {
         let (out, dir) = run_mapped(&format!("mapped-{defect}"), &["--defect", defect]);
         assert_eq!(out.status.code(), Some(1), "{defect}: {}", text(&out));
-        let failed: Vec<String> = statuses(&dir)
-            .into_iter()
-            .filter(|(_, s)| s != "passed")
-            .map(|(n, _)| n)
-            .collect();
+        let failed: Vec<String> = not_passed(&dir);
         for name in must_fail {
             assert!(
                 failed.iter().any(|f| f == name),

@@ -268,8 +268,8 @@ struct Base {
     matching: (String, Value),
     /// Every matching attribute with its value, in precedence order.
     all_matching: Vec<(String, Value)>,
-    /// Everything written, with its type.
-    written: Vec<(String, Value, ValueType)>,
+    /// Every attribute written, with its value.
+    written: Vec<(String, Value)>,
 }
 
 fn identity_path(object: ObjectKind) -> &'static str {
@@ -320,7 +320,7 @@ fn base(m: &Mapping, object: ObjectKind, without: Option<&str>, prefix: &str) ->
             .cloned(),
     );
     let mut vars = Vec::new();
-    let mut written: Vec<(String, Value, ValueType)> = Vec::new();
+    let mut written: Vec<(String, Value)> = Vec::new();
     for (i, a) in wanted.iter().enumerate() {
         if without.is_some_and(|w| w.eq_ignore_ascii_case(&a.path)) {
             continue;
@@ -328,7 +328,7 @@ fn base(m: &Mapping, object: ObjectKind, without: Option<&str>, prefix: &str) ->
         let g = generate(a, &format!("{prefix}{i}"), false);
         vars.extend(g.var);
         write(&mut body, &a.path, g.value.clone());
-        written.push((a.path.clone(), g.value, a.kind));
+        written.push((a.path.clone(), g.value));
     }
     let mut matching: Vec<&MappedAttribute> = m.matching(object);
     if matching.is_empty() {
@@ -337,8 +337,8 @@ fn base(m: &Mapping, object: ObjectKind, without: Option<&str>, prefix: &str) ->
     let find = |p: &str| {
         written
             .iter()
-            .find(|(q, _, _)| q.eq_ignore_ascii_case(p))
-            .map(|(q, v, _)| (q.clone(), v.clone()))
+            .find(|(q, _)| q.eq_ignore_ascii_case(p))
+            .cloned()
     };
     let all_matching: Vec<(String, Value)> =
         matching.iter().filter_map(|a| find(&a.path)).collect();
@@ -495,7 +495,7 @@ fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
     for (i, a) in m.of(object).enumerate() {
         if b.written
             .iter()
-            .any(|(p, _, _)| p.eq_ignore_ascii_case(&a.path))
+            .any(|(p, _)| p.eq_ignore_ascii_case(&a.path))
         {
             continue;
         }
