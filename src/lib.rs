@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod builtin;
 pub mod cli;
 pub mod clock;
+pub mod cycle;
 pub mod diagnostic;
 pub mod load;
 pub mod model;

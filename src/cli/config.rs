@@ -133,8 +133,7 @@ fn env(name: &Option<String>) -> Result<Option<String>, String> {
 impl super::RunArgs {
     /// Fills every option not given on the command line (or by `SCIM_*` variables) from `c`.
     pub fn merge(&mut self, c: Config) -> Result<(), String> {
-        let conn = &mut self.connection;
-        self.target = self.target.take().or(c.target);
+        self.target = self.target.take().or(c.target.clone());
         if self.suites.is_empty() {
             self.suites = c.suites.unwrap_or_default();
         }
@@ -150,11 +149,6 @@ impl super::RunArgs {
         self.test_threads = self
             .test_threads
             .or(c.test_threads.map(|n| n.min(u16::MAX as usize) as u16));
-        conn.timeout = conn.timeout.or(c.timeout);
-        if conn.headers.is_empty() {
-            conn.headers = c.headers.unwrap_or_default();
-        }
-        conn.ca_cert = conn.ca_cert.take().or(c.ca_cert);
         self.entra_schema = self.entra_schema.take().or(c.entra_schema);
         self.discover |= c.discover.unwrap_or(false) && self.entra_schema.is_none();
         if self.server_schemas.is_empty() {
@@ -187,8 +181,28 @@ impl super::RunArgs {
             };
             self.vars.push(format!("{name}={text}"));
         }
-        conn.insecure |= c.insecure.unwrap_or(false);
-        let a = c.auth;
+        self.connection
+            .merge(c.timeout, c.headers, c.ca_cert, c.insecure, c.auth)
+    }
+}
+
+impl super::ConnectionArgs {
+    /// Fills the connection options not given on the command line from the file's.
+    pub fn merge(
+        &mut self,
+        timeout: Option<u64>,
+        headers: Option<Vec<String>>,
+        ca_cert: Option<PathBuf>,
+        insecure: Option<bool>,
+        a: AuthConfig,
+    ) -> Result<(), String> {
+        let conn = self;
+        conn.timeout = conn.timeout.or(timeout);
+        if conn.headers.is_empty() {
+            conn.headers = headers.unwrap_or_default();
+        }
+        conn.ca_cert = conn.ca_cert.take().or(ca_cert);
+        conn.insecure |= insecure.unwrap_or(false);
         let no_credentials =
             conn.token.is_none() && conn.basic_user.is_none() && conn.oauth_token_url.is_none();
         if no_credentials {

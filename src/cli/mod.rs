@@ -1,6 +1,7 @@
 //! The command line: `scimtest [run] | serve | lint`. Parsing here; each command in its file.
 
 mod config;
+mod cycle;
 mod lint;
 mod mapping;
 mod run;
@@ -62,6 +63,8 @@ enum Command {
     Serve(ServeArgs),
     /// Check suite files without sending anything.
     Lint(LintArgs),
+    /// Rehearse Entra's provisioning cycles at tenant scale, with the provisioning log.
+    Cycle(Box<CycleArgs>),
     /// List (and with --yes delete) resources earlier runs left on a target.
     Sweep(Box<SweepArgs>),
     /// The built-in suites: list them, or export them as a starting point for your own.
@@ -367,6 +370,56 @@ pub struct SweepArgs {
     pub yes: bool,
 }
 
+/// Options of `scimtest cycle`.
+#[derive(Debug, Args)]
+pub struct CycleArgs {
+    /// Base URL of the SCIM endpoint (default: the built-in reference server).
+    #[arg(long, env = "SCIM_BASE_URL", value_name = "URL")]
+    pub target: Option<String>,
+    /// How to reach and authenticate to the target.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Settings file (default: `scimtest.toml` in the current folder, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Users in the source directory.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub users: usize,
+    /// Groups in the source directory.
+    #[arg(long, value_name = "M", default_value_t = 10)]
+    pub groups: usize,
+    /// Members of each group.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    pub members_per_group: usize,
+    /// Requests per second (default: as fast as the target answers; 25 rehearses the gallery's floor).
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Requests in flight at most.
+    #[arg(long, value_name = "C", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// Client mode whose request shapes are sent: `entra` or `entra-flag`.
+    #[arg(long, value_name = "P", default_value = "entra")]
+    pub profile: String,
+    /// Incremental rounds after the initial cycle.
+    #[arg(long, value_name = "ROUNDS", default_value_t = 1)]
+    pub incremental: usize,
+    /// Seed of the source directory and its changes (default: random, printed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Report folder (default `reports/`).
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// Leave what the cycles created on the target (the summary says how to remove it).
+    #[arg(long)]
+    pub keep: bool,
+    /// Switch on a reference-server defect (built-in server only; repeatable).
+    #[arg(long = "defect", value_name = "NAME")]
+    pub defects: Vec<String>,
+    /// The built-in server answers every Nth request with 429 and `Retry-After: 1`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub throttle_every: u64,
+}
+
 /// Options of `scimtest lint`.
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -383,6 +436,7 @@ pub fn main() -> ExitCode {
         None => run::main(cli.run),
         Some(Command::Serve(args)) => serve::main(args),
         Some(Command::Lint(args)) => lint::main(args),
+        Some(Command::Cycle(args)) => cycle::main(*args),
         Some(Command::Sweep(args)) => sweep::main(*args),
         Some(Command::Suites(cmd)) => suites::main(cmd),
     }

@@ -7,6 +7,7 @@ mod html;
 mod json;
 mod junit;
 mod markup;
+pub use markup::escape as escape_html;
 mod repro;
 mod root_cause;
 mod terminal;

@@ -1,0 +1,333 @@
+//! The source directory a `scimtest cycle` provisions: users and groups as Entra holds them,
+//! generated with the run id (deterministic for a given `--seed`), and the changes each
+//! incremental round makes to it.
+
+use crate::model::Profile;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const FIRST: &[&str] = &[
+    "Ana", "Björn", "Chloé", "Dmitri", "Eun-ji", "Farah", "Gonzalo", "Hana", "Ívar", "Jun",
+    "Kwame", "Léa", "Mateus", "Nadia", "Olu", "Priya", "Quentin", "Rosa", "Søren", "Tomás",
+];
+const LAST: &[&str] = &[
+    "López Ñúñez",
+    "Østergaard",
+    "Nakamura",
+    "O'Brien",
+    "Müller",
+    "Dubois",
+    "Kowalczyk",
+    "Haddad",
+    "Silva",
+    "Nguyen",
+    "Andersson",
+    "Rossi",
+    "Papadopoulos",
+    "Okafor",
+    "Kim",
+];
+const TITLES: &[&str] = &[
+    "Engineer",
+    "Account Executive",
+    "Designer",
+    "Support Lead",
+    "Analyst",
+    "Head of Sales",
+];
+const DEPARTMENTS: &[&str] = &[
+    "Engineering",
+    "Sales",
+    "Finance",
+    "Support",
+    "Ventas / Iberia",
+];
+
+/// A user of the source directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceUser {
+    /// Entra's object id, sent as `externalId`.
+    pub external_id: String,
+    /// The matching attribute.
+    pub user_name: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// `name.givenName`.
+    pub given_name: String,
+    /// `name.familyName`.
+    pub family_name: String,
+    /// The work email.
+    pub email: String,
+    /// `title`.
+    pub title: String,
+    /// Enterprise `department`.
+    pub department: String,
+    /// Assigned and enabled.
+    pub active: bool,
+    /// The manager, by index.
+    pub manager: Option<usize>,
+    /// Deleted in Entra (hard delete): deleted in the target too.
+    pub deleted: bool,
+}
+
+/// A group of the source directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceGroup {
+    /// Entra's object id, sent as `externalId`.
+    pub external_id: String,
+    /// The matching attribute.
+    pub display_name: String,
+    /// Members, by user index.
+    pub members: BTreeSet<usize>,
+}
+
+/// One change an incremental round makes, as Entra would send it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Attributes changed: `(SCIM path, new value)`.
+    Update(usize, Vec<(&'static str, Value)>),
+    /// Unassigned or blocked: `active` false.
+    Disable(usize),
+    /// Re-assigned: `active` true.
+    Enable(usize),
+    /// Deleted in Entra.
+    Delete(usize),
+    /// Members added to a group.
+    AddMembers(usize, Vec<usize>),
+    /// Members removed from a group.
+    RemoveMembers(usize, Vec<usize>),
+}
+
+/// The source directory.
+#[derive(Debug)]
+pub struct Directory {
+    /// Users, by index.
+    pub users: Vec<SourceUser>,
+    /// Groups, by index.
+    pub groups: Vec<SourceGroup>,
+    rng: StdRng,
+}
+
+fn uuid_from(rng: &mut StdRng) -> String {
+    uuid::Builder::from_random_bytes(rng.random())
+        .into_uuid()
+        .to_string()
+}
+
+fn pick<'a>(rng: &mut StdRng, from: &[&'a str]) -> &'a str {
+    from[rng.random_range(0..from.len())]
+}
+
+impl Directory {
+    /// `users` users (every tenth one the manager of the nine after it), `groups` groups of
+    /// `members` members each, named `scimtest-<run id>-…`.
+    pub fn generate(run_id: &str, seed: u64, users: usize, groups: usize, members: usize) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let users: Vec<SourceUser> = (0..users)
+            .map(|i| {
+                let given = pick(&mut rng, FIRST).to_string();
+                let family = pick(&mut rng, LAST).to_string();
+                SourceUser {
+                    external_id: uuid_from(&mut rng),
+                    user_name: format!("scimtest-{run_id}-u{i:06}.Test@Example.com"),
+                    display_name: format!("{given} {family}"),
+                    email: format!("scimtest-{run_id}-u{i:06}.Mail@Example.org"),
+                    given_name: given,
+                    family_name: family,
+                    title: pick(&mut rng, TITLES).to_string(),
+                    department: pick(&mut rng, DEPARTMENTS).to_string(),
+                    active: true,
+                    manager: (i % 10 != 0).then_some(i - i % 10),
+                    deleted: false,
+                }
+            })
+            .collect();
+        let n = users.len();
+        let groups = (0..groups)
+            .map(|g| SourceGroup {
+                external_id: uuid_from(&mut rng),
+                display_name: format!("scimtest-{run_id}-g{g:04} Team"),
+                members: if n == 0 {
+                    BTreeSet::new()
+                } else {
+                    (0..members.min(n)).map(|k| (g * members + k) % n).collect()
+                },
+            })
+            .collect();
+        Directory { users, groups, rng }
+    }
+
+    /// The POST body Entra sends for user `i` (§1.1 U1).
+    pub fn user_body(&self, i: usize) -> Value {
+        let u = &self.users[i];
+        json!({
+            "schemas": [
+                "urn:ietf:params:scim:schemas:core:2.0:User",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            ],
+            "externalId": u.external_id,
+            "userName": u.user_name,
+            "active": u.active,
+            "displayName": u.display_name,
+            "title": u.title,
+            "emails": [{"primary": true, "type": "work", "value": u.email}],
+            "meta": {"resourceType": "User"},
+            "name": {"familyName": u.family_name, "givenName": u.given_name},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": u.department},
+            "roles": [],
+        })
+    }
+
+    /// The POST body Entra sends for group `g`: created empty, members follow (§1.2 G1).
+    pub fn group_body(&self, g: usize) -> Value {
+        let gr = &self.groups[g];
+        json!({
+            "schemas": [
+                "urn:ietf:params:scim:schemas:core:2.0:Group",
+                "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+            ],
+            "externalId": gr.external_id,
+            "displayName": gr.display_name,
+            "meta": {"resourceType": "Group"},
+            "members": [],
+        })
+    }
+
+    /// Makes one incremental round of changes to the directory and returns them: about 10 %
+    /// of the live users change title and department, 3 % are disabled, those disabled before
+    /// are re-enabled, 1 % are deleted, and each group loses one member and gains another.
+    pub fn change_round(&mut self) -> Vec<Change> {
+        let mut out = Vec::new();
+        let live: Vec<usize> = (0..self.users.len())
+            .filter(|&i| !self.users[i].deleted)
+            .collect();
+        let share = |pct: usize| (live.len() * pct).div_ceil(100);
+        let disabled: Vec<usize> = live
+            .iter()
+            .copied()
+            .filter(|&i| !self.users[i].active)
+            .collect();
+        for i in disabled {
+            self.users[i].active = true;
+            out.push(Change::Enable(i));
+        }
+        let mut chosen = BTreeSet::new();
+        let mut choose = |rng: &mut StdRng, n: usize| -> Vec<usize> {
+            let mut got = Vec::new();
+            for _ in 0..n * 4 {
+                if got.len() == n || live.is_empty() {
+                    break;
+                }
+                let i = live[rng.random_range(0..live.len())];
+                if chosen.insert(i) {
+                    got.push(i);
+                }
+            }
+            got
+        };
+        for i in choose(&mut self.rng, share(10)) {
+            let title = format!(
+                "{} ({})",
+                pick(&mut self.rng, TITLES),
+                self.rng.random_range(1..100u32)
+            );
+            let department = pick(&mut self.rng, DEPARTMENTS).to_string();
+            self.users[i].title = title.clone();
+            self.users[i].department = department.clone();
+            out.push(Change::Update(
+                i,
+                vec![
+                    ("title", json!(title)),
+                    (
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                        json!(department),
+                    ),
+                ],
+            ));
+        }
+        for i in choose(&mut self.rng, share(3)) {
+            self.users[i].active = false;
+            out.push(Change::Disable(i));
+        }
+        // Managers are not deleted, so no reference dangles.
+        let deletable: Vec<usize> = choose(&mut self.rng, share(1))
+            .into_iter()
+            .filter(|i| i % 10 != 0)
+            .collect();
+        for &i in &deletable {
+            self.users[i].deleted = true;
+            out.push(Change::Delete(i));
+            // A deleted user leaves its groups with it.
+            for g in &mut self.groups {
+                g.members.remove(&i);
+            }
+        }
+        let live: Vec<usize> = (0..self.users.len())
+            .filter(|&i| !self.users[i].deleted)
+            .collect();
+        for g in 0..self.groups.len() {
+            if let Some(&gone) = self.groups[g].members.iter().next() {
+                self.groups[g].members.remove(&gone);
+                out.push(Change::RemoveMembers(g, vec![gone]));
+            }
+            if live.is_empty() {
+                continue;
+            }
+            let newcomer = live[self.rng.random_range(0..live.len())];
+            if self.groups[g].members.insert(newcomer) {
+                out.push(Change::AddMembers(g, vec![newcomer]));
+            }
+        }
+        out
+    }
+
+    /// The PATCH operations' `op` in `profile`'s casing (§3.3).
+    pub fn op(profile: Profile, op: &str) -> String {
+        match profile {
+            Profile::EntraFlag | Profile::Validator | Profile::Gallery => op.to_ascii_lowercase(),
+            Profile::Entra => op.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_directory_and_changes() {
+        let mut a = Directory::generate("abcd1234", 7, 50, 3, 10);
+        let mut b = Directory::generate("abcd1234", 7, 50, 3, 10);
+        assert_eq!(a.users, b.users);
+        assert_eq!(a.groups, b.groups);
+        assert_eq!(a.change_round(), b.change_round());
+        let c = Directory::generate("abcd1234", 8, 50, 3, 10);
+        assert_ne!(a.users[0].external_id, c.users[0].external_id);
+        assert!(
+            a.users
+                .iter()
+                .all(|u| u.user_name.contains("scimtest-abcd1234-"))
+        );
+        assert_eq!(a.groups[1].members.len(), 10);
+    }
+
+    #[test]
+    fn a_round_disables_re_enables_and_deletes() {
+        let mut d = Directory::generate("x", 1, 200, 2, 20);
+        let first = d.change_round();
+        assert!(first.iter().any(|c| matches!(c, Change::Disable(_))));
+        assert!(first.iter().any(|c| matches!(c, Change::Delete(_))));
+        let second = d.change_round();
+        assert!(second.iter().any(|c| matches!(c, Change::Enable(_))));
+        for c in &second {
+            if let Change::Delete(i) | Change::Update(i, _) = c {
+                assert!(
+                    !first.contains(&Change::Delete(*i)),
+                    "a deleted user changed again"
+                );
+            }
+        }
+    }
+}

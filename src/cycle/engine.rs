@@ -1,0 +1,872 @@
+//! Running provisioning cycles as Entra's engine does (docs/entra-behaviour.md §6.1): match
+//! each object by query, create what is missing, write references (the manager) once both
+//! users exist, create groups empty and add their members in batched PATCHes; incremental
+//! rounds read each changed object, then patch, disable, re-enable or delete it. Requests are
+//! paced at `--rate` with at most `--concurrency` in flight; a 429 with `Retry-After` is
+//! waited out and sent again (`Http::send`). Every object action becomes a provisioning-log
+//! entry; after each cycle the target is compared with the source directory.
+
+use super::directory::{Change, Directory};
+use super::log::{Action, Entry, classify};
+use crate::model::{Encoding, Profile};
+use crate::run::journal::State;
+use crate::run::{Http, Journal, OutRequest, compose};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+/// Members per PATCH: Entra adds "multiple group memberships with a single PATCH" (§1.2 G5);
+/// its batch size is not documented, 50 is scimtest's choice.
+pub const MEMBER_BATCH: usize = 50;
+
+/// How the cycles are run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Requests per second (None: as fast as the target answers).
+    pub rate: Option<f64>,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// The client mode whose request shapes are sent.
+    pub profile: Profile,
+}
+
+/// Spaces requests `1/rate` apart across all workers.
+struct Pacer {
+    interval: Option<Duration>,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl Pacer {
+    fn new(rate: Option<f64>) -> Self {
+        Pacer {
+            interval: rate
+                .filter(|r| *r > 0.0)
+                .map(|r| Duration::from_secs_f64(1.0 / r)),
+            next: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    async fn wait(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let at = {
+            let mut next = self.next.lock().await;
+            let now = Instant::now();
+            let at = (*next).max(now);
+            *next = at + interval;
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+}
+
+/// What one request got.
+struct Answer {
+    status: u16,
+    json: Option<Value>,
+    transport: Option<String>,
+    throttled: u32,
+}
+
+/// Counters shared by all workers.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Latencies of answered requests, in microseconds.
+    pub latencies_us: Vec<u32>,
+    /// Requests completed in each second since the start.
+    pub per_second: Vec<u32>,
+    /// 429 answers waited out.
+    pub throttled: u64,
+}
+
+/// A difference between the source directory and the target after a cycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    /// `user` or `group`.
+    pub object: &'static str,
+    /// Its matching value.
+    pub source: String,
+    /// The attribute (`title`, `members`, `(resource)`).
+    pub attribute: String,
+    /// What the source holds.
+    pub expected: String,
+    /// What the target answered.
+    pub actual: String,
+}
+
+/// The cycles' state: the source directory, the ids the target gave, the log.
+pub struct Engine {
+    http: Http,
+    base: String,
+    settings: Settings,
+    pacer: Pacer,
+    started: Instant,
+    journal: Journal,
+    /// Requests sent (retries included).
+    pub requests: AtomicU64,
+    /// Latencies, throughput, throttling.
+    pub stats: Mutex<Stats>,
+    /// The provisioning log, in completion order.
+    pub log: Mutex<Vec<Entry>>,
+    user_ids: Mutex<Vec<Option<(String, usize)>>>,
+    group_ids: Mutex<Vec<Option<(String, usize)>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Engine {
+    /// An engine for `base`, writing its creates to `journal`.
+    pub fn new(http: Http, base: String, settings: Settings, journal: Journal) -> Arc<Self> {
+        Arc::new(Engine {
+            http,
+            base,
+            pacer: Pacer::new(settings.rate),
+            settings,
+            started: Instant::now(),
+            journal,
+            requests: AtomicU64::new(0),
+            stats: Mutex::new(Stats::default()),
+            log: Mutex::new(Vec::new()),
+            user_ids: Mutex::new(Vec::new()),
+            group_ids: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Time since the engine started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn user_id(&self, i: usize) -> Option<String> {
+        lock(&self.user_ids)
+            .get(i)
+            .cloned()
+            .flatten()
+            .map(|(id, _)| id)
+    }
+
+    fn group_id(&self, g: usize) -> Option<String> {
+        lock(&self.group_ids)
+            .get(g)
+            .cloned()
+            .flatten()
+            .map(|(id, _)| id)
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Answer {
+        self.pacer.wait().await;
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let mut headers: Vec<(String, String)> = self
+            .settings
+            .profile
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if body.is_some() {
+            headers.push((
+                "Content-Type".into(),
+                self.settings.profile.content_type().into(),
+            ));
+        }
+        let req = OutRequest {
+            method,
+            url: compose(&self.base, path, &query, Encoding::Plus),
+            headers,
+            body: body.map(|b| serde_json::to_vec(b).expect("JSON values serialise")),
+            auth: crate::model::Auth::Default,
+        };
+        let got = self.http.send(req).await;
+        let (exchange, json, transport) = match got {
+            Ok(r) => (r.exchange, r.json, None),
+            Err((ex, e)) => (ex, None, Some(e)),
+        };
+        let throttled = exchange
+            .retries
+            .iter()
+            .filter(|r| r.starts_with("429"))
+            .count() as u32;
+        self.requests
+            .fetch_add(1 + exchange.retries.len() as u64, Ordering::Relaxed);
+        {
+            let mut s = lock(&self.stats);
+            s.throttled += u64::from(throttled);
+            if transport.is_none() {
+                s.latencies_us
+                    .push(exchange.elapsed.as_micros().min(u128::from(u32::MAX)) as u32);
+            }
+            let sec = self.started.elapsed().as_secs() as usize;
+            if s.per_second.len() <= sec {
+                s.per_second.resize(sec + 1, 0);
+            }
+            s.per_second[sec] += 1 + exchange.retries.len() as u32;
+        }
+        Answer {
+            status: exchange.status,
+            json,
+            transport,
+            throttled,
+        }
+    }
+
+    fn record(
+        &self,
+        cycle: &str,
+        object: &'static str,
+        source: &str,
+        action: Action,
+        outcome: Outcome,
+    ) {
+        let entry = Entry {
+            at_ms: self.started.elapsed().as_millis() as u64,
+            cycle: cycle.to_string(),
+            object,
+            source: source.to_string(),
+            target_id: outcome.target_id,
+            action,
+            error: outcome.error,
+            detail: outcome.detail.map(|d| self.http.redactor().redact(&d)),
+            status: outcome.status,
+            requests: outcome.requests,
+            throttled: outcome.throttled,
+        };
+        lock(&self.log).push(entry);
+    }
+
+    fn op(&self, op: &str) -> String {
+        Directory::op(self.settings.profile, op)
+    }
+
+    fn bool_value(&self, b: bool) -> Value {
+        // The default job sends booleans in PATCH as "True"/"False" (§3.3).
+        match self.settings.profile {
+            Profile::Entra => json!(if b { "True" } else { "False" }),
+            _ => json!(b),
+        }
+    }
+
+    /// Runs `work` for every index in `items`, at most `concurrency` at a time.
+    async fn each<F, Fut>(self: &Arc<Self>, items: Vec<usize>, work: F)
+    where
+        F: Fn(Arc<Self>, usize) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let permits = Arc::new(tokio::sync::Semaphore::new(
+            self.settings.concurrency.max(1),
+        ));
+        let work = Arc::new(work);
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in items {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
+            let me = self.clone();
+            let work = work.clone();
+            tasks.spawn(async move {
+                work(me, i).await;
+                drop(permit);
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// The initial cycle: users (match, create), managers, groups (match, create), members.
+    pub async fn initial(self: &Arc<Self>, dir: &Arc<Directory>) {
+        *lock(&self.user_ids) = vec![None; dir.users.len()];
+        *lock(&self.group_ids) = vec![None; dir.groups.len()];
+        let d = dir.clone();
+        self.each((0..dir.users.len()).collect(), move |me, i| {
+            let d = d.clone();
+            async move { me.create(&d, "Users", i).await }
+        })
+        .await;
+        let d = dir.clone();
+        let managed: Vec<usize> = (0..dir.users.len())
+            .filter(|&i| dir.users[i].manager.is_some())
+            .collect();
+        self.each(managed, move |me, i| {
+            let d = d.clone();
+            async move { me.set_manager(&d, i).await }
+        })
+        .await;
+        let d = dir.clone();
+        self.each((0..dir.groups.len()).collect(), move |me, g| {
+            let d = d.clone();
+            async move { me.create(&d, "Groups", g).await }
+        })
+        .await;
+        let mut batches = Vec::new();
+        for (g, group) in dir.groups.iter().enumerate() {
+            let members: Vec<usize> = group.members.iter().copied().collect();
+            for chunk in members.chunks(MEMBER_BATCH) {
+                batches.push(Change::AddMembers(g, chunk.to_vec()));
+            }
+        }
+        self.apply_all("initial", dir, batches).await;
+    }
+
+    /// Matches object `i` of `collection` by its matching attribute and creates it.
+    async fn create(&self, dir: &Directory, collection: &'static str, i: usize) {
+        let users = collection == "Users";
+        let (object, attr, name, body) = if users {
+            (
+                "user",
+                "userName",
+                dir.users[i].user_name.clone(),
+                dir.user_body(i),
+            )
+        } else {
+            (
+                "group",
+                "displayName",
+                dir.groups[i].display_name.clone(),
+                dir.group_body(i),
+            )
+        };
+        let mut out = Outcome::default();
+        let mut query = vec![("filter", format!("{attr} eq \"{name}\""))];
+        if !users {
+            query.insert(0, ("excludedAttributes", "members".to_string()));
+        }
+        let a = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/{collection}"),
+                &query,
+                None,
+            )
+            .await;
+        out.add(&a);
+        let found = a
+            .json
+            .as_ref()
+            .and_then(|j| j.get("totalResults"))
+            .and_then(Value::as_u64);
+        if a.status != 200 || a.transport.is_some() {
+            out.fail(
+                classify(a.status, Action::Create, a.transport.as_deref()),
+                format!("the matching query answered {}", describe(&a)),
+            );
+            return self.record("initial", object, &name, Action::Create, out);
+        }
+        match found {
+            Some(0) => {}
+            Some(n) => {
+                // A resource named with this run's id exists already: not this run's to write.
+                let code = if n > 1 {
+                    "DuplicateTargetEntries"
+                } else {
+                    "EntryConflict"
+                };
+                out.fail(
+                    code,
+                    format!(
+                        "the matching query found {n} existing {object}s with this run's {attr}"
+                    ),
+                );
+                return self.record("initial", object, &name, Action::Create, out);
+            }
+            None => {
+                out.fail(
+                    "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                    "the matching query answered no totalResults".into(),
+                );
+                return self.record("initial", object, &name, Action::Create, out);
+            }
+        }
+        let ticket = self.journal.intend(
+            "cycle",
+            &format!("/{collection}"),
+            vec![(format!("/{attr}"), name.clone())],
+        );
+        let a = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/{collection}"),
+                &[],
+                Some(&body),
+            )
+            .await;
+        out.add(&a);
+        let id = a
+            .json
+            .as_ref()
+            .and_then(|j| j.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match (a.status, id) {
+            (200 | 201, Some(id)) => {
+                self.journal.answered(ticket, &id);
+                self.journal.set(ticket, State::Created(id.clone()));
+                let slot = if users {
+                    &self.user_ids
+                } else {
+                    &self.group_ids
+                };
+                lock(slot)[i] = Some((id.clone(), ticket));
+                out.target_id = Some(id);
+            }
+            _ => {
+                if a.transport.is_none() && !(200..300).contains(&a.status) {
+                    self.journal.set(ticket, State::Refused);
+                }
+                out.fail(
+                    classify(a.status, Action::Create, a.transport.as_deref()),
+                    format!("POST answered {}", describe(&a)),
+                );
+            }
+        }
+        self.record("initial", object, &name, Action::Create, out);
+    }
+
+    async fn set_manager(&self, dir: &Directory, i: usize) {
+        let name = dir.users[i].user_name.clone();
+        let mut out = Outcome::default();
+        let (Some(id), Some(manager)) = (
+            self.user_id(i),
+            dir.users[i].manager.and_then(|m| self.user_id(m)),
+        ) else {
+            out.fail(
+                "InvalidAnchor",
+                "the user or its manager was not created".into(),
+            );
+            return self.record("initial", "user", &name, Action::SetManager, out);
+        };
+        out.target_id = Some(id.clone());
+        let body = json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": self.op("Add"), "path": format!("{ENTERPRISE}:manager"), "value": manager}]});
+        let a = self
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/Users/{id}"),
+                &[],
+                Some(&body),
+            )
+            .await;
+        out.add(&a);
+        out.expect_success(&a, Action::SetManager);
+        self.record("initial", "user", &name, Action::SetManager, out);
+    }
+
+    /// One incremental round: the directory's next changes, each preceded by the read Entra
+    /// makes of the object's current state.
+    pub async fn incremental(
+        self: &Arc<Self>,
+        round: usize,
+        changes: Vec<Change>,
+        dir: &Arc<Directory>,
+    ) {
+        self.apply_all(&format!("incremental-{round}"), dir, changes)
+            .await;
+    }
+
+    async fn apply_all(self: &Arc<Self>, cycle: &str, dir: &Arc<Directory>, changes: Vec<Change>) {
+        let changes = Arc::new(changes);
+        let d = dir.clone();
+        let cycle = Arc::new(cycle.to_string());
+        let c2 = changes.clone();
+        self.each((0..changes.len()).collect(), move |me, k| {
+            let d = d.clone();
+            let changes = c2.clone();
+            let cycle = cycle.clone();
+            async move { me.apply(&cycle, &d, &changes[k]).await }
+        })
+        .await;
+    }
+
+    async fn apply(&self, cycle: &str, dir: &Directory, change: &Change) {
+        let (object, collection, index) = match change {
+            Change::AddMembers(g, _) | Change::RemoveMembers(g, _) => ("group", "Groups", *g),
+            Change::Update(i, _) | Change::Disable(i) | Change::Enable(i) | Change::Delete(i) => {
+                ("user", "Users", *i)
+            }
+        };
+        let (name, id) = if object == "user" {
+            (dir.users[index].user_name.clone(), self.user_id(index))
+        } else {
+            (dir.groups[index].display_name.clone(), self.group_id(index))
+        };
+        let action = match change {
+            Change::Update(..) => Action::Update,
+            Change::Disable(_) => Action::Disable,
+            Change::Enable(_) => Action::Enable,
+            Change::Delete(_) => Action::Delete,
+            Change::AddMembers(..) => Action::AddMembers,
+            Change::RemoveMembers(..) => Action::RemoveMembers,
+        };
+        let mut out = Outcome::default();
+        let Some(id) = id else {
+            out.fail(
+                "InvalidAnchor",
+                format!("the {object} was never created in the target"),
+            );
+            return self.record(cycle, object, &name, action, out);
+        };
+        out.target_id = Some(id.clone());
+        let path = format!("/{collection}/{id}");
+        if cycle != "initial" {
+            // Entra reads the object before it writes the difference (§6.1).
+            let mut q = Vec::new();
+            if object == "group" {
+                q.push(("excludedAttributes", "members".to_string()));
+            }
+            let a = self.call(reqwest::Method::GET, &path, &q, None).await;
+            out.add(&a);
+            if a.status != 200 {
+                out.fail(
+                    classify(a.status, action, a.transport.as_deref()),
+                    format!("reading the {object} answered {}", describe(&a)),
+                );
+                return self.record(cycle, object, &name, action, out);
+            }
+        }
+        let member_values = |ids: &[usize]| -> Vec<Value> {
+            ids.iter()
+                .filter_map(|&m| self.user_id(m))
+                .map(|v| json!({"$ref": null, "value": v}))
+                .collect()
+        };
+        let ops: Vec<Value> = match change {
+            Change::Update(_, attrs) => attrs
+                .iter()
+                .map(|(p, v)| json!({"op": self.op("Replace"), "path": p, "value": v}))
+                .collect(),
+            Change::Disable(_) => vec![
+                json!({"op": self.op("Replace"), "path": "active", "value": self.bool_value(false)}),
+            ],
+            Change::Enable(_) => vec![
+                json!({"op": self.op("Replace"), "path": "active", "value": self.bool_value(true)}),
+            ],
+            Change::AddMembers(_, ids) => {
+                vec![json!({"op": self.op("Add"), "path": "members", "value": member_values(ids)})]
+            }
+            Change::RemoveMembers(_, ids) => match self.settings.profile {
+                // The flag removes by value filter, one member per op (§3.3).
+                Profile::Entra => {
+                    vec![json!({"op": "Remove", "path": "members", "value": member_values(ids)})]
+                }
+                _ => ids
+                    .iter()
+                    .filter_map(|&m| self.user_id(m))
+                    .map(|v| json!({"op": "remove", "path": format!("members[value eq \"{v}\"]")}))
+                    .collect(),
+            },
+            Change::Delete(_) => Vec::new(),
+        };
+        let a = if matches!(change, Change::Delete(_)) {
+            let a = self.call(reqwest::Method::DELETE, &path, &[], None).await;
+            if matches!(a.status, 200 | 204 | 404) {
+                let slot = lock(&self.user_ids)[index].take();
+                if let Some((_, ticket)) = slot {
+                    self.journal.set(ticket, State::Deleted);
+                }
+            }
+            a
+        } else {
+            let body = json!({"schemas": [PATCH_OP], "Operations": ops});
+            self.call(reqwest::Method::PATCH, &path, &[], Some(&body))
+                .await
+        };
+        out.add(&a);
+        out.expect_success(&a, action);
+        self.record(cycle, object, &name, action, out);
+    }
+
+    /// Compares the target with the source directory: every attribute the cycles wrote and
+    /// every membership. Sends one GET per object.
+    pub async fn verify(self: &Arc<Self>, dir: &Arc<Directory>) -> Vec<Difference> {
+        let diffs = Arc::new(Mutex::new(Vec::new()));
+        let (d, out) = (dir.clone(), diffs.clone());
+        self.each((0..dir.users.len()).collect(), move |me, i| {
+            let (d, out) = (d.clone(), out.clone());
+            async move {
+                let found = me.verify_user(&d, i).await;
+                lock(&out).extend(found);
+            }
+        })
+        .await;
+        let (d, out) = (dir.clone(), diffs.clone());
+        self.each((0..dir.groups.len()).collect(), move |me, g| {
+            let (d, out) = (d.clone(), out.clone());
+            async move {
+                let found = me.verify_group(&d, g).await;
+                lock(&out).extend(found);
+            }
+        })
+        .await;
+        let mut all = std::mem::take(&mut *lock(&diffs));
+        all.sort_by(|a, b| {
+            (a.object, &a.source, &a.attribute).cmp(&(b.object, &b.source, &b.attribute))
+        });
+        all
+    }
+
+    async fn verify_user(&self, dir: &Directory, i: usize) -> Vec<Difference> {
+        let u = &dir.users[i];
+        let diff = |attribute: &str, expected: String, actual: String| Difference {
+            object: "user",
+            source: u.user_name.clone(),
+            attribute: attribute.to_string(),
+            expected,
+            actual,
+        };
+        let Some(id) = self.user_id(i) else {
+            // Deleted by this run (the slot was cleared), or never created (logged already).
+            return Vec::new();
+        };
+        let a = self
+            .call(reqwest::Method::GET, &format!("/Users/{id}"), &[], None)
+            .await;
+        let Some(r) = a.json.filter(|_| a.status == 200) else {
+            return vec![diff(
+                "(resource)",
+                "present".into(),
+                describe_status(a.status, a.transport.as_deref()),
+            )];
+        };
+        let text = |v: Option<&Value>| match v {
+            None | Some(Value::Null) => "(absent)".to_string(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        let work_email = r.get("emails").and_then(Value::as_array).and_then(|e| {
+            e.iter()
+                .find(|x| x.get("type").and_then(Value::as_str) == Some("work"))
+                .or(e.first())
+                .and_then(|x| x.get("value"))
+        });
+        let ext = r.get(ENTERPRISE);
+        let manager = ext
+            .and_then(|e| e.get("manager"))
+            .map(|m| m.get("value").unwrap_or(m));
+        let expected_manager = u.manager.and_then(|m| self.user_id(m));
+        let checks: Vec<(&str, String, String)> = vec![
+            ("userName", u.user_name.clone(), text(r.get("userName"))),
+            (
+                "externalId",
+                u.external_id.clone(),
+                text(r.get("externalId")),
+            ),
+            (
+                "displayName",
+                u.display_name.clone(),
+                text(r.get("displayName")),
+            ),
+            (
+                "name.givenName",
+                u.given_name.clone(),
+                text(r.get("name").and_then(|n| n.get("givenName"))),
+            ),
+            (
+                "name.familyName",
+                u.family_name.clone(),
+                text(r.get("name").and_then(|n| n.get("familyName"))),
+            ),
+            (
+                "emails[type eq \"work\"].value",
+                u.email.clone(),
+                text(work_email),
+            ),
+            ("title", u.title.clone(), text(r.get("title"))),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                u.department.clone(),
+                text(ext.and_then(|e| e.get("department"))),
+            ),
+            (
+                "active",
+                u.active.to_string(),
+                text(r.get("active")).to_ascii_lowercase(),
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+                expected_manager.unwrap_or_else(|| "(absent)".into()),
+                text(manager),
+            ),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, e, a)| e != a)
+            .map(|(k, e, a)| diff(k, e, a))
+            .collect()
+    }
+
+    async fn verify_group(&self, dir: &Directory, g: usize) -> Vec<Difference> {
+        let gr = &dir.groups[g];
+        let diff = |attribute: &str, expected: String, actual: String| Difference {
+            object: "group",
+            source: gr.display_name.clone(),
+            attribute: attribute.to_string(),
+            expected,
+            actual,
+        };
+        let Some(id) = self.group_id(g) else {
+            return Vec::new();
+        };
+        let a = self
+            .call(reqwest::Method::GET, &format!("/Groups/{id}"), &[], None)
+            .await;
+        let Some(r) = a.json.filter(|_| a.status == 200) else {
+            return vec![diff(
+                "(resource)",
+                "present".into(),
+                describe_status(a.status, a.transport.as_deref()),
+            )];
+        };
+        let mut out = Vec::new();
+        let name = r
+            .get("displayName")
+            .and_then(Value::as_str)
+            .unwrap_or("(absent)");
+        if name != gr.display_name {
+            out.push(diff(
+                "displayName",
+                gr.display_name.clone(),
+                name.to_string(),
+            ));
+        }
+        let expected: BTreeSet<String> =
+            gr.members.iter().filter_map(|&m| self.user_id(m)).collect();
+        let actual: BTreeSet<String> = r
+            .get("members")
+            .and_then(Value::as_array)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|x| x.get("value").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let missing: Vec<&String> = expected.difference(&actual).collect();
+        let extra: Vec<&String> = actual.difference(&expected).collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            out.push(diff(
+                "members",
+                format!("{} members", expected.len()),
+                format!(
+                    "{} missing, {} not in the source",
+                    missing.len(),
+                    extra.len()
+                ),
+            ));
+        }
+        out
+    }
+
+    /// Deletes everything this run created and still holds, groups first; returns what could
+    /// not be deleted.
+    pub async fn cleanup(self: &Arc<Self>) -> Vec<String> {
+        let groups: Vec<(String, usize)> =
+            lock(&self.group_ids).iter().flatten().cloned().collect();
+        let users: Vec<(String, usize)> = lock(&self.user_ids).iter().flatten().cloned().collect();
+        let failed = Arc::new(Mutex::new(Vec::new()));
+        for (collection, items) in [("Groups", groups), ("Users", users)] {
+            let items = Arc::new(items);
+            let (it, f) = (items.clone(), failed.clone());
+            self.each((0..items.len()).collect(), move |me, k| {
+                let (it, f) = (it.clone(), f.clone());
+                async move {
+                    let (id, ticket) = &it[k];
+                    // Only what this run's journal shows it created (ownership, as for `run`).
+                    if !matches!(
+                        me.journal.get(*ticket).map(|e| e.state),
+                        Some(State::Created(_))
+                    ) {
+                        return;
+                    }
+                    let a = me
+                        .call(
+                            reqwest::Method::DELETE,
+                            &format!("/{collection}/{id}"),
+                            &[],
+                            None,
+                        )
+                        .await;
+                    if matches!(a.status, 200 | 204 | 404) {
+                        me.journal.set(*ticket, State::Deleted);
+                    } else {
+                        lock(&f).push(format!(
+                            "{collection}/{id}: DELETE answered {}",
+                            describe(&a)
+                        ));
+                    }
+                }
+            })
+            .await;
+        }
+        std::mem::take(&mut *lock(&failed))
+    }
+}
+
+fn describe_status(status: u16, transport: Option<&str>) -> String {
+    match transport {
+        Some(t) => t.to_string(),
+        None => status.to_string(),
+    }
+}
+
+fn describe(a: &Answer) -> String {
+    let detail = a
+        .json
+        .as_ref()
+        .and_then(|j| j.get("detail"))
+        .and_then(Value::as_str);
+    match (&a.transport, detail) {
+        (Some(t), _) => t.clone(),
+        (None, Some(d)) => format!("{} ({d})", a.status),
+        (None, None) => a.status.to_string(),
+    }
+}
+
+/// An action's result while it is being built.
+#[derive(Debug, Default)]
+struct Outcome {
+    target_id: Option<String>,
+    error: Option<&'static str>,
+    detail: Option<String>,
+    status: u16,
+    requests: u32,
+    throttled: u32,
+}
+
+impl Outcome {
+    fn add(&mut self, a: &Answer) {
+        self.status = a.status;
+        self.requests += 1 + a.throttled;
+        self.throttled += a.throttled;
+    }
+
+    fn fail(&mut self, code: &'static str, detail: String) {
+        self.error = Some(code);
+        self.detail = Some(detail);
+    }
+
+    fn expect_success(&mut self, a: &Answer, action: Action) {
+        let ok = a.transport.is_none()
+            && match action {
+                Action::Delete => matches!(a.status, 200 | 204),
+                _ => (200..300).contains(&a.status),
+            };
+        if !ok {
+            self.fail(
+                classify(a.status, action, a.transport.as_deref()),
+                format!("{} answered {}", action.name(), describe(a)),
+            );
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The provisioning log a cycle writes: one entry per object action, as Entra's provisioning
+//! logs record them, with failures classified under the error codes those logs use
+//! (docs/entra-behaviour.md §5, [LOGS]), and the escrow and quarantine thresholds applied.
+
+use serde_json::{Value, json};
+
+/// What was done to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Created (after a matching query found nothing).
+    Create,
+    /// Attributes updated.
+    Update,
+    /// `active` false.
+    Disable,
+    /// `active` true.
+    Enable,
+    /// Deleted.
+    Delete,
+    /// The manager reference written.
+    SetManager,
+    /// Group members added.
+    AddMembers,
+    /// Group members removed.
+    RemoveMembers,
+}
+
+impl Action {
+    /// The name in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Create => "Create",
+            Action::Update => "Update",
+            Action::Disable => "Disable",
+            Action::Enable => "Enable",
+            Action::Delete => "Delete",
+            Action::SetManager => "SetManager",
+            Action::AddMembers => "AddMembers",
+            Action::RemoveMembers => "RemoveMembers",
+        }
+    }
+
+    /// Manager and member writes are reference updates, which Entra's escrow thresholds
+    /// count apart (§5).
+    pub fn is_reference(self) -> bool {
+        matches!(
+            self,
+            Action::SetManager | Action::AddMembers | Action::RemoveMembers
+        )
+    }
+}
+
+/// One line of the provisioning log.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Milliseconds since the cycles started, when the action finished.
+    pub at_ms: u64,
+    /// `initial` or `incremental-N`.
+    pub cycle: String,
+    /// `user` or `group`.
+    pub object: &'static str,
+    /// The source object's matching value (userName or displayName).
+    pub source: String,
+    /// The target's id, once known.
+    pub target_id: Option<String>,
+    /// What was done.
+    pub action: Action,
+    /// The failure's Entra error code; None on success.
+    pub error: Option<&'static str>,
+    /// What went wrong, in a sentence.
+    pub detail: Option<String>,
+    /// The last HTTP status (0: no answer).
+    pub status: u16,
+    /// Requests the action sent (retries included).
+    pub requests: u32,
+    /// Answers with 429 that were waited out and retried.
+    pub throttled: u32,
+}
+
+impl Entry {
+    /// The JSON line.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "at_ms": self.at_ms,
+            "cycle": self.cycle,
+            "object": self.object,
+            "source": self.source,
+            "target_id": self.target_id,
+            "action": self.action.name(),
+            "status": if self.error.is_some() { "failure" } else { "success" },
+            "error_code": self.error,
+            "detail": self.detail,
+            "http_status": self.status,
+            "requests": self.requests,
+            "throttled": self.throttled,
+        })
+    }
+}
+
+/// The Entra provisioning-log code for a failed request ([LOGS] "Error codes"; §5): the
+/// status, what was being done, and whether the answer could be read.
+pub fn classify(status: u16, action: Action, transport: Option<&str>) -> &'static str {
+    if let Some(t) = transport {
+        return if t.contains("time") {
+            "Timeout"
+        } else {
+            "WebExceptionProtocolError"
+        };
+    }
+    match status {
+        429 => "TooManyRequests",
+        409 => "EntryConflict",
+        401 => "Unauthorized",
+        403 => "InsufficientRights",
+        // The object Entra created or matched is gone.
+        404 if action != Action::Create => "InvalidAnchor",
+        405 => "MethodNotAllowed",
+        422 => "UnprocessableEntity",
+        501 => "NotImplemented",
+        500..=599 => "InternalServerError",
+        // A 400 and other unexpected answers: the endpoint answered what Entra cannot use.
+        _ => "SystemForCrossDomainIdentityManagementServiceIncompatible",
+    }
+}
+
+/// How the cycle's failures stand against Entra's escrow and quarantine thresholds (§5:
+/// evaluation from 5,000 failures; quarantine above 40 % failed events or 40,000 failures
+/// excluding reference failures, or 60,000 including them; and when nearly every call fails).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    /// Actions logged.
+    pub events: usize,
+    /// Failed actions.
+    pub failures: usize,
+    /// Failed reference actions (manager, members).
+    pub reference_failures: usize,
+    /// `healthy`, `escrow` or `quarantine`.
+    pub state: &'static str,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// Applies the thresholds to `entries`.
+pub fn health(entries: &[Entry]) -> Health {
+    let events = entries.len();
+    let failures = entries.iter().filter(|e| e.error.is_some()).count();
+    let reference_failures = entries
+        .iter()
+        .filter(|e| e.error.is_some() && e.action.is_reference())
+        .count();
+    let plain = failures - reference_failures;
+    let share = if events == 0 {
+        0.0
+    } else {
+        plain as f64 / events as f64
+    };
+    let (state, reason) = if events >= 20 && failures * 10 >= events * 9 {
+        (
+            "quarantine",
+            format!(
+                "{failures} of {events} actions failed: nearly every call fails, as with wrong credentials or a wrong URL (EncounteredQuarantineException)"
+            ),
+        )
+    } else if plain > 40_000 || failures > 60_000 || (plain >= 5_000 && share > 0.4) {
+        (
+            "quarantine",
+            format!(
+                "{plain} failures ({:.0} % of {events} actions; {reference_failures} reference failures more) pass Entra's escrow thresholds (EncounteredEscrowProportionThreshold)",
+                share * 100.0
+            ),
+        )
+    } else if failures > 0 {
+        let mut r = format!(
+            "{failures} objects are in escrow: Entra retries them on later cycles (after about 6 h, 12 h, 24 h, then daily) for up to 28 days"
+        );
+        if share > 0.4 {
+            r.push_str(&format!("; {:.0} % of actions failed, which quarantines the job once a tenant reaches 5,000 failures", share * 100.0));
+        }
+        ("escrow", r)
+    } else {
+        ("healthy", "no action failed".to_string())
+    };
+    Health {
+        events,
+        failures,
+        reference_failures,
+        state,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(action: Action, error: Option<&'static str>) -> Entry {
+        Entry {
+            at_ms: 0,
+            cycle: "initial".into(),
+            object: "user",
+            source: "u".into(),
+            target_id: None,
+            action,
+            error,
+            detail: None,
+            status: 0,
+            requests: 1,
+            throttled: 0,
+        }
+    }
+
+    #[test]
+    fn codes_follow_the_provisioning_logs() {
+        assert_eq!(classify(409, Action::Create, None), "EntryConflict");
+        assert_eq!(classify(404, Action::Update, None), "InvalidAnchor");
+        assert_eq!(classify(503, Action::Update, None), "InternalServerError");
+        assert_eq!(classify(0, Action::Update, Some("timed out")), "Timeout");
+        assert_eq!(classify(429, Action::Create, None), "TooManyRequests");
+    }
+
+    #[test]
+    fn thresholds() {
+        let ok: Vec<Entry> = (0..10).map(|_| entry(Action::Create, None)).collect();
+        assert_eq!(health(&ok).state, "healthy");
+        let mut some = ok.clone();
+        some.push(entry(Action::AddMembers, Some("InvalidAnchor")));
+        let h = health(&some);
+        assert_eq!((h.state, h.reference_failures), ("escrow", 1));
+        let all: Vec<Entry> = (0..30)
+            .map(|_| entry(Action::Create, Some("Unauthorized")))
+            .collect();
+        assert_eq!(health(&all).state, "quarantine");
+        let many: Vec<Entry> = (0..10_000)
+            .map(|i| {
+                entry(
+                    Action::Update,
+                    (i % 2 == 0).then_some("InternalServerError"),
+                )
+            })
+            .collect();
+        assert_eq!(health(&many).state, "quarantine");
+    }
+}

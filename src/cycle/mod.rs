@@ -1,0 +1,9 @@
+//! `scimtest cycle`: Entra's provisioning cycles at tenant scale against one endpoint — a
+//! generated source directory (`directory`), the initial and incremental cycles paced and
+//! bounded (`engine`), the provisioning log with Entra's error codes and thresholds (`log`),
+//! and what the cycles report (`report`).
+
+pub mod directory;
+pub mod engine;
+pub mod log;
+pub mod report;

@@ -1,0 +1,354 @@
+//! What a `scimtest cycle` reports: `cycle.json` (the machine-readable summary),
+//! `provisioning-log.jsonl` (one line per object action), `cycle.html` (throughput over time,
+//! latency percentiles, errors by class) and the console summary.
+
+use super::engine::Difference;
+use super::log::{Entry, Health};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One cycle's figures.
+#[derive(Debug, Clone)]
+pub struct CycleFigures {
+    /// `initial` or `incremental-N`.
+    pub name: String,
+    /// Requests sent in it (verification included).
+    pub requests: u64,
+    /// Its wall time, seconds.
+    pub seconds: f64,
+    /// Object actions logged.
+    pub actions: usize,
+    /// Failed actions.
+    pub failures: usize,
+    /// Differences between source and target found after it.
+    pub differences: Vec<Difference>,
+}
+
+/// Everything a cycle run produced.
+#[derive(Debug, Clone)]
+pub struct CycleRecord {
+    /// The run id in every name.
+    pub run_id: String,
+    /// The target (redacted).
+    pub target: String,
+    /// What was asked for.
+    pub settings: Value,
+    /// Per cycle.
+    pub cycles: Vec<CycleFigures>,
+    /// The provisioning log.
+    pub log: Vec<Entry>,
+    /// Requests sent during the cycles (retries and verification included).
+    pub requests: u64,
+    /// Wall time of the cycles, seconds.
+    pub seconds: f64,
+    /// 429 answers waited out.
+    pub throttled: u64,
+    /// Latencies, microseconds.
+    pub latencies_us: Vec<u32>,
+    /// Requests completed per second.
+    pub per_second: Vec<u32>,
+    /// Escrow and quarantine.
+    pub health: Health,
+    /// Requests sent by the cleanup.
+    pub cleanup_requests: u64,
+    /// What could not be deleted.
+    pub leftovers: Vec<String>,
+}
+
+/// The `p`-th percentile of sorted `v`, in milliseconds.
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[i.min(sorted.len() - 1)]) / 1000.0
+}
+
+impl CycleRecord {
+    fn errors_by_class(&self) -> BTreeMap<&'static str, usize> {
+        let mut m = BTreeMap::new();
+        for e in &self.log {
+            if let Some(c) = e.error {
+                *m.entry(c).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+
+    fn latency(&self) -> Value {
+        let mut v = self.latencies_us.clone();
+        v.sort_unstable();
+        json!({
+            "p50": percentile(&v, 0.50),
+            "p90": percentile(&v, 0.90),
+            "p99": percentile(&v, 0.99),
+            "max": percentile(&v, 1.0),
+        })
+    }
+
+    /// The request rate over the cycles.
+    pub fn rate(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.requests as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+
+    /// Differences found after the last cycle.
+    pub fn final_differences(&self) -> &[Difference] {
+        self.cycles.last().map_or(&[], |c| &c.differences)
+    }
+
+    /// Whether the endpoint passed: no failed action and no difference after any cycle.
+    pub fn passed(&self) -> bool {
+        self.health.failures == 0 && self.cycles.iter().all(|c| c.differences.is_empty())
+    }
+
+    /// `cycle.json`.
+    pub fn to_json(&self) -> Value {
+        let diff = |d: &Difference| {
+            json!({"object": d.object, "source": d.source, "attribute": d.attribute,
+                   "expected": d.expected, "actual": d.actual})
+        };
+        json!({
+            "run_id": self.run_id,
+            "target": self.target,
+            "settings": self.settings,
+            "requests": self.requests,
+            "seconds": (self.seconds * 1000.0).round() / 1000.0,
+            "requests_per_second": (self.rate() * 10.0).round() / 10.0,
+            "errors": self.health.failures,
+            "errors_by_class": self.errors_by_class(),
+            "throttled": self.throttled,
+            "latency_ms": self.latency(),
+            "health": {
+                "state": self.health.state,
+                "reason": self.health.reason,
+                "events": self.health.events,
+                "failures": self.health.failures,
+                "reference_failures": self.health.reference_failures,
+            },
+            "cycles": self.cycles.iter().map(|c| json!({
+                "name": c.name,
+                "requests": c.requests,
+                "seconds": (c.seconds * 1000.0).round() / 1000.0,
+                "actions": c.actions,
+                "failures": c.failures,
+                "differences": c.differences.len(),
+                // The first 1,000 are listed; the count is exact.
+                "differences_listed": c.differences.iter().take(1000).map(diff).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "cleanup": {"requests": self.cleanup_requests, "leftovers": self.leftovers},
+            "passed": self.passed(),
+        })
+    }
+
+    /// `provisioning-log.jsonl`.
+    pub fn log_lines(&self) -> String {
+        let mut out = String::with_capacity(self.log.len() * 256);
+        for e in &self.log {
+            out.push_str(&e.to_json().to_string());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The console summary.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "\nscimtest cycle against {} (run id {}): {} requests in {:.2} s, {:.0} requests/s, {} throttled (429 waited out)",
+            self.target,
+            self.run_id,
+            self.requests,
+            self.seconds,
+            self.rate(),
+            self.throttled
+        );
+        let lat = self.latency();
+        let _ = writeln!(
+            out,
+            "  latency: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms",
+            lat["p50"], lat["p90"], lat["p99"], lat["max"]
+        );
+        for c in &self.cycles {
+            let _ = writeln!(
+                out,
+                "  {:<14} {:>7} requests in {:>7.2} s; {} actions, {} failed; {} differences from the source",
+                c.name,
+                c.requests,
+                c.seconds,
+                c.actions,
+                c.failures,
+                c.differences.len()
+            );
+        }
+        let errors = self.errors_by_class();
+        if !errors.is_empty() {
+            let _ = writeln!(out, "  errors by provisioning-log code:");
+            for (code, n) in &errors {
+                let example = self
+                    .log
+                    .iter()
+                    .find(|e| e.error == Some(code))
+                    .and_then(|e| e.detail.clone())
+                    .unwrap_or_default();
+                let _ = writeln!(out, "    {code:<58} {n:>6}  e.g. {example}");
+            }
+        }
+        for c in &self.cycles {
+            for d in c.differences.iter().take(5) {
+                let _ = writeln!(
+                    out,
+                    "  after {}: {} {} `{}`: expected {:?}, the target has {:?}",
+                    c.name, d.object, d.source, d.attribute, d.expected, d.actual
+                );
+            }
+            if c.differences.len() > 5 {
+                let _ = writeln!(
+                    out,
+                    "  after {}: … {} more differences (cycle.json lists them)",
+                    c.name,
+                    c.differences.len() - 5
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  Entra's job would be: {} ({})",
+            self.health.state, self.health.reason
+        );
+        if !self.leftovers.is_empty() {
+            let _ = writeln!(out, "  LEFT BEHIND {} resources:", self.leftovers.len());
+            for l in self.leftovers.iter().take(20) {
+                let _ = writeln!(out, "    {l}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "Verdict: {}",
+            if self.passed() {
+                "PASS: every action succeeded and the target matches the source after every cycle."
+            } else {
+                "FAIL: Entra's provisioning of this tenant would log failures or leave the application out of step (details above and in cycle.json, provisioning-log.jsonl)."
+            }
+        );
+        out
+    }
+
+    /// `cycle.html`: throughput over time as an SVG chart, latency, errors, differences.
+    pub fn html(&self) -> String {
+        let esc = crate::report::escape_html;
+        let mut out = String::from(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>scimtest cycle</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}svg{border:1px solid #ccc;background:#fafafa}.fail{color:#b00}.pass{color:#070}</style></head><body>",
+        );
+        let _ = write!(
+            out,
+            "<h1>scimtest cycle</h1><p>{} — run id <code>{}</code></p><p class=\"{}\"><b>{}</b></p>",
+            esc(&self.target),
+            esc(&self.run_id),
+            if self.passed() { "pass" } else { "fail" },
+            if self.passed() { "PASS" } else { "FAIL" }
+        );
+        let _ = write!(
+            out,
+            "<p>{} requests in {:.2} s ({:.0}/s), {} throttled. Entra's job would be <b>{}</b>: {}</p>",
+            self.requests,
+            self.seconds,
+            self.rate(),
+            self.throttled,
+            self.health.state,
+            esc(&self.health.reason)
+        );
+        // Throughput chart.
+        let (w, h) = (800.0, 200.0);
+        let max = f64::from(self.per_second.iter().copied().max().unwrap_or(1).max(1));
+        let n = self.per_second.len().max(1) as f64;
+        let bar = w / n;
+        let _ = write!(
+            out,
+            "<h2>Throughput (requests completed per second)</h2><svg width=\"{w}\" height=\"{}\" viewBox=\"0 0 {w} {}\" role=\"img\" aria-label=\"requests per second\">",
+            h + 20.0,
+            h + 20.0
+        );
+        for (i, v) in self.per_second.iter().enumerate() {
+            let bh = f64::from(*v) / max * h;
+            let _ = write!(
+                out,
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#36c\"><title>second {i}: {v} requests</title></rect>",
+                i as f64 * bar,
+                h - bh,
+                (bar - 1.0).max(0.5),
+                bh
+            );
+        }
+        let _ = write!(
+            out,
+            "<text x=\"4\" y=\"{}\" font-size=\"12\">0 s</text><text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{} s</text><text x=\"4\" y=\"12\" font-size=\"12\">{max:.0}/s</text></svg>",
+            h + 16.0,
+            w - 4.0,
+            h + 16.0,
+            self.per_second.len()
+        );
+        let lat = self.latency();
+        let _ = write!(
+            out,
+            "<h2>Latency</h2><table><tr><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr><tr><td>{} ms</td><td>{} ms</td><td>{} ms</td><td>{} ms</td></tr></table>",
+            lat["p50"], lat["p90"], lat["p99"], lat["max"]
+        );
+        out.push_str("<h2>Cycles</h2><table><tr><th>cycle</th><th>requests</th><th>seconds</th><th>actions</th><th>failed</th><th>differences</th></tr>");
+        for c in &self.cycles {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.name),
+                c.requests,
+                c.seconds,
+                c.actions,
+                c.failures,
+                c.differences.len()
+            );
+        }
+        out.push_str("</table><h2>Errors by class</h2>");
+        let errors = self.errors_by_class();
+        if errors.is_empty() {
+            out.push_str("<p>None.</p>");
+        } else {
+            out.push_str("<table><tr><th>provisioning-log code</th><th>actions</th></tr>");
+            for (code, n) in errors {
+                let _ = write!(out, "<tr><td>{code}</td><td>{n}</td></tr>");
+            }
+            out.push_str("</table>");
+        }
+        out.push_str("<h2>Differences from the source</h2>");
+        let diffs: Vec<(&str, &Difference)> = self
+            .cycles
+            .iter()
+            .flat_map(|c| c.differences.iter().map(move |d| (c.name.as_str(), d)))
+            .take(500)
+            .collect();
+        if diffs.is_empty() {
+            out.push_str("<p>None.</p>");
+        } else {
+            out.push_str("<table><tr><th>after</th><th>object</th><th>attribute</th><th>expected</th><th>target</th></tr>");
+            for (cycle, d) in diffs {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{} {}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                    esc(cycle),
+                    d.object,
+                    esc(&d.source),
+                    esc(&d.attribute),
+                    esc(&d.expected),
+                    esc(&d.actual)
+                );
+            }
+            out.push_str("</table>");
+        }
+        out.push_str("</body></html>\n");
+        out
+    }
+}

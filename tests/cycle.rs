@@ -1,0 +1,186 @@
+//! `scimtest cycle` end to end: a small tenant provisioned, changed over incremental rounds,
+//! verified and cleaned up; a target that drops writes (verification names them); a
+//! throttling target (429s waited out and counted).
+
+mod common;
+
+use common::{bin, serve, text, tmp};
+use serde_json::Value;
+use std::path::Path;
+
+fn cycle_json(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("cycle.json")).unwrap()).unwrap()
+}
+
+fn small_cycle(dir: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args([
+            "cycle",
+            "--users",
+            "40",
+            "--groups",
+            "3",
+            "--members-per-group",
+            "8",
+            "--incremental",
+            "2",
+            "--seed",
+            "42",
+            "--report-dir",
+        ])
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_small_tenant_is_provisioned_changed_verified_and_cleaned_up() {
+    let token = "tok-cycle-0123456789";
+    let (mut server, url) = serve(token, &[]);
+    let dir = tmp("cycle-clean");
+    let out = small_cycle(&dir, &["--target", &url, "--token", token]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains(token), "the token reached the output");
+    let c = cycle_json(&dir);
+    assert!(c["requests"].as_u64().unwrap() > 200, "{c}");
+    assert!(c["seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(c["errors"], 0);
+    assert_eq!(c["errors_by_class"], serde_json::json!({}));
+    assert_eq!(c["health"]["state"], "healthy");
+    let cycles = c["cycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 3);
+    assert!(cycles.iter().all(|k| k["differences"] == 0));
+    // The log has one line per action, with Entra's action names.
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let actions: usize = cycles
+        .iter()
+        .map(|k| k["actions"].as_u64().unwrap() as usize)
+        .sum();
+    assert_eq!(log.lines().count(), actions);
+    for action in [
+        "\"Create\"",
+        "\"SetManager\"",
+        "\"AddMembers\"",
+        "\"Disable\"",
+        "\"Delete\"",
+    ] {
+        assert!(log.contains(action), "no {action} in the log");
+    }
+    assert!(
+        std::fs::read_to_string(dir.join("cycle.html"))
+            .unwrap()
+            .contains("<svg")
+    );
+    let run_id = c["run_id"].as_str().unwrap();
+    // Nothing of the run is left on the target.
+    let left = bin()
+        .args([
+            "sweep", "--target", &url, "--token", token, "--run-id", run_id,
+        ])
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let listing = text(&left);
+    assert!(left.status.success(), "{listing}");
+    assert!(
+        !listing.contains(&format!("scimtest-{run_id}-u")),
+        "{listing}"
+    );
+    assert_eq!(c["cleanup"]["leftovers"], serde_json::json!([]));
+}
+
+#[test]
+fn a_target_that_drops_writes_is_caught_by_the_verification() {
+    let dir = tmp("cycle-drops");
+    let out = small_cycle(
+        &dir,
+        &[
+            "--defect",
+            "member-add-ignored",
+            "--defect",
+            "active-patch-ignored",
+        ],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let c = cycle_json(&dir);
+    // Every request succeeded; only the comparison with the source shows the loss.
+    assert_eq!(c["errors"], 0, "{c}");
+    let listed: Vec<&Value> = c["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|k| k["differences_listed"].as_array().unwrap())
+        .collect();
+    assert!(
+        listed.iter().any(|d| d["attribute"] == "members"),
+        "{listed:?}"
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["attribute"] == "active" && d["expected"] == "false"),
+        "{listed:?}"
+    );
+    assert!(all.contains("`members`"), "{all}");
+}
+
+#[test]
+fn a_throttling_target_is_waited_out_and_reported() {
+    let dir = tmp("cycle-throttle");
+    let out = bin()
+        .args([
+            "cycle",
+            "--users",
+            "12",
+            "--groups",
+            "1",
+            "--members-per-group",
+            "4",
+            "--incremental",
+            "0",
+            "--throttle-every",
+            "10",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let c = cycle_json(&dir);
+    assert!(c["throttled"].as_u64().unwrap() > 0, "{c}");
+    assert_eq!(c["errors"], 0);
+    assert!(all.contains("throttled (429 waited out)"), "{all}");
+}
+
+#[test]
+fn failures_are_classified_with_entras_codes() {
+    let dir = tmp("cycle-codes");
+    // A server that refuses the default job's "True"/"False" in PATCH: every disable and
+    // re-enable fails with 400, and only those.
+    let out = small_cycle(&dir, &["--defect", "string-booleans-rejected"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let c = cycle_json(&dir);
+    let by_class = c["errors_by_class"].as_object().unwrap();
+    assert!(
+        by_class.contains_key("SystemForCrossDomainIdentityManagementServiceIncompatible"),
+        "{by_class:?}"
+    );
+    assert_eq!(c["health"]["state"], "escrow", "{c}");
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let failed: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["status"] == "failure")
+        .collect();
+    assert!(
+        failed
+            .iter()
+            .all(|e| e["action"] == "Disable" || e["action"] == "Enable"),
+        "{failed:?}"
+    );
+    assert!(failed.iter().all(|e| e["http_status"] == 400));
+}
