@@ -70,7 +70,10 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         .report_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("reports"));
-    let rt = match super::runtime() {
+    // One thread drives the cycles: the work per request is small, and cross-thread wake-ups
+    // cost more than they give on a loaded machine (bench/cycle.py). The built-in server, when
+    // it is the target, gets a multi-threaded runtime of its own.
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
@@ -78,7 +81,7 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let mut _server: Option<RunningServer> = None;
+    let mut _server: Option<(RunningServer, tokio::runtime::Runtime)> = None;
     let base_url = match &args.target {
         Some(t) => t.clone(),
         None => {
@@ -93,10 +96,14 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
                     ..Default::default()
                 },
             };
-            match rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
+            let server_rt = match super::runtime() {
+                Ok(r) => r,
+                Err(e) => return fail(format!("cannot start the server's runtime: {e}")),
+            };
+            match server_rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
                 Ok(s) => {
                     let url = s.base_url.clone();
-                    _server = Some(s);
+                    _server = Some((s, server_rt));
                     options.credentials = crate::run::Credentials::Bearer(token);
                     url
                 }
@@ -151,7 +158,7 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         args.members_per_group,
     ));
     let engine = Engine::new(
-        http.clone(),
+        http.without_bodies(),
         base_url.clone(),
         Settings {
             rate: args.rate,
@@ -216,7 +223,11 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
-    let log = engine.log.lock().map(|l| l.clone()).unwrap_or_default();
+    let log = engine
+        .log
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
     let (latencies_us, per_second, throttled) = engine
         .stats
         .lock()

@@ -282,6 +282,9 @@ impl Engine {
                 work(me, i).await;
                 drop(permit);
             });
+            // A finished task keeps its allocation, as large as its future, until it is
+            // joined: reap as we go, so memory stays bounded by the concurrency.
+            while tasks.try_join_next().is_some() {}
         }
         while tasks.join_next().await.is_some() {}
     }

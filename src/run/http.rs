@@ -45,6 +45,8 @@ pub struct Http {
     extra_headers: Vec<(String, String)>,
     redactor: Redactor,
     body_limit: usize,
+    /// Whether exchanges keep (redacted) bodies for the reports.
+    keep_bodies: bool,
     /// Whether TLS certificates are not verified (`--insecure`), for reports.
     pub insecure: bool,
 }
@@ -133,8 +135,18 @@ impl Http {
             extra_headers: options.headers,
             redactor,
             body_limit: DEFAULT_BODY_LIMIT,
+            keep_bodies: true,
             insecure: options.insecure,
         })
+    }
+
+    /// The same client, whose exchanges keep no bodies: for callers that report from the
+    /// parsed answer only (`scimtest cycle`), so nothing is copied or redacted per request.
+    pub fn without_bodies(&self) -> Http {
+        Http {
+            keep_bodies: false,
+            ..self.clone()
+        }
     }
 
     /// The redactor for this run's secrets.
@@ -332,6 +344,9 @@ impl Http {
     /// A body as reports keep it: masked first (whole, so no secret is cut in two), then cut
     /// to `KEPT_BODY` bytes with the cut marked.
     fn kept(&self, body: &[u8]) -> String {
+        if !self.keep_bodies {
+            return String::new();
+        }
         keep(
             &self.redactor.redact(&String::from_utf8_lossy(body)),
             KEPT_BODY,

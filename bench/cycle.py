@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""`scimtest cycle` throughput next to a raw HTTP load tool, and the harness's peak memory.
+
+Usage: python3 bench/cycle.py [USERS] [GROUPS] [MEMBERS] [RSS_USERS]
+       (defaults 10000 100 100 100000; RSS_USERS 0 skips the memory run; builds the release
+       binary first, or runs the binary named by SCIMTEST_BIN)
+
+In one run, against one `scimtest serve` process on loopback:
+1. wrk (Debian package `wrk`; installed with apt-get when missing) sends the single request
+   the cycle sends most, a GET by filter on userName, for 10 s with 2 threads and 16
+   connections: the raw request rate of the server on this machine.
+2. `scimtest cycle --users USERS --groups GROUPS --members-per-group MEMBERS --incremental 1`
+   (16 in flight, every response checked, the target verified after each cycle, everything
+   cleaned up): its `requests_per_second` from cycle.json (requests of the cycles and their
+   verification, over their wall time; cleanup excluded), and its peak RSS (wait4).
+3. With RSS_USERS > 0, the same for that many users (1 group of 100) against a fresh server,
+   for the peak RSS.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+users = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
+groups = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+members = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+rss_users = int(sys.argv[4]) if len(sys.argv) > 4 else 100000
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+binary = os.environ.get("SCIMTEST_BIN")
+if not binary:
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    binary = os.path.join(root, "target", "release", "scimtest")
+if not shutil.which("wrk"):
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
+                   stdout=subprocess.DEVNULL)
+TOKEN = "bench-token-0123456789"
+
+
+def serve():
+    proc = subprocess.Popen([binary, "serve", "--addr", "127.0.0.1:0", "--token", TOKEN,
+                             "--max-resources", "400000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+    return proc, url
+
+
+def cycle(url, n_users, n_groups, n_members):
+    report = tempfile.mkdtemp(prefix="scimtest-cycle-bench-")
+    env = dict(os.environ, SCIM_TOKEN=TOKEN)
+    start = time.perf_counter()
+    proc = subprocess.Popen([binary, "cycle", "--target", url, "--users", str(n_users),
+                             "--groups", str(n_groups), "--members-per-group", str(n_members),
+                             "--incremental", "1", "--report-dir", report],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    with open(os.path.join(report, "cycle.json")) as f:
+        result = json.load(f)
+    shutil.rmtree(report, ignore_errors=True)
+    return result, usage.ru_maxrss / 1024, wall, os.waitstatus_to_exitcode(status)
+
+
+server, url = serve()
+try:
+    body = json.dumps({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                       "userName": "bench.user@example.com"}).encode()
+    req = urllib.request.Request(url + "/Users", data=body, method="POST", headers={
+        "Authorization": "Bearer " + TOKEN, "Content-Type": "application/scim+json"})
+    urllib.request.urlopen(req).read()
+    probe = url + "/Users?filter=userName+eq+%22bench.user%40example.com%22"
+    out = subprocess.run(["wrk", "-t2", "-c16", "-d10s", "-H", "Authorization: Bearer " + TOKEN,
+                          probe], capture_output=True, text=True, check=True).stdout
+    wrk_rps = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
+    result, rss, wall, code = cycle(url, users, groups, members)
+finally:
+    server.terminate()
+    server.wait()
+
+rps = result["requests_per_second"]
+print(f"wrk, GET by filter, 2 threads x 16 connections, 10 s: {wrk_rps:.0f} requests/s")
+print(f"scimtest cycle {users} users, {groups} groups x {members} members, 1 incremental round, "
+      f"16 in flight: {result['requests']} requests in {result['seconds']:.2f} s = {rps:.0f} "
+      f"requests/s ({100 * rps / wrk_rps:.0f} % of wrk); errors {result['errors']}; "
+      f"exit {code}; process wall {wall:.1f} s; peak RSS {rss:.0f} MiB")
+
+if rss_users > 0:
+    server, url = serve()
+    try:
+        result, rss, wall, code = cycle(url, rss_users, 1, 100)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"scimtest cycle {rss_users} users: {result['requests']} requests in "
+          f"{result['seconds']:.1f} s ({result['requests_per_second']:.0f}/s), exit {code}, "
+          f"peak RSS {rss:.0f} MiB")
