@@ -4,7 +4,7 @@
 use super::CycleArgs;
 use crate::cycle::directory::Directory;
 use crate::cycle::engine::{Engine, Settings};
-use crate::cycle::log::health;
+use crate::cycle::log::{Sink, health};
 use crate::cycle::report::{CycleFigures, CycleRecord};
 use crate::model::Profile;
 use crate::run::{Http, Journal, run_id};
@@ -73,7 +73,10 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
     // One thread drives the cycles: the work per request is small, and cross-thread wake-ups
     // cost more than they give on a loaded machine (bench/cycle.py). The built-in server, when
     // it is the target, gets a multi-threaded runtime of its own.
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
@@ -157,6 +160,11 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         args.groups,
         args.members_per_group,
     ));
+    let log_path = report_dir.join("provisioning-log.jsonl");
+    let sink = match Sink::to_file(&log_path) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("cannot write {}: {e}", log_path.display())),
+    };
     let engine = Engine::new(
         http.without_bodies(),
         base_url.clone(),
@@ -166,6 +174,7 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             profile,
         },
         journal.clone(),
+        sink,
     );
     let progress = rt.spawn(progress(engine.clone()));
     let mut cycles = Vec::new();
@@ -173,7 +182,11 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
     rounds.extend((1..=args.incremental).map(|r| format!("incremental-{r}")));
     for (k, name) in rounds.iter().enumerate() {
         let sent_before = engine.requests.load(Ordering::Relaxed);
-        let logged_before = engine.log.lock().map(|l| l.len()).unwrap_or(0);
+        let before = engine
+            .log
+            .lock()
+            .map(|l| l.tally.clone())
+            .unwrap_or_default();
         let start = engine.elapsed();
         let changes = match Arc::get_mut(&mut dir) {
             Some(d) if k > 0 => d.change_round(),
@@ -188,17 +201,17 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             }
         });
         let differences = rt.block_on(engine.verify(&dir));
-        let log = engine
+        let after = engine
             .log
             .lock()
-            .map(|l| l[logged_before..].to_vec())
+            .map(|l| l.tally.clone())
             .unwrap_or_default();
         cycles.push(CycleFigures {
             name: name.clone(),
             requests: engine.requests.load(Ordering::Relaxed) - sent_before,
             seconds: (engine.elapsed() - start).as_secs_f64(),
-            actions: log.len(),
-            failures: log.iter().filter(|e| e.error.is_some()).count(),
+            actions: after.events - before.events,
+            failures: after.failures - before.failures,
             differences,
         });
     }
@@ -223,11 +236,17 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
-    let log = engine
+    let (tally, log_error) = engine
         .log
         .lock()
-        .map(|mut l| std::mem::take(&mut *l))
+        .map(|mut l| {
+            l.finish();
+            (l.tally.clone(), l.write_error.clone())
+        })
         .unwrap_or_default();
+    if let Some(e) = log_error {
+        eprintln!("error: cannot write {}: {e}", log_path.display());
+    }
     let (latencies_us, per_second, throttled) = engine
         .stats
         .lock()
@@ -241,8 +260,8 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             "rate": args.rate, "concurrency": args.concurrency, "profile": profile.name(),
             "incremental": args.incremental, "seed": seed,
         }),
-        health: health(&log),
-        log,
+        health: health(&tally),
+        tally,
         cycles,
         requests,
         seconds,
@@ -258,10 +277,10 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             "cycle.json",
             redact(serde_json::to_string_pretty(&record.to_json()).expect("JSON values serialise")),
         ),
-        ("provisioning-log.jsonl", redact(record.log_lines())),
         ("cycle.html", redact(record.html())),
     ];
     let mut summary = record.summary();
+    summary.push_str(&format!("Report: {}\n", log_path.display()));
     for (name, text) in files {
         let path = report_dir.join(name);
         match std::fs::write(&path, text) {
@@ -282,7 +301,7 @@ async fn progress(engine: Arc<Engine>) {
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let sent = engine.requests.load(Ordering::Relaxed);
-        let actions = engine.log.lock().map(|l| l.len()).unwrap_or(0);
+        let actions = engine.log.lock().map(|l| l.tally.events).unwrap_or(0);
         eprint!(
             "\r\x1b[2K  {sent} requests ({}/s), {actions} object actions, {:.0} s",
             (sent - last) * 4,

@@ -45,25 +45,19 @@ const DEPARTMENTS: &[&str] = &[
     "Ventas / Iberia",
 ];
 
-/// A user of the source directory.
+/// A user of the source directory, stored compactly (a tenant may hold 100,000): its text
+/// attributes are indices into word lists, its names follow from its index and the run id
+/// (see the accessors on [`Directory`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceUser {
     /// Entra's object id, sent as `externalId`.
-    pub external_id: String,
-    /// The matching attribute.
-    pub user_name: String,
-    /// `displayName`.
-    pub display_name: String,
-    /// `name.givenName`.
-    pub given_name: String,
-    /// `name.familyName`.
-    pub family_name: String,
-    /// The work email.
-    pub email: String,
-    /// `title`.
-    pub title: String,
-    /// Enterprise `department`.
-    pub department: String,
+    external_id: u128,
+    given: u8,
+    family: u8,
+    title: u8,
+    /// A number after the title, set by an update (0: none).
+    title_n: u8,
+    department: u8,
     /// Assigned and enabled.
     pub active: bool,
     /// The manager, by index.
@@ -103,6 +97,7 @@ pub enum Change {
 /// The source directory.
 #[derive(Debug)]
 pub struct Directory {
+    run_id: String,
     /// Users, by index.
     pub users: Vec<SourceUser>,
     /// Groups, by index.
@@ -116,8 +111,8 @@ fn uuid_from(rng: &mut StdRng) -> String {
         .to_string()
 }
 
-fn pick<'a>(rng: &mut StdRng, from: &[&'a str]) -> &'a str {
-    from[rng.random_range(0..from.len())]
+fn index(rng: &mut StdRng, from: &[&str]) -> u8 {
+    rng.random_range(0..from.len()) as u8
 }
 
 impl Directory {
@@ -126,22 +121,16 @@ impl Directory {
     pub fn generate(run_id: &str, seed: u64, users: usize, groups: usize, members: usize) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let users: Vec<SourceUser> = (0..users)
-            .map(|i| {
-                let given = pick(&mut rng, FIRST).to_string();
-                let family = pick(&mut rng, LAST).to_string();
-                SourceUser {
-                    external_id: uuid_from(&mut rng),
-                    user_name: format!("scimtest-{run_id}-u{i:06}.Test@Example.com"),
-                    display_name: format!("{given} {family}"),
-                    email: format!("scimtest-{run_id}-u{i:06}.Mail@Example.org"),
-                    given_name: given,
-                    family_name: family,
-                    title: pick(&mut rng, TITLES).to_string(),
-                    department: pick(&mut rng, DEPARTMENTS).to_string(),
-                    active: true,
-                    manager: (i % 10 != 0).then_some(i - i % 10),
-                    deleted: false,
-                }
+            .map(|i| SourceUser {
+                external_id: rng.random(),
+                given: index(&mut rng, FIRST),
+                family: index(&mut rng, LAST),
+                title: index(&mut rng, TITLES),
+                title_n: 0,
+                department: index(&mut rng, DEPARTMENTS),
+                active: true,
+                manager: (i % 10 != 0).then_some(i - i % 10),
+                deleted: false,
             })
             .collect();
         let n = users.len();
@@ -156,7 +145,57 @@ impl Directory {
                 },
             })
             .collect();
-        Directory { users, groups, rng }
+        Directory {
+            run_id: run_id.to_string(),
+            users,
+            groups,
+            rng,
+        }
+    }
+
+    /// User `i`'s `userName`, the matching attribute.
+    pub fn user_name(&self, i: usize) -> String {
+        format!("scimtest-{}-u{i:06}.Test@Example.com", self.run_id)
+    }
+
+    /// User `i`'s work email.
+    pub fn email(&self, i: usize) -> String {
+        format!("scimtest-{}-u{i:06}.Mail@Example.org", self.run_id)
+    }
+
+    /// User `i`'s `externalId` (Entra's object id).
+    pub fn external_id(&self, i: usize) -> String {
+        uuid::Uuid::from_u128(self.users[i].external_id).to_string()
+    }
+
+    /// User `i`'s `name.givenName`.
+    pub fn given_name(&self, i: usize) -> &'static str {
+        FIRST[usize::from(self.users[i].given)]
+    }
+
+    /// User `i`'s `name.familyName`.
+    pub fn family_name(&self, i: usize) -> &'static str {
+        LAST[usize::from(self.users[i].family)]
+    }
+
+    /// User `i`'s `displayName`.
+    pub fn display_name(&self, i: usize) -> String {
+        format!("{} {}", self.given_name(i), self.family_name(i))
+    }
+
+    /// User `i`'s `title`.
+    pub fn title(&self, i: usize) -> String {
+        let u = &self.users[i];
+        let t = TITLES[usize::from(u.title)];
+        match u.title_n {
+            0 => t.to_string(),
+            n => format!("{t} ({n})"),
+        }
+    }
+
+    /// User `i`'s enterprise `department`.
+    pub fn department(&self, i: usize) -> &'static str {
+        DEPARTMENTS[usize::from(self.users[i].department)]
     }
 
     /// The POST body Entra sends for user `i` (§1.1 U1).
@@ -167,15 +206,15 @@ impl Directory {
                 "urn:ietf:params:scim:schemas:core:2.0:User",
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
             ],
-            "externalId": u.external_id,
-            "userName": u.user_name,
+            "externalId": self.external_id(i),
+            "userName": self.user_name(i),
             "active": u.active,
-            "displayName": u.display_name,
-            "title": u.title,
-            "emails": [{"primary": true, "type": "work", "value": u.email}],
+            "displayName": self.display_name(i),
+            "title": self.title(i),
+            "emails": [{"primary": true, "type": "work", "value": self.email(i)}],
             "meta": {"resourceType": "User"},
-            "name": {"familyName": u.family_name, "givenName": u.given_name},
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": u.department},
+            "name": {"familyName": self.family_name(i), "givenName": self.given_name(i)},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": self.department(i)},
             "roles": [],
         })
     }
@@ -228,14 +267,10 @@ impl Directory {
             got
         };
         for i in choose(&mut self.rng, share(10)) {
-            let title = format!(
-                "{} ({})",
-                pick(&mut self.rng, TITLES),
-                self.rng.random_range(1..100u32)
-            );
-            let department = pick(&mut self.rng, DEPARTMENTS).to_string();
-            self.users[i].title = title.clone();
-            self.users[i].department = department.clone();
+            self.users[i].title = index(&mut self.rng, TITLES);
+            self.users[i].title_n = self.rng.random_range(1..100u8);
+            self.users[i].department = index(&mut self.rng, DEPARTMENTS);
+            let (title, department) = (self.title(i), self.department(i));
             out.push(Change::Update(
                 i,
                 vec![
@@ -304,12 +339,9 @@ mod tests {
         assert_eq!(a.groups, b.groups);
         assert_eq!(a.change_round(), b.change_round());
         let c = Directory::generate("abcd1234", 8, 50, 3, 10);
-        assert_ne!(a.users[0].external_id, c.users[0].external_id);
-        assert!(
-            a.users
-                .iter()
-                .all(|u| u.user_name.contains("scimtest-abcd1234-"))
-        );
+        assert_eq!(a.user_name(3), "scimtest-abcd1234-u000003.Test@Example.com");
+        assert_ne!(a.external_id(0), c.external_id(0));
+        assert_eq!(a.external_id(0), b.external_id(0));
         assert_eq!(a.groups[1].members.len(), 10);
     }
 

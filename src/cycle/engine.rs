@@ -7,7 +7,7 @@
 //! entry; after each cycle the target is compared with the source directory.
 
 use super::directory::{Change, Directory};
-use super::log::{Action, Entry, classify};
+use super::log::{Action, Entry, Sink, classify};
 use crate::model::{Encoding, Profile};
 use crate::run::journal::State;
 use crate::run::{Http, Journal, OutRequest, compose};
@@ -111,8 +111,8 @@ pub struct Engine {
     pub requests: AtomicU64,
     /// Latencies, throughput, throttling.
     pub stats: Mutex<Stats>,
-    /// The provisioning log, in completion order.
-    pub log: Mutex<Vec<Entry>>,
+    /// The provisioning log: written as entries are made, and counted.
+    pub log: Mutex<Sink>,
     user_ids: Mutex<Vec<Option<(String, usize)>>>,
     group_ids: Mutex<Vec<Option<(String, usize)>>>,
 }
@@ -122,8 +122,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Engine {
-    /// An engine for `base`, writing its creates to `journal`.
-    pub fn new(http: Http, base: String, settings: Settings, journal: Journal) -> Arc<Self> {
+    /// An engine for `base`, writing its creates to `journal` and its log to `log`.
+    pub fn new(
+        http: Http,
+        base: String,
+        settings: Settings,
+        journal: Journal,
+        log: Sink,
+    ) -> Arc<Self> {
         Arc::new(Engine {
             http,
             base,
@@ -133,7 +139,7 @@ impl Engine {
             journal,
             requests: AtomicU64::new(0),
             stats: Mutex::new(Stats::default()),
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(log),
             user_ids: Mutex::new(Vec::new()),
             group_ids: Mutex::new(Vec::new()),
         })
@@ -246,7 +252,7 @@ impl Engine {
             requests: outcome.requests,
             throttled: outcome.throttled,
         };
-        lock(&self.log).push(entry);
+        lock(&self.log).push(&entry);
     }
 
     fn op(&self, op: &str) -> String {
@@ -328,12 +334,7 @@ impl Engine {
     async fn create(&self, dir: &Directory, collection: &'static str, i: usize) {
         let users = collection == "Users";
         let (object, attr, name, body) = if users {
-            (
-                "user",
-                "userName",
-                dir.users[i].user_name.clone(),
-                dir.user_body(i),
-            )
+            ("user", "userName", dir.user_name(i), dir.user_body(i))
         } else {
             (
                 "group",
@@ -439,7 +440,7 @@ impl Engine {
     }
 
     async fn set_manager(&self, dir: &Directory, i: usize) {
-        let name = dir.users[i].user_name.clone();
+        let name = dir.user_name(i);
         let mut out = Outcome::default();
         let (Some(id), Some(manager)) = (
             self.user_id(i),
@@ -501,7 +502,7 @@ impl Engine {
             }
         };
         let (name, id) = if object == "user" {
-            (dir.users[index].user_name.clone(), self.user_id(index))
+            (dir.user_name(index), self.user_id(index))
         } else {
             (dir.groups[index].display_name.clone(), self.group_id(index))
         };
@@ -624,7 +625,7 @@ impl Engine {
         let u = &dir.users[i];
         let diff = |attribute: &str, expected: String, actual: String| Difference {
             object: "user",
-            source: u.user_name.clone(),
+            source: dir.user_name(i),
             attribute: attribute.to_string(),
             expected,
             actual,
@@ -660,36 +661,32 @@ impl Engine {
             .map(|m| m.get("value").unwrap_or(m));
         let expected_manager = u.manager.and_then(|m| self.user_id(m));
         let checks: Vec<(&str, String, String)> = vec![
-            ("userName", u.user_name.clone(), text(r.get("userName"))),
-            (
-                "externalId",
-                u.external_id.clone(),
-                text(r.get("externalId")),
-            ),
+            ("userName", dir.user_name(i), text(r.get("userName"))),
+            ("externalId", dir.external_id(i), text(r.get("externalId"))),
             (
                 "displayName",
-                u.display_name.clone(),
+                dir.display_name(i),
                 text(r.get("displayName")),
             ),
             (
                 "name.givenName",
-                u.given_name.clone(),
+                dir.given_name(i).to_string(),
                 text(r.get("name").and_then(|n| n.get("givenName"))),
             ),
             (
                 "name.familyName",
-                u.family_name.clone(),
+                dir.family_name(i).to_string(),
                 text(r.get("name").and_then(|n| n.get("familyName"))),
             ),
             (
                 "emails[type eq \"work\"].value",
-                u.email.clone(),
+                dir.email(i),
                 text(work_email),
             ),
-            ("title", u.title.clone(), text(r.get("title"))),
+            ("title", dir.title(i), text(r.get("title"))),
             (
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-                u.department.clone(),
+                dir.department(i).to_string(),
                 text(ext.and_then(|e| e.get("department"))),
             ),
             (

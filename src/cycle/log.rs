@@ -3,6 +3,8 @@
 //! (docs/entra-behaviour.md §5, [LOGS]), and the escrow and quarantine thresholds applied.
 
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Write as _;
 
 /// What was done to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,14 +142,81 @@ pub struct Health {
     pub reason: String,
 }
 
-/// Applies the thresholds to `entries`.
-pub fn health(entries: &[Entry]) -> Health {
-    let events = entries.len();
-    let failures = entries.iter().filter(|e| e.error.is_some()).count();
-    let reference_failures = entries
-        .iter()
-        .filter(|e| e.error.is_some() && e.action.is_reference())
-        .count();
+/// Counts of the log, kept as entries are written (a tenant's log is not held in memory).
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    /// Actions logged.
+    pub events: usize,
+    /// Failed actions.
+    pub failures: usize,
+    /// Failed reference actions (manager, members).
+    pub reference_failures: usize,
+    /// Failures per error code, with the first one's detail.
+    pub by_code: BTreeMap<&'static str, (usize, String)>,
+}
+
+impl Tally {
+    /// Counts `e`.
+    pub fn add(&mut self, e: &Entry) {
+        self.events += 1;
+        if let Some(code) = e.error {
+            self.failures += 1;
+            if e.action.is_reference() {
+                self.reference_failures += 1;
+            }
+            let slot = self
+                .by_code
+                .entry(code)
+                .or_insert_with(|| (0, e.detail.clone().unwrap_or_default()));
+            slot.0 += 1;
+        }
+    }
+}
+
+/// Where the provisioning log goes: each entry is written as a JSON line when it is made
+/// (to `provisioning-log.jsonl`) and counted.
+#[derive(Debug, Default)]
+pub struct Sink {
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    /// What was written so far.
+    pub tally: Tally,
+    /// The first error writing the file, if any.
+    pub write_error: Option<String>,
+}
+
+impl Sink {
+    /// A sink writing to `path` (created or truncated now).
+    pub fn to_file(path: &std::path::Path) -> std::io::Result<Self> {
+        Ok(Sink {
+            file: Some(std::io::BufWriter::new(std::fs::File::create(path)?)),
+            ..Sink::default()
+        })
+    }
+
+    /// Writes and counts `e`.
+    pub fn push(&mut self, e: &Entry) {
+        self.tally.add(e);
+        if let Some(f) = &mut self.file
+            && let Err(err) = writeln!(f, "{}", e.to_json())
+        {
+            self.write_error.get_or_insert(err.to_string());
+            self.file = None;
+        }
+    }
+
+    /// Flushes the file.
+    pub fn finish(&mut self) {
+        if let Some(f) = &mut self.file
+            && let Err(err) = f.flush()
+        {
+            self.write_error.get_or_insert(err.to_string());
+        }
+    }
+}
+
+/// Applies the thresholds to the log's counts.
+pub fn health(t: &Tally) -> Health {
+    let (events, failures, reference_failures) = (t.events, t.failures, t.reference_failures);
     let plain = failures - reference_failures;
     let share = if events == 0 {
         0.0
@@ -221,15 +290,20 @@ mod tests {
     #[test]
     fn thresholds() {
         let ok: Vec<Entry> = (0..10).map(|_| entry(Action::Create, None)).collect();
-        assert_eq!(health(&ok).state, "healthy");
+        let tally = |v: &[Entry]| {
+            let mut t = Tally::default();
+            v.iter().for_each(|e| t.add(e));
+            t
+        };
+        assert_eq!(health(&tally(&ok)).state, "healthy");
         let mut some = ok.clone();
         some.push(entry(Action::AddMembers, Some("InvalidAnchor")));
-        let h = health(&some);
+        let h = health(&tally(&some));
         assert_eq!((h.state, h.reference_failures), ("escrow", 1));
         let all: Vec<Entry> = (0..30)
             .map(|_| entry(Action::Create, Some("Unauthorized")))
             .collect();
-        assert_eq!(health(&all).state, "quarantine");
+        assert_eq!(health(&tally(&all)).state, "quarantine");
         let many: Vec<Entry> = (0..10_000)
             .map(|i| {
                 entry(
@@ -238,6 +312,6 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(health(&many).state, "quarantine");
+        assert_eq!(health(&tally(&many)).state, "quarantine");
     }
 }

@@ -3,7 +3,7 @@
 //! latency percentiles, errors by class) and the console summary.
 
 use super::engine::Difference;
-use super::log::{Entry, Health};
+use super::log::{Health, Tally};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -36,8 +36,8 @@ pub struct CycleRecord {
     pub settings: Value,
     /// Per cycle.
     pub cycles: Vec<CycleFigures>,
-    /// The provisioning log.
-    pub log: Vec<Entry>,
+    /// The provisioning log's counts (the entries are in `provisioning-log.jsonl`).
+    pub tally: Tally,
     /// Requests sent during the cycles (retries and verification included).
     pub requests: u64,
     /// Wall time of the cycles, seconds.
@@ -67,13 +67,11 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 impl CycleRecord {
     fn errors_by_class(&self) -> BTreeMap<&'static str, usize> {
-        let mut m = BTreeMap::new();
-        for e in &self.log {
-            if let Some(c) = e.error {
-                *m.entry(c).or_insert(0) += 1;
-            }
-        }
-        m
+        self.tally
+            .by_code
+            .iter()
+            .map(|(k, (n, _))| (*k, *n))
+            .collect()
     }
 
     fn latency(&self) -> Value {
@@ -145,16 +143,6 @@ impl CycleRecord {
         })
     }
 
-    /// `provisioning-log.jsonl`.
-    pub fn log_lines(&self) -> String {
-        let mut out = String::with_capacity(self.log.len() * 256);
-        for e in &self.log {
-            out.push_str(&e.to_json().to_string());
-            out.push('\n');
-        }
-        out
-    }
-
     /// The console summary.
     pub fn summary(&self) -> String {
         let mut out = String::new();
@@ -186,16 +174,9 @@ impl CycleRecord {
                 c.differences.len()
             );
         }
-        let errors = self.errors_by_class();
-        if !errors.is_empty() {
+        if !self.tally.by_code.is_empty() {
             let _ = writeln!(out, "  errors by provisioning-log code:");
-            for (code, n) in &errors {
-                let example = self
-                    .log
-                    .iter()
-                    .find(|e| e.error == Some(code))
-                    .and_then(|e| e.detail.clone())
-                    .unwrap_or_default();
+            for (code, (n, example)) in &self.tally.by_code {
                 let _ = writeln!(out, "    {code:<58} {n:>6}  e.g. {example}");
             }
         }
