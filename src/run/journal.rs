@@ -80,6 +80,8 @@ pub struct Journal {
 struct Inner {
     entries: Vec<Entry>,
     file: Option<PathBuf>,
+    /// The file, open for appending: each line is one write(2), no open per line.
+    handle: Option<std::fs::File>,
 }
 
 /// Index of an entry.
@@ -88,11 +90,12 @@ pub type Ticket = usize;
 impl Journal {
     /// A journal that also appends to `file` (created or truncated now).
     pub fn with_file(file: &Path) -> std::io::Result<Self> {
-        std::fs::write(file, "")?;
+        let handle = std::fs::File::create(file)?;
         Ok(Journal {
             inner: Arc::new(Mutex::new(Inner {
                 entries: Vec::new(),
                 file: Some(file.to_path_buf()),
+                handle: Some(handle),
             })),
         })
     }
@@ -120,7 +123,7 @@ impl Journal {
         });
         let t = g.entries.len() - 1;
         let line = line(t, &g.entries[t]);
-        append(&g.file, &line);
+        append(&mut g.handle, &line);
         t
     }
 
@@ -130,7 +133,7 @@ impl Journal {
         if let Some(e) = g.entries.get_mut(t) {
             e.state = state;
             let l = line(t, e);
-            append(&g.file, &l);
+            append(&mut g.handle, &l);
         }
     }
 
@@ -140,7 +143,7 @@ impl Journal {
         if let Some(e) = g.entries.get_mut(t) {
             e.answered = Some(id.to_string());
             let l = line(t, e);
-            append(&g.file, &l);
+            append(&mut g.handle, &l);
         }
     }
 
@@ -193,11 +196,14 @@ fn line(t: Ticket, e: &Entry) -> String {
     .to_string()
 }
 
-fn append(file: &Option<PathBuf>, line: &str) {
-    if let Some(path) = file
-        && let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(path)
-    {
-        let _ = writeln!(f, "{line}");
+/// Appends `line` in one write, so the line reaches the file (the page cache) before the
+/// create it announces is sent, and a crash cannot leave half of it.
+fn append(file: &mut Option<std::fs::File>, line: &str) {
+    if let Some(f) = file {
+        let mut buf = String::with_capacity(line.len() + 1);
+        buf.push_str(line);
+        buf.push('\n');
+        let _ = f.write_all(buf.as_bytes());
     }
 }
 
