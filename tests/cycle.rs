@@ -184,3 +184,54 @@ fn failures_are_classified_with_entras_codes() {
     );
     assert!(failed.iter().all(|e| e["http_status"] == 400));
 }
+
+#[test]
+fn the_apps_own_attributes_are_provisioned_and_a_retyped_one_is_reported() {
+    let schema = common::root().join("fixtures/entra-schema");
+    let seat = "urn:ietf:params:scim:schemas:extension:Acme:2.0:User:seatCount";
+    for (name, defect, passes) in [
+        ("cycle-mapping", None, true),
+        (
+            "cycle-mapping-retyped",
+            Some(format!("retype-attribute={seat}")),
+            false,
+        ),
+    ] {
+        let dir = tmp(name);
+        let mut cmd = bin();
+        cmd.args(["cycle", "--users", "20", "--seed", "5", "--entra-schema"])
+            .arg(schema.join("synchronization-schema.json"))
+            .arg("--schema")
+            .arg(schema.join("acme-user-extension.json"))
+            .arg("--report-dir")
+            .arg(&dir);
+        if let Some(d) = &defect {
+            cmd.args(["--defect", d]);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(if passes { 0 } else { 1 }),
+            "{}",
+            text(&out)
+        );
+        let c = cycle_json(&dir);
+        let listed: Vec<&Value> = c["cycles"][0]["differences_listed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect();
+        if passes {
+            assert!(listed.is_empty(), "{listed:?}");
+        } else {
+            assert_eq!(listed.len(), 20, "{listed:?}");
+            // A number kept as text, or as a list of it once another write stored it again.
+            assert!(listed.iter().all(|d| {
+                d["attribute"] == seat
+                    && d["actual"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with('"') || a.starts_with('['))
+            }));
+        }
+    }
+}

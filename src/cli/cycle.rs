@@ -61,10 +61,29 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    if args.target.is_some() && (!defects.is_empty() || args.throttle_every > 0) {
+    if args.target.is_some()
+        && (!defects.is_empty() || args.throttle_every > 0 || !args.server_schemas.is_empty())
+    {
         return fail(
-            "--defect and --throttle-every apply to the built-in reference server, not to --target",
+            "--defect, --throttle-every and --schema apply to the built-in reference server, not to --target",
         );
+    }
+    if let Err(e) = super::mapping::learn_schemas(&args.server_schemas) {
+        return fail(e);
+    }
+    let mapping = match &args.entra_schema {
+        Some(f) => match super::mapping::from_file(f) {
+            Ok(m) => Some(m),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    if mapping.as_ref().is_some_and(|m| !m.groups) && args.groups > 0 {
+        eprintln!(
+            "scimtest cycle: the mapping provisions no groups: --groups {} is ignored",
+            args.groups
+        );
+        args.groups = 0;
     }
     let report_dir = args
         .report_dir
@@ -153,13 +172,17 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             )),
         args.concurrency
     );
-    let mut dir = Arc::new(Directory::generate(
+    let mut directory = Directory::generate(
         &run_id,
         seed,
         args.users,
         args.groups,
         args.members_per_group,
-    ));
+    );
+    if let Some(m) = &mapping {
+        directory = directory.with_mapping(m);
+    }
+    let mut dir = Arc::new(directory);
     let log_path = report_dir.join("provisioning-log.jsonl");
     let sink = match Sink::to_file(&log_path) {
         Ok(s) => s,
@@ -259,6 +282,7 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             "users": args.users, "groups": args.groups, "members_per_group": args.members_per_group,
             "rate": args.rate, "concurrency": args.concurrency, "profile": profile.name(),
             "incremental": args.incremental, "seed": seed,
+            "entra_schema": args.entra_schema.as_ref().map(|p| p.display().to_string()),
         }),
         health: health(&tally),
         tally,

@@ -403,6 +403,10 @@ pub struct CycleArgs {
     /// Incremental rounds after the initial cycle.
     #[arg(long, value_name = "ROUNDS", default_value_t = 1)]
     pub incremental: usize,
+    /// The app's Entra synchronization schema: users also carry its own attributes (custom
+    /// and enterprise), written on create and verified; without a group mapping, no groups.
+    #[arg(long, value_name = "FILE")]
+    pub entra_schema: Option<PathBuf>,
     /// Seed of the source directory and its changes (default: random, printed).
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
@@ -418,6 +422,9 @@ pub struct CycleArgs {
     /// The built-in server answers every Nth request with 429 and `Retry-After: 1`.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub throttle_every: u64,
+    /// The built-in server learns these RFC 7643 schemas (custom extensions).
+    #[arg(long = "schema", value_name = "FILE")]
+    pub server_schemas: Vec<PathBuf>,
 }
 
 /// Options of `scimtest lint`.

@@ -2,7 +2,7 @@
 //! generated with the run id (deterministic for a given `--seed`), and the changes each
 //! incremental round makes to it.
 
-use crate::model::Profile;
+use crate::model::{MappedAttribute, Mapping, ObjectKind, Profile, ValueType};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
@@ -98,6 +98,8 @@ pub enum Change {
 #[derive(Debug)]
 pub struct Directory {
     run_id: String,
+    /// The app's own attributes (from its mapping) beyond those every user has.
+    extra: Vec<MappedAttribute>,
     /// Users, by index.
     pub users: Vec<SourceUser>,
     /// Groups, by index.
@@ -147,10 +149,52 @@ impl Directory {
             .collect();
         Directory {
             run_id: run_id.to_string(),
+            extra: Vec::new(),
             users,
             groups,
             rng,
         }
+    }
+
+    /// Adds the user attributes of `mapping` that every user does not already have (an app's
+    /// custom and enterprise attributes), with a value per user.
+    pub fn with_mapping(mut self, mapping: &Mapping) -> Self {
+        const BASE: &[&str] = &[
+            "userName",
+            "externalId",
+            "active",
+            "displayName",
+            "title",
+            "emails[type eq \"work\"].value",
+            "name.givenName",
+            "name.familyName",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        ];
+        self.extra = mapping
+            .of(ObjectKind::User)
+            .filter(|a| !BASE.iter().any(|b| b.eq_ignore_ascii_case(&a.path)))
+            .cloned()
+            .collect();
+        self
+    }
+
+    /// The app's own attributes and user `i`'s value of each.
+    pub fn extra_values(&self, i: usize) -> Vec<(&MappedAttribute, Value)> {
+        self.extra
+            .iter()
+            .map(|a| {
+                let v = match a.kind {
+                    ValueType::Boolean => json!(i.is_multiple_of(2)),
+                    ValueType::Integer => json!(i),
+                    ValueType::Decimal => json!(i as f64 + 0.5),
+                    ValueType::DateTime => json!(format!("2027-01-{:02}T00:00:00Z", i % 28 + 1)),
+                    ValueType::Binary => json!("c2NpbXRlc3Q="),
+                    _ if !a.canonical.is_empty() => json!(a.canonical[i % a.canonical.len()]),
+                    _ => json!(format!("{}-{i:06}", crate::load::mapped_slug(&a.path))),
+                };
+                (a, if a.multi { json!([v]) } else { v })
+            })
+            .collect()
     }
 
     /// User `i`'s `userName`, the matching attribute.
@@ -201,7 +245,7 @@ impl Directory {
     /// The POST body Entra sends for user `i` (§1.1 U1).
     pub fn user_body(&self, i: usize) -> Value {
         let u = &self.users[i];
-        json!({
+        let mut body = json!({
             "schemas": [
                 "urn:ietf:params:scim:schemas:core:2.0:User",
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -216,7 +260,13 @@ impl Directory {
             "name": {"familyName": self.family_name(i), "givenName": self.given_name(i)},
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": self.department(i)},
             "roles": [],
-        })
+        });
+        if let Value::Object(map) = &mut body {
+            for (a, v) in self.extra_values(i) {
+                crate::load::write_attribute(map, &a.path, v);
+            }
+        }
+        body
     }
 
     /// The POST body Entra sends for group `g`: created empty, members follow (§1.2 G1).
@@ -248,11 +298,14 @@ impl Directory {
             .copied()
             .filter(|&i| !self.users[i].active)
             .collect();
+        // One change per user and round: the changes of a round are sent concurrently, so
+        // two changes to one user (enable and disable) would land in either order.
+        let mut chosen = BTreeSet::new();
         for i in disabled {
             self.users[i].active = true;
+            chosen.insert(i);
             out.push(Change::Enable(i));
         }
-        let mut chosen = BTreeSet::new();
         let mut choose = |rng: &mut StdRng, n: usize| -> Vec<usize> {
             let mut got = Vec::new();
             for _ in 0..n * 4 {
@@ -303,15 +356,18 @@ impl Directory {
             .filter(|&i| !self.users[i].deleted)
             .collect();
         for g in 0..self.groups.len() {
-            if let Some(&gone) = self.groups[g].members.iter().next() {
+            let gone = self.groups[g].members.iter().next().copied();
+            if let Some(gone) = gone {
                 self.groups[g].members.remove(&gone);
                 out.push(Change::RemoveMembers(g, vec![gone]));
             }
             if live.is_empty() {
                 continue;
             }
+            // A newcomer that is neither a member nor the one just removed (both PATCHes of
+            // a group are sent concurrently).
             let newcomer = live[self.rng.random_range(0..live.len())];
-            if self.groups[g].members.insert(newcomer) {
+            if Some(newcomer) != gone && self.groups[g].members.insert(newcomer) {
                 out.push(Change::AddMembers(g, vec![newcomer]));
             }
         }

@@ -700,11 +700,32 @@ impl Engine {
                 text(manager),
             ),
         ];
-        checks
+        let mut out: Vec<Difference> = checks
             .into_iter()
             .filter(|(_, e, a)| e != a)
             .map(|(k, e, a)| diff(k, e, a))
-            .collect()
+            .collect();
+        // The app's own attributes: the same JSON value, type included (a date-time may
+        // come back with fractional seconds).
+        for (a, expected) in dir.extra_values(i) {
+            let actual = crate::model::ScimPath::parse(&a.path)
+                .ok()
+                .and_then(|p| p.resolve(&r).cloned())
+                .unwrap_or(Value::Null);
+            let same = actual == expected
+                || (a.kind == crate::model::ValueType::DateTime
+                    && actual
+                        .as_str()
+                        .zip(expected.as_str())
+                        .is_some_and(|(x, y)| {
+                            x.trim_end_matches('Z').trim_end_matches(".000")
+                                == y.trim_end_matches('Z')
+                        }));
+            if !same {
+                out.push(diff(&a.path, expected.to_string(), actual.to_string()));
+            }
+        }
+        out
     }
 
     async fn verify_group(&self, dir: &Directory, g: usize) -> Vec<Difference> {

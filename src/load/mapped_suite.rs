@@ -102,7 +102,7 @@ fn object(v: &mut Value) -> &mut Map<String, Value> {
 }
 
 /// Writes `value` at `path` in `body`, as Entra lays the attribute out in a POST.
-fn write(body: &mut Map<String, Value>, path: &str, value: Value) {
+pub fn write(body: &mut Map<String, Value>, path: &str, value: Value) {
     match place(path) {
         Place::Top(a) => {
             body.insert(a.to_string(), value);

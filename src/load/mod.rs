@@ -9,7 +9,10 @@ mod raw;
 
 pub use fixtures::{FixtureError, Fixtures};
 pub use lower::LowerContext;
-pub use mapped_suite::{SUITE as MAPPED_SUITE, suite_text as mapped_suite_text};
+pub use mapped_suite::{
+    SUITE as MAPPED_SUITE, slug as mapped_slug, suite_text as mapped_suite_text,
+    write as write_attribute,
+};
 pub use mapping::{from_discovery, from_entra_schema};
 
 use crate::builtin;

@@ -190,7 +190,7 @@ impl AttributeFault {
         (
             AttributeFault::Retype,
             "retype-attribute",
-            "=ATTR: the named attribute is returned with another JSON type (a number as text, text as a number or a list, a boolean as \"True\"/\"False\").",
+            "=ATTR: the named attribute is returned with another JSON type (a number or boolean as text, text as a list).",
         ),
     ];
 }

@@ -553,10 +553,10 @@ fn mis_store(attrs: &mut Resource, d: &super::AttributeDefect) {
                 *v = match v.take() {
                     Value::Number(n) => Value::String(n.to_string()),
                     Value::Bool(b) => Value::String(if b { "True" } else { "False" }.into()),
-                    Value::String(t) => match t.parse::<serde_json::Number>() {
-                        Ok(n) => Value::Number(n),
-                        Err(_) => Value::Array(vec![Value::String(t)]),
-                    },
+                    // Never back to a number: the fault is applied on every store, and a
+                    // value it already changed must stay wrong.
+                    Value::String(t) => Value::Array(vec![Value::String(t)]),
+                    other @ Value::Array(_) => other,
                     other => Value::String(other.to_string()),
                 };
             }
