@@ -621,6 +621,15 @@ impl Engine {
         all
     }
 
+    /// GETs `path` for verification: the resource, or what was answered instead.
+    async fn read(&self, path: &str) -> Result<Value, String> {
+        let a = self.call(reqwest::Method::GET, path, &[], None).await;
+        match (a.status, a.json) {
+            (200, Some(r)) => Ok(r),
+            (status, _) => Err(a.transport.unwrap_or_else(|| status.to_string())),
+        }
+    }
+
     async fn verify_user(&self, dir: &Directory, i: usize) -> Vec<Difference> {
         let u = &dir.users[i];
         let diff = |attribute: &str, expected: String, actual: String| Difference {
@@ -634,15 +643,9 @@ impl Engine {
             // Deleted by this run (the slot was cleared), or never created (logged already).
             return Vec::new();
         };
-        let a = self
-            .call(reqwest::Method::GET, &format!("/Users/{id}"), &[], None)
-            .await;
-        let Some(r) = a.json.filter(|_| a.status == 200) else {
-            return vec![diff(
-                "(resource)",
-                "present".into(),
-                describe_status(a.status, a.transport.as_deref()),
-            )];
+        let r = match self.read(&format!("/Users/{id}")).await {
+            Ok(r) => r,
+            Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
         };
         let text = |v: Option<&Value>| match v {
             None | Some(Value::Null) => "(absent)".to_string(),
@@ -740,15 +743,9 @@ impl Engine {
         let Some(id) = self.group_id(g) else {
             return Vec::new();
         };
-        let a = self
-            .call(reqwest::Method::GET, &format!("/Groups/{id}"), &[], None)
-            .await;
-        let Some(r) = a.json.filter(|_| a.status == 200) else {
-            return vec![diff(
-                "(resource)",
-                "present".into(),
-                describe_status(a.status, a.transport.as_deref()),
-            )];
+        let r = match self.read(&format!("/Groups/{id}")).await {
+            Ok(r) => r,
+            Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
         };
         let mut out = Vec::new();
         let name = r
@@ -831,13 +828,6 @@ impl Engine {
             .await;
         }
         std::mem::take(&mut *lock(&failed))
-    }
-}
-
-fn describe_status(status: u16, transport: Option<&str>) -> String {
-    match transport {
-        Some(t) => t.to_string(),
-        None => status.to_string(),
     }
 }
 
