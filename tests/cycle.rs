@@ -235,3 +235,46 @@ fn the_apps_own_attributes_are_provisioned_and_a_retyped_one_is_reported() {
         }
     }
 }
+
+#[test]
+fn a_create_answered_with_someone_elses_id_is_never_written_to() {
+    use common::mini::{self, Knobs};
+    use serde_json::json;
+    use std::sync::Arc;
+    let rt = common::runtime();
+    let (m, base) = rt.block_on(mini::start(Knobs {
+        answer_id: Some(Arc::new(|_| json!("real-person"))),
+        ..Default::default()
+    }));
+    m.seed(
+        "Users",
+        "real-person",
+        json!({"userName": "real.person@customer.example", "active": true}),
+    );
+    let dir = tmp("cycle-someone-else");
+    let out = bin()
+        .args([
+            "cycle",
+            "--target",
+            &base,
+            "--users",
+            "12",
+            "--groups",
+            "0",
+            "--incremental",
+            "1",
+        ])
+        .arg("--report-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        !m.writes().iter().any(|w| w.contains("real-person")),
+        "wrote to a resource scimtest did not create: {:?}",
+        m.writes()
+    );
+    assert!(m.has("Users", "real-person"));
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    assert!(log.contains("does not show this run's userName"), "{log}");
+}

@@ -240,21 +240,37 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
     }
     let seconds = engine.elapsed().as_secs_f64();
     let requests = engine.requests.load(Ordering::Relaxed);
-    let leftovers = if args.keep {
-        journal
-            .remaining()
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} {:?} (kept: --keep)",
-                    e.collection,
-                    e.lookup().map(|(_, v)| v)
-                )
-            })
-            .collect()
+    let mut leftovers = if args.keep {
+        Vec::new()
     } else {
         rt.block_on(engine.cleanup())
     };
+    // What the journal says may still be on the target: kept, not proved ours, or not
+    // deleted. `scimtest sweep` finds it by the run id.
+    let remaining = journal.remaining();
+    for e in &remaining {
+        let why = match &e.state {
+            crate::run::journal::State::Remains(why) => why.clone(),
+            crate::run::journal::State::Created(id) if args.keep => {
+                format!("id {id}, kept (--keep)")
+            }
+            // Listed by the cleanup with the DELETE's answer.
+            crate::run::journal::State::Created(_) => continue,
+            _ => "the create's outcome is unknown".to_string(),
+        };
+        let what = e
+            .lookup()
+            .map(|(a, v)| format!("{a} {v:?}"))
+            .unwrap_or_default();
+        leftovers.push(format!("{} {what}: {why}", e.collection));
+    }
+    if !remaining.is_empty() {
+        leftovers.push(format!(
+            "remove them with: scimtest sweep --target '{}' --run-id {run_id} --journal '{}' --yes",
+            http.redactor().redact(&base_url),
+            report_dir.join("journal.jsonl").display()
+        ));
+    }
     progress.abort();
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");

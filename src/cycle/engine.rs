@@ -244,7 +244,7 @@ impl Engine {
             cycle: cycle.to_string(),
             object,
             source: source.to_string(),
-            target_id: outcome.target_id,
+            target_id: outcome.target_id.map(|t| self.http.redactor().redact(&t)),
             action,
             error: outcome.error,
             detail: outcome.detail.map(|d| self.http.redactor().redact(&d)),
@@ -415,8 +415,43 @@ impl Engine {
             .and_then(Value::as_str)
             .map(str::to_string);
         match (a.status, id) {
+            (200 | 201, Some(id)) if crate::run::check_id(&id).is_err() => {
+                self.journal.set(
+                    ticket,
+                    State::Remains(format!("created with the unusable id {id:?}")),
+                );
+                out.fail(
+                    "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                    format!(
+                        "the created {object}'s id {id:?} cannot be addressed as one path segment"
+                    ),
+                );
+            }
             (200 | 201, Some(id)) => {
                 self.journal.answered(ticket, &id);
+                // Ours only when proved, as for `run`: an id no other create of this run got,
+                // whose resource, read back by that id, carries this run's name. The create's
+                // own answer is not proof: a server may answer with another resource's id.
+                let coll = format!("/{collection}");
+                let entry = self.journal.get(ticket);
+                let read = self
+                    .call(reqwest::Method::GET, &at(collection, &id), &[], None)
+                    .await;
+                out.add(&read);
+                let proof = read.json.filter(|_| read.status == 200);
+                let ours = self.journal.claimed(&coll, &id, ticket).is_none()
+                    && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
+                if !ours {
+                    self.journal.set(
+                        ticket,
+                        State::Remains(format!("id {id:?} was not proved this run's")),
+                    );
+                    out.fail(
+                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                        format!("the created {object}'s id {id:?} does not show this run's {attr} (or was given before): scimtest does not write to it"),
+                    );
+                    return self.record("initial", object, &name, Action::Create, out);
+                }
                 self.journal.set(ticket, State::Created(id.clone()));
                 let slot = if users {
                     &self.user_ids
@@ -456,12 +491,7 @@ impl Engine {
         let body = json!({"schemas": [PATCH_OP], "Operations": [
             {"op": self.op("Add"), "path": format!("{ENTERPRISE}:manager"), "value": manager}]});
         let a = self
-            .call(
-                reqwest::Method::PATCH,
-                &format!("/Users/{id}"),
-                &[],
-                Some(&body),
-            )
+            .call(reqwest::Method::PATCH, &at("Users", &id), &[], Some(&body))
             .await;
         out.add(&a);
         out.expect_success(&a, Action::SetManager);
@@ -523,7 +553,7 @@ impl Engine {
             return self.record(cycle, object, &name, action, out);
         };
         out.target_id = Some(id.clone());
-        let path = format!("/{collection}/{id}");
+        let path = at(collection, &id);
         if cycle != "initial" {
             // Entra reads the object before it writes the difference (§6.1).
             let mut q = Vec::new();
@@ -643,7 +673,7 @@ impl Engine {
             // Deleted by this run (the slot was cleared), or never created (logged already).
             return Vec::new();
         };
-        let r = match self.read(&format!("/Users/{id}")).await {
+        let r = match self.read(&at("Users", &id)).await {
             Ok(r) => r,
             Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
         };
@@ -743,7 +773,7 @@ impl Engine {
         let Some(id) = self.group_id(g) else {
             return Vec::new();
         };
-        let r = match self.read(&format!("/Groups/{id}")).await {
+        let r = match self.read(&at("Groups", &id)).await {
             Ok(r) => r,
             Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
         };
@@ -808,12 +838,7 @@ impl Engine {
                         return;
                     }
                     let a = me
-                        .call(
-                            reqwest::Method::DELETE,
-                            &format!("/{collection}/{id}"),
-                            &[],
-                            None,
-                        )
+                        .call(reqwest::Method::DELETE, &at(collection, id), &[], None)
                         .await;
                     if matches!(a.status, 200 | 204 | 404) {
                         me.journal.set(*ticket, State::Deleted);
@@ -842,6 +867,12 @@ fn describe(a: &Answer) -> String {
         (None, Some(d)) => format!("{} ({d})", a.status),
         (None, None) => a.status.to_string(),
     }
+}
+
+/// The path of resource `id` in `collection`: the id is one encoded path segment, whatever
+/// the target answered.
+fn at(collection: &str, id: &str) -> String {
+    format!("/{collection}/{}", crate::run::encode_segment(id))
 }
 
 /// An action's result while it is being built.

@@ -203,9 +203,18 @@ impl CycleRecord {
             self.health.state, self.health.reason
         );
         if !self.leftovers.is_empty() {
-            let _ = writeln!(out, "  LEFT BEHIND {} resources:", self.leftovers.len());
+            let _ = writeln!(out, "  LEFT BEHIND: what may still be on the target");
+            let n = self.leftovers.len();
             for l in self.leftovers.iter().take(20) {
                 let _ = writeln!(out, "    {l}");
+            }
+            if n > 21 {
+                let _ = writeln!(out, "    … {} more (cycle.json lists them)", n - 21);
+            }
+            if n > 20
+                && let Some(last) = self.leftovers.last()
+            {
+                let _ = writeln!(out, "    {last}");
             }
         }
         let _ = writeln!(
