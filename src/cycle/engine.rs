@@ -114,6 +114,9 @@ pub struct Engine {
     /// The provisioning log: written as entries are made, and counted.
     pub log: Mutex<Sink>,
     user_ids: Mutex<Vec<Option<(String, usize)>>>,
+    /// `collection/id` of every create this run got an answer for: an id given twice is
+    /// nobody's to write (a set, not the journal's scan: a tenant has 100,000 creates).
+    answered_ids: Mutex<std::collections::HashSet<String>>,
     group_ids: Mutex<Vec<Option<(String, usize)>>>,
 }
 
@@ -141,6 +144,7 @@ impl Engine {
             stats: Mutex::new(Stats::default()),
             log: Mutex::new(log),
             user_ids: Mutex::new(Vec::new()),
+            answered_ids: Mutex::new(std::collections::HashSet::new()),
             group_ids: Mutex::new(Vec::new()),
         })
     }
@@ -439,8 +443,9 @@ impl Engine {
                     .await;
                 out.add(&read);
                 let proof = read.json.filter(|_| read.status == 200);
-                let ours = self.journal.claimed(&coll, &id, ticket).is_none()
-                    && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
+                let fresh = lock(&self.answered_ids).insert(format!("{coll}/{id}"));
+                let ours =
+                    fresh && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
                 if !ours {
                     self.journal.set(
                         ticket,
