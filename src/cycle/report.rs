@@ -94,11 +94,6 @@ impl CycleRecord {
         }
     }
 
-    /// Differences found after the last cycle.
-    pub fn final_differences(&self) -> &[Difference] {
-        self.cycles.last().map_or(&[], |c| &c.differences)
-    }
-
     /// Whether the endpoint passed: no failed action and no difference after any cycle.
     pub fn passed(&self) -> bool {
         self.health.failures == 0 && self.cycles.iter().all(|c| c.differences.is_empty())
