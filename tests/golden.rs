@@ -4,7 +4,9 @@
 //! with its located check and curl line, a required error blocked by a set-up step, a skipped
 //! case, a recommended failure, a known (baselined) failure, a cleanup that did not finish, a
 //! throttled retry, leftovers, a contradiction and a stale baseline entry. A secret is placed
-//! in every field that leaves the process, so a golden also proves it never does.
+//! in the fields the reporters mask themselves (target, reasons, details, curl lines, the
+//! OAuth token URL), so a golden also proves it never leaves; exchanges hold it masked, as
+//! the runner records them.
 //!
 //! Only the JUnit `timestamp` (the time of writing) is masked before comparing. To accept a
 //! deliberate change, run `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff.
@@ -14,22 +16,23 @@ use scimtest::record::{
     CaseResult, CheckRecord, CleanupRecord, Exchange, RunRecord, Status, StepRecord,
 };
 use scimtest::redact::Redactor;
+use scimtest::report::{ReproAuth, ReproSettings};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const SECRET: &str = "golden-token-0123456789";
 
+/// An exchange as the runner records it: already redacted (the body held a secret).
 fn exchange(method: &str, path: &str, status: u16, body: &str) -> Exchange {
     Exchange {
         method: method.into(),
         url: format!("https://scim.example.test/scim{path}"),
         request_headers: vec![
-            ("Authorization".into(), format!("Bearer {SECRET}")),
+            ("Authorization".into(), "Bearer ***".into()),
             ("Accept".into(), "application/scim+json".into()),
         ],
-        request_body: (method != "GET" && method != "DELETE").then(|| {
-            format!(r#"{{"userName":"scimtest-r1-ann@contoso.example","note":"{SECRET}"}}"#)
-        }),
+        request_body: (method != "GET" && method != "DELETE")
+            .then(|| r#"{"userName":"scimtest-r1-ann@contoso.example","note":"***"}"#.to_string()),
         status,
         response_headers: vec![("Content-Type".into(), "application/scim+json".into())],
         response_body: body.into(),
@@ -113,11 +116,17 @@ fn record() -> RunRecord {
         "curl -X PATCH -H 'Authorization: Bearer {SECRET}' https://scim.example.test/scim/Users/u-1"
     ));
     disable.entra = Some("the user stays active in the app after being disabled in Entra".into());
+    let mut create = step(
+        "create",
+        Some(exchange("POST", "/Users", 201, created)),
+        vec![check("status", true, "201", "201")],
+    );
+    create.setup = true;
     let mut failed = case(
         "disable_user",
         Severity::Required,
         Status::Failed,
-        vec![disable],
+        vec![create, disable],
     );
     failed.reason =
         Some("step `disable`: /active equals at /active: expected false, got true".into());
@@ -269,4 +278,47 @@ fn results_json() {
         "results.json",
         &(serde_json::to_string_pretty(&doc).unwrap() + "\n"),
     );
+}
+
+#[test]
+fn report_html() {
+    golden(
+        "report.html",
+        &scimtest::report::html(&record(), &redactor()),
+    );
+}
+
+#[test]
+fn repro_script() {
+    let settings = ReproSettings {
+        auth: ReproAuth::OAuth {
+            token_url: format!("https://login.example.test/token?k={SECRET}"),
+            post: true,
+            scope: Some("scim.write".into()),
+        },
+        ca_cert: Some(PathBuf::from("certs/ca.pem")),
+        insecure: true,
+        timeout_secs: 30,
+        builtin_server: false,
+        base_url: "https://scim.example.test/scim".into(),
+    };
+    let run = record();
+    let failed = &run.cases[1];
+    let script = scimtest::report::repro_script(failed, &settings, &redactor()).unwrap();
+    golden("repro-disable_user.sh", &script);
+    assert_eq!(
+        scimtest::report::script_name(failed),
+        "golden__disable_user_entra.sh"
+    );
+    let builtin = ReproSettings {
+        auth: ReproAuth::Bearer,
+        ca_cert: None,
+        insecure: false,
+        builtin_server: true,
+        ..settings
+    };
+    let passed = &run.cases[0];
+    assert!(scimtest::report::repro_script(passed, &builtin, &redactor()).is_none());
+    let script = scimtest::report::repro_script(failed, &builtin, &redactor()).unwrap();
+    golden("repro-builtin.sh", &script);
 }

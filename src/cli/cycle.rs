@@ -2,89 +2,25 @@
 //! cycle and the incremental rounds, each verified → cleanup → reports.
 
 use super::CycleArgs;
+use super::error::{Error, Exit};
 use crate::cycle::directory::Directory;
 use crate::cycle::engine::{Engine, Settings};
 use crate::cycle::log::{Sink, health};
 use crate::cycle::report::{CycleFigures, CycleRecord};
-use crate::model::Profile;
+use crate::model::{Mapping, Profile};
+use crate::redact::Redactor;
 use crate::run::{Http, Journal, run_id};
-use crate::server::{Defects, RunningServer, ServerConfig, spawn};
+use crate::server::Defects;
 use serde_json::json;
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-fn fail(message: impl AsRef<str>) -> ExitCode {
-    eprintln!("error: {}", message.as_ref());
-    ExitCode::from(2)
-}
-
-/// Runs the command.
-pub fn main(mut args: CycleArgs) -> ExitCode {
-    match super::config::Config::find(args.config.as_deref()) {
-        Ok(Some(c)) => {
-            args.target = args.target.take().or(c.target.clone());
-            args.report_dir = args.report_dir.take().or(c.report_dir.clone());
-            if let Err(e) = args
-                .connection
-                .merge(c.timeout, c.headers, c.ca_cert, c.insecure, c.auth)
-            {
-                return fail(e);
-            }
-        }
-        Ok(None) => {}
-        Err(e) => return fail(e),
-    }
-    let profile = match args.profile.parse::<Profile>() {
-        Ok(p @ (Profile::Entra | Profile::EntraFlag)) => p,
-        _ => {
-            return fail(format!(
-                "--profile `{}`: a cycle replays Entra's provisioning job, `entra` or `entra-flag`",
-                args.profile
-            ));
-        }
-    };
-    if let Some(r) = args.rate
-        && !(r > 0.0 && r.is_finite())
-    {
-        return fail("--rate must be a positive number of requests per second");
-    }
-    if let Some(t) = &args.target
-        && let Err(e) = super::run::check_target(t)
-    {
-        return fail(e);
-    }
-    let defects = match Defects::parse(&args.defects) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
-    if args.target.is_some()
-        && (!defects.is_empty() || args.throttle_every > 0 || !args.server_schemas.is_empty())
-    {
-        return fail(
-            "--defect, --throttle-every and --schema apply to the built-in reference server, not to --target",
-        );
-    }
-    if let Err(e) = super::mapping::learn_schemas(&args.server_schemas) {
-        return fail(e);
-    }
-    let mapping = match &args.entra_schema {
-        Some(f) => match super::mapping::from_file(f) {
-            Ok(m) => Some(m),
-            Err(e) => return fail(e),
-        },
-        None => None,
-    };
-    if mapping.as_ref().is_some_and(|m| !m.groups) && args.groups > 0 {
-        eprintln!(
-            "scimtest cycle: the mapping provisions no groups: --groups {} is ignored",
-            args.groups
-        );
-        args.groups = 0;
-    }
+/// Runs the command: settings → target → the cycles, each verified → cleanup → reports.
+pub fn main(mut args: CycleArgs) -> Result<Exit, Error> {
+    let settings = read_settings(&mut args)?;
     let report_dir = args
         .report_dir
         .clone()
@@ -92,71 +28,48 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
     // One thread drives the cycles: the work per request is small, and cross-thread wake-ups
     // cost more than they give on a loaded machine (bench/cycle.py). The built-in server, when
     // it is the target, gets a multi-threaded runtime of its own.
-    let rt = match tokio::runtime::Builder::new_current_thread()
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))?;
+    let mut options = args.connection.client_options().map_err(Error::Usage)?;
+    let server_rt = match args.target {
+        None => Some(super::runtime()?),
+        Some(_) => None,
     };
-    let mut options = match args.connection.client_options() {
-        Ok(o) => o,
-        Err(e) => return fail(e),
+    let builtin = super::target::Builtin {
+        defects: settings.defects.clone(),
+        throttle_every: args.throttle_every,
+        limits: crate::server::store::Limits {
+            max_resources: args.users.max(args.groups).saturating_add(1000),
+            ..Default::default()
+        },
     };
-    let mut _server: Option<(RunningServer, tokio::runtime::Runtime)> = None;
-    let base_url = match &args.target {
-        Some(t) => t.clone(),
-        None => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let config = ServerConfig {
-                base_path: "/scim/v2".into(),
-                token: token.clone(),
-                defects,
-                throttle_every: args.throttle_every,
-                limits: crate::server::store::Limits {
-                    max_resources: args.users.max(args.groups).saturating_add(1000),
-                    ..Default::default()
-                },
-            };
-            let server_rt = match super::runtime() {
-                Ok(r) => r,
-                Err(e) => return fail(format!("cannot start the server's runtime: {e}")),
-            };
-            match server_rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
-                Ok(s) => {
-                    let url = s.base_url.clone();
-                    _server = Some((s, server_rt));
-                    options.credentials = crate::run::Credentials::Bearer(token);
-                    url
-                }
-                Err(e) => return fail(format!("cannot start the reference server: {e}")),
-            }
-        }
-    };
+    // The built-in server (if it is the target) serves as long as `target` and `server_rt`.
+    let target = super::target::start(
+        args.target.as_deref(),
+        builtin,
+        server_rt.as_ref().unwrap_or(&rt),
+        &mut options,
+    )?;
+    let base_url = target.base_url.clone();
     let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
-    let http = match Http::with_options(options) {
-        Ok(h) => h,
-        Err(e) => return fail(e),
-    };
-    if let Err(crate::run::Diagnosis(line)) = rt.block_on(crate::run::preflight(
+    let http = Http::with_options(options).map_err(Error::Usage)?;
+    rt.block_on(crate::run::preflight(
         &http,
         &base_url,
         has_credentials,
         "userName",
-    )) {
-        return fail(format!("{line}\n(nothing was sent)"));
-    }
-    let journal = match std::fs::create_dir_all(&report_dir)
+    ))
+    .map_err(|crate::run::Diagnosis(line)| Error::Target(format!("{line}\n(nothing was sent)")))?;
+    let journal = std::fs::create_dir_all(&report_dir)
         .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
-    {
-        Ok(j) => j,
-        Err(e) => {
-            return fail(format!(
+        .map_err(|e| {
+            Error::Environment(format!(
                 "the report folder {} cannot be written: {e}",
                 report_dir.display()
-            ));
-        }
-    };
+            ))
+        })?;
     let run_id = run_id();
     let seed = args.seed.unwrap_or_else(rand::random);
     let shown = http.redactor().redact(&base_url);
@@ -179,30 +92,151 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         args.groups,
         args.members_per_group,
     );
-    if let Some(m) = &mapping {
+    if let Some(m) = &settings.mapping {
         directory = directory.with_mapping(m);
     }
-    let mut dir = Arc::new(directory);
     let log_path = report_dir.join("provisioning-log.jsonl");
-    let sink = match Sink::to_file(&log_path) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("cannot write {}: {e}", log_path.display())),
-    };
+    let sink = Sink::to_file(&log_path)
+        .map_err(|e| Error::Environment(format!("cannot write {}: {e}", log_path.display())))?;
     let engine = Engine::new(
         http.without_bodies(),
         base_url.clone(),
         Settings {
             rate: args.rate,
             concurrency: usize::from(args.concurrency),
-            profile,
+            profile: settings.profile,
         },
         journal.clone(),
         sink,
     );
     let progress = rt.spawn(progress(engine.clone()));
+    let cycles = run_cycles(&engine, directory, args.incremental, &rt);
+    let seconds = engine.elapsed().as_secs_f64();
+    let requests = engine.requests.load(Ordering::Relaxed);
+    let mut leftovers = if args.keep {
+        Vec::new()
+    } else {
+        rt.block_on(engine.cleanup())
+    };
+    leftovers.extend(remaining(&journal, args.keep, &run_id, &shown, &report_dir));
+    progress.abort();
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    let (tally, log_error) = engine
+        .log
+        .lock()
+        .map(|mut l| {
+            l.finish();
+            (l.tally.clone(), l.write_error.clone())
+        })
+        .unwrap_or_default();
+    if let Some(e) = log_error {
+        eprintln!("error: cannot write {}: {e}", log_path.display());
+    }
+    let (latencies_us, per_second, throttled) = engine
+        .stats
+        .lock()
+        .map(|s| (s.latencies_us.clone(), s.per_second.clone(), s.throttled))
+        .unwrap_or_default();
+    let record = CycleRecord {
+        run_id: run_id.clone(),
+        target: shown,
+        settings: json!({
+            "users": args.users, "groups": args.groups, "members_per_group": args.members_per_group,
+            "rate": args.rate, "concurrency": args.concurrency, "profile": settings.profile.name(),
+            "incremental": args.incremental, "seed": seed,
+            "entra_schema": args.entra_schema.as_ref().map(|p| p.display().to_string()),
+        }),
+        health: health(&tally),
+        tally,
+        cycles,
+        requests,
+        seconds,
+        throttled,
+        latencies_us,
+        per_second,
+        cleanup_requests: engine.requests.load(Ordering::Relaxed) - requests,
+        leftovers,
+    };
+    write_reports(&record, http.redactor(), &report_dir, &log_path);
+    drop((target, server_rt));
+    Ok(Exit::failed_if(!record.passed()))
+}
+
+/// What the command line and the config file settle before anything is sent.
+struct CycleSettings {
+    profile: Profile,
+    defects: Defects,
+    mapping: Option<Mapping>,
+}
+
+/// Merges the config file into `args` and checks every setting.
+fn read_settings(args: &mut CycleArgs) -> Result<CycleSettings, Error> {
+    if let Some(c) = super::config::Config::find(args.config.as_deref()).map_err(Error::Usage)? {
+        args.target = args.target.take().or(c.target.clone());
+        args.report_dir = args.report_dir.take().or(c.report_dir.clone());
+        args.connection
+            .merge(c.timeout, c.headers, c.ca_cert, c.insecure, c.auth)
+            .map_err(Error::Usage)?;
+    }
+    let profile = match args.profile.parse::<Profile>() {
+        Ok(p @ (Profile::Entra | Profile::EntraFlag)) => p,
+        _ => {
+            return Err(Error::Usage(format!(
+                "--profile `{}`: a cycle replays Entra's provisioning job, `entra` or `entra-flag`",
+                args.profile
+            )));
+        }
+    };
+    if let Some(r) = args.rate
+        && !(r > 0.0 && r.is_finite())
+    {
+        return Err(Error::Usage(
+            "--rate must be a positive number of requests per second".into(),
+        ));
+    }
+    if let Some(t) = &args.target {
+        super::target::check(t)?;
+    }
+    let defects = Defects::parse(&args.defects).map_err(Error::Usage)?;
+    if args.target.is_some()
+        && (!defects.is_empty() || args.throttle_every > 0 || !args.server_schemas.is_empty())
+    {
+        return Err(Error::Usage(
+            "--defect, --throttle-every and --schema apply to the built-in reference server, not to --target".into(),
+        ));
+    }
+    super::mapping::learn_schemas(&args.server_schemas).map_err(Error::Input)?;
+    let mapping = match &args.entra_schema {
+        Some(f) => Some(super::mapping::from_file(f).map_err(Error::Input)?),
+        None => None,
+    };
+    if mapping.as_ref().is_some_and(|m| !m.groups) && args.groups > 0 {
+        eprintln!(
+            "scimtest cycle: the mapping provisions no groups: --groups {} is ignored",
+            args.groups
+        );
+        args.groups = 0;
+    }
+    Ok(CycleSettings {
+        profile,
+        defects,
+        mapping,
+    })
+}
+
+/// The initial cycle and `incremental` rounds, each verified after it ran.
+fn run_cycles(
+    engine: &Arc<Engine>,
+    directory: Directory,
+    incremental: usize,
+    rt: &tokio::runtime::Runtime,
+) -> Vec<CycleFigures> {
+    let mut dir = Arc::new(directory);
     let mut cycles = Vec::new();
     let mut rounds = vec!["initial".to_string()];
-    rounds.extend((1..=args.incremental).map(|r| format!("incremental-{r}")));
+    rounds.extend((1..=incremental).map(|r| format!("incremental-{r}")));
     for (k, name) in rounds.iter().enumerate() {
         let sent_before = engine.requests.load(Ordering::Relaxed);
         let before = engine
@@ -238,20 +272,25 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             differences,
         });
     }
-    let seconds = engine.elapsed().as_secs_f64();
-    let requests = engine.requests.load(Ordering::Relaxed);
-    let mut leftovers = if args.keep {
-        Vec::new()
-    } else {
-        rt.block_on(engine.cleanup())
-    };
-    // What the journal says may still be on the target: kept, not proved ours, or not
-    // deleted. `scimtest sweep` finds it by the run id.
+    cycles
+}
+
+/// What the journal says may still be on the target: kept, not proved ours, or not deleted
+/// (those the cleanup listed with the DELETE's answer are left out). `scimtest sweep` finds
+/// them by the run id.
+fn remaining(
+    journal: &Journal,
+    keep: bool,
+    run_id: &str,
+    shown_target: &str,
+    report_dir: &Path,
+) -> Vec<String> {
     let remaining = journal.remaining();
+    let mut lines = Vec::new();
     for e in &remaining {
         let why = match &e.state {
             crate::run::journal::State::Remains(why) => why.clone(),
-            crate::run::journal::State::Created(id) if args.keep => {
+            crate::run::journal::State::Created(id) if keep => {
                 format!("id {id}, kept (--keep)")
             }
             // Listed by the cleanup with the DELETE's answer.
@@ -262,56 +301,20 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
             .lookup()
             .map(|(a, v)| format!("{a} {v:?}"))
             .unwrap_or_default();
-        leftovers.push(format!("{} {what}: {why}", e.collection));
+        lines.push(format!("{} {what}: {why}", e.collection));
     }
     if !remaining.is_empty() {
-        leftovers.push(format!(
-            "remove them with: scimtest sweep --target '{}' --run-id {run_id} --journal '{}' --yes",
-            http.redactor().redact(&base_url),
+        lines.push(format!(
+            "remove them with: scimtest sweep --target '{shown_target}' --run-id {run_id} --journal '{}' --yes",
             report_dir.join("journal.jsonl").display()
         ));
     }
-    progress.abort();
-    if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
-    }
-    let (tally, log_error) = engine
-        .log
-        .lock()
-        .map(|mut l| {
-            l.finish();
-            (l.tally.clone(), l.write_error.clone())
-        })
-        .unwrap_or_default();
-    if let Some(e) = log_error {
-        eprintln!("error: cannot write {}: {e}", log_path.display());
-    }
-    let (latencies_us, per_second, throttled) = engine
-        .stats
-        .lock()
-        .map(|s| (s.latencies_us.clone(), s.per_second.clone(), s.throttled))
-        .unwrap_or_default();
-    let record = CycleRecord {
-        run_id: run_id.clone(),
-        target: shown,
-        settings: json!({
-            "users": args.users, "groups": args.groups, "members_per_group": args.members_per_group,
-            "rate": args.rate, "concurrency": args.concurrency, "profile": profile.name(),
-            "incremental": args.incremental, "seed": seed,
-            "entra_schema": args.entra_schema.as_ref().map(|p| p.display().to_string()),
-        }),
-        health: health(&tally),
-        tally,
-        cycles,
-        requests,
-        seconds,
-        throttled,
-        latencies_us,
-        per_second,
-        cleanup_requests: engine.requests.load(Ordering::Relaxed) - requests,
-        leftovers,
-    };
-    let redact = |s: String| http.redactor().redact(&s);
+    lines
+}
+
+/// Writes cycle.json and cycle.html and prints the summary, all redacted.
+fn write_reports(record: &CycleRecord, redactor: &Redactor, report_dir: &Path, log_path: &Path) {
+    let redact = |s: String| redactor.redact(&s);
     let files = [
         (
             "cycle.json",
@@ -329,7 +332,6 @@ pub fn main(mut args: CycleArgs) -> ExitCode {
         }
     }
     super::say!("{}", redact(summary));
-    ExitCode::from(u8::from(!record.passed()))
 }
 
 /// A one-line progress display on a terminal; nothing otherwise.

@@ -2,18 +2,21 @@
 
 mod config;
 mod cycle;
+mod error;
 mod lint;
 mod mapping;
 mod run;
 mod serve;
 mod suites;
 mod sweep;
+mod target;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-pub use run::{RunOutcome, execute as execute_run};
+pub use error::{Error, Exit};
+pub use run::execute as execute_run;
 
 /// `println!` that never panics: once stdout is closed (`scimtest … | head`) output is
 /// dropped and the command goes on, so a run still cleans up and writes its reports.
@@ -438,7 +441,7 @@ pub struct LintArgs {
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    error::finish(match cli.command {
         Some(Command::Run(args)) => run::main(*args),
         None => run::main(cli.run),
         Some(Command::Serve(args)) => serve::main(args),
@@ -446,13 +449,14 @@ pub fn main() -> ExitCode {
         Some(Command::Cycle(args)) => cycle::main(*args),
         Some(Command::Sweep(args)) => sweep::main(*args),
         Some(Command::Suites(cmd)) => suites::main(cmd),
-    }
+    })
 }
 
 /// Builds the tokio runtime explicitly: libtest-mimic may run a trial on the main thread,
 /// so the runtime must be entered by handle, not by `#[tokio::main]`.
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
+        .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))
 }

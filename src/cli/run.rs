@@ -1,157 +1,47 @@
 //! `scimtest run`: load → plan → (start the reference server) → run → report.
 
 use super::RunArgs;
+use super::error::{Error, Exit};
 use super::mapping;
 use crate::baseline::Baseline;
 use crate::load;
-use crate::model::ObjectKind;
-use crate::model::Profile;
+use crate::model::{Capability, Mapping, ObjectKind, Profile, Suite};
 use crate::plan::plan_with;
 use crate::record::RunRecord;
 use crate::report;
-use crate::run::{Http, Interrupt, Journal, RunContext, Selection, run_id, run_trials};
+use crate::run::{
+    Credentials, Http, Interrupt, Journal, RunContext, Selection, TestData, run_id, run_trials,
+};
 use crate::schema_store::SchemaStore;
-use crate::server::{Defects, RunningServer, ServerConfig, spawn};
+use crate::server::{Defects, RunningServer};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How a run ended.
-#[derive(Debug)]
-pub struct RunOutcome {
-    /// 0, 1 or 2 (DESIGN.md "Exit codes").
-    pub code: u8,
-    /// The record, when cases ran.
-    pub record: Option<RunRecord>,
-}
+use tokio::runtime::Runtime;
 
 /// The built-in schemas plus the user's own `fixtures/schemas` beside their suites, compiled.
 pub fn schema_store(paths: &[PathBuf]) -> Result<SchemaStore, String> {
     SchemaStore::builtin_with(load::user_schema_dir(paths).as_deref())
 }
 
-fn fail(message: impl AsRef<str>) -> RunOutcome {
-    eprintln!("error: {}", message.as_ref());
-    RunOutcome {
-        code: 2,
-        record: None,
-    }
+/// Runs the command: the exit code says whether a required case failed.
+pub fn main(args: RunArgs) -> Result<Exit, Error> {
+    Ok(match execute(args)? {
+        Some(record) => Exit::failed_if(record.required_failed() || record.interrupted),
+        // `--list`.
+        None => Exit::Passed,
+    })
 }
 
-/// Runs the command; prints progress and the summary, writes the reports.
-pub fn execute(mut args: RunArgs) -> RunOutcome {
+/// Runs the command: settings → inputs → plan → target → checks of the target → cases →
+/// reports. Prints progress and the summary, writes the reports; returns the record, or
+/// nothing when the cases were only listed.
+pub fn execute(mut args: RunArgs) -> Result<Option<RunRecord>, Error> {
     let started = Instant::now();
     let started_at = crate::clock::rfc3339(std::time::SystemTime::now());
-    match super::config::Config::find(args.config.as_deref()) {
-        Ok(Some(config)) => {
-            if let Err(e) = args.merge(config) {
-                return fail(e);
-            }
-        }
-        Ok(None) => {}
-        Err(e) => return fail(e),
-    }
-    let report_dir = args
-        .report_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports"));
-    if let Some(t) = &args.target
-        && let Err(e) = check_target(t)
-    {
-        return fail(e);
-    }
-    let baseline = match &args.baseline {
-        Some(path) => match Baseline::load(path) {
-            Ok(b) => Some(b),
-            Err(e) => return fail(e),
-        },
-        None => None,
-    };
-    let schemas = match schema_store(&args.suites) {
-        Ok(s) => Arc::new(s),
-        Err(e) => return fail(e),
-    };
-    // `--no-builtin` with a mapping and no suites of the user's runs the generated suite alone.
-    let only_mapped =
-        args.no_builtin && args.suites.is_empty() && (args.entra_schema.is_some() || args.discover);
-    let loaded = if only_mapped {
-        Ok(Vec::new())
-    } else {
-        load::load_suites(&args.suites, !args.no_builtin, &schemas.names())
-    };
-    let suites = match loaded {
-        Ok(s) => s,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}", e.render());
-            }
-            let problems: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
-            return fail(format!(
-                "{problems} problems in the suites; nothing was run (`scimtest lint` lists them all)"
-            ));
-        }
-    };
-    let mut profiles = Vec::new();
-    for p in &args.profiles {
-        match p.parse::<Profile>() {
-            Ok(p) => profiles.push(p),
-            Err(e) => {
-                return fail(format!(
-                    "{e}; use one of entra, entra-flag, validator, gallery"
-                ));
-            }
-        }
-    }
-    let defects = match Defects::parse(&args.defects) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
-    if args.target.is_some() && !defects.is_empty() {
-        return fail(
-            "--defect applies to the built-in reference server; it cannot be combined with --target",
-        );
-    }
-    if !args.server_schemas.is_empty() {
-        if args.target.is_some() {
-            return fail(
-                "--schema teaches the built-in reference server; the target publishes its own schemas (--discover reads them)",
-            );
-        }
-        if let Err(e) = mapping::learn_schemas(&args.server_schemas) {
-            return fail(e);
-        }
-    }
-    let mut absent = mapping::absent(&args);
-    let data = match mapping::test_data(&args) {
-        Ok(d) => d,
-        Err(e) => return fail(e),
-    };
-    let mut suites = suites;
-    let mut the_mapping = None;
-    let mut generated: Option<String> = None;
-    if let Some(file) = &args.entra_schema {
-        let m = match mapping::from_file(file) {
-            Ok(m) => m,
-            Err(e) => return fail(e),
-        };
-        match add_mapped_suite(&m, &mut suites, &report_dir, &schemas.names(), &mut absent) {
-            Ok(text) => generated = Some(text),
-            Err(e) => return fail(e),
-        }
-        the_mapping = Some(m);
-    }
-    let unused = mapping::unused_vars(&data, &suites);
-    if !unused.is_empty() {
-        return fail(format!(
-            "--var names no variable of any case: {}",
-            crate::diagnostic::backticked(&unused)
-        ));
-    }
-    let rt = match super::runtime() {
-        Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
-    };
+    let mut settings = Settings::read(&mut args)?;
+    let mut inputs = Inputs::load(&args, &mut settings)?;
+    let rt = super::runtime()?;
     let selection = Selection {
         filters: args.filters.clone(),
         exact: args.exact,
@@ -159,178 +49,378 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         test_threads: args.test_threads.map(usize::from),
         quiet: args.quiet,
     };
-    let plan_and_select = |suites: &[crate::model::Suite], absent: &[crate::model::Capability]| {
-        let planned = plan_with(suites, &profiles, absent);
-        if planned.is_empty() {
-            return Err("no case matches the selected profiles".to_string());
-        }
-        if let Some(b) = &baseline {
-            let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).collect();
-            let unknown = b.unknown_entries(&names);
-            if !unknown.is_empty() {
-                return Err(format!(
-                    "the baseline names no case of this run: {}; fix or remove the entries (`scimtest run --list` lists every case)",
-                    crate::diagnostic::backticked(&unknown)
-                ));
-            }
-        }
-        selection.select(planned)
-    };
-    let list = |planned: &[crate::plan::PlannedCase]| {
-        // Printed here, never by libtest-mimic, whose printer panics on a closed stdout.
-        for c in planned {
-            super::say!("{}: test", c.name);
-        }
-        RunOutcome {
-            code: 0,
-            record: None,
-        }
-    };
     // Without discovery the plan is known now: listing needs no target.
     let mut planned = Vec::new();
     if !args.discover {
-        planned = match plan_and_select(&suites, &absent) {
-            Ok(p) => p,
-            Err(e) => return fail(e),
-        };
+        planned = settings.plan(&inputs.suites, &selection)?;
         if args.list {
-            return list(&planned);
+            return Ok(list(&planned));
         }
     }
-    // The built-in server lives as long as this guard.
-    let mut _server: Option<RunningServer> = None;
-    let mut options = match args.connection.client_options() {
-        Ok(o) => o,
-        Err(e) => return fail(e),
-    };
-    let base_url = match &args.target {
-        Some(t) => t.clone(),
-        None => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let config = ServerConfig {
-                base_path: "/scim/v2".into(),
-                token: token.clone(),
-                defects,
-                throttle_every: 0,
-                limits: Default::default(),
-            };
-            match rt.block_on(spawn(([127, 0, 0, 1], 0).into(), config)) {
-                Ok(s) => {
-                    let url = s.base_url.clone();
-                    _server = Some(s);
-                    options.credentials = crate::run::Credentials::Bearer(token);
-                    url
-                }
-                Err(e) => return fail(format!("cannot start the reference server: {e}")),
+    let connection = Connection::open(&args, &settings, &rt)?;
+    connection.preflight(&args, inputs.mapping.as_ref(), &rt)?;
+    if args.discover {
+        inputs.discover(&connection, &mut settings, &rt)?;
+        planned = settings.plan(&inputs.suites, &selection)?;
+        if args.list {
+            return Ok(list(&planned));
+        }
+    }
+    let contradictions = inputs.announce(&args, &connection, &settings, &rt)?;
+    let record = run_cases(
+        &args,
+        &settings,
+        &connection,
+        inputs.schemas,
+        planned,
+        &rt,
+        &selection,
+        Started {
+            at: started,
+            rfc3339: started_at,
+        },
+        contradictions,
+    )?;
+    Ok(Some(report(record, &args, &settings, &connection)))
+}
+
+/// Prints the planned cases, the way libtest-mimic's `--list` does.
+fn list(planned: &[crate::plan::PlannedCase]) -> Option<RunRecord> {
+    // Printed here, never by libtest-mimic, whose printer panics on a closed stdout.
+    for c in planned {
+        super::say!("{}: test", c.name);
+    }
+    None
+}
+
+/// What the arguments and the config file settle before anything is loaded.
+struct Settings {
+    report_dir: PathBuf,
+    baseline: Option<Baseline>,
+    profiles: Vec<Profile>,
+    defects: Defects,
+    absent: Vec<Capability>,
+    data: TestData,
+}
+
+impl Settings {
+    /// Merges the config file into `args` and checks every setting.
+    fn read(args: &mut RunArgs) -> Result<Settings, Error> {
+        if let Some(config) =
+            super::config::Config::find(args.config.as_deref()).map_err(Error::Usage)?
+        {
+            args.merge(config).map_err(Error::Usage)?;
+        }
+        if let Some(t) = &args.target {
+            super::target::check(t)?;
+        }
+        let baseline = match &args.baseline {
+            Some(path) => Some(Baseline::load(path).map_err(Error::Input)?),
+            None => None,
+        };
+        let profiles = args
+            .profiles
+            .iter()
+            .map(|p| {
+                p.parse::<Profile>().map_err(|e| {
+                    Error::Usage(format!(
+                        "{e}; use one of entra, entra-flag, validator, gallery"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let defects = Defects::parse(&args.defects).map_err(Error::Usage)?;
+        if args.target.is_some() && !defects.is_empty() {
+            return Err(Error::Usage(
+                "--defect applies to the built-in reference server; it cannot be combined with --target".into(),
+            ));
+        }
+        if !args.server_schemas.is_empty() {
+            if args.target.is_some() {
+                return Err(Error::Usage(
+                    "--schema teaches the built-in reference server; the target publishes its own schemas (--discover reads them)".into(),
+                ));
+            }
+            mapping::learn_schemas(&args.server_schemas).map_err(Error::Input)?;
+        }
+        Ok(Settings {
+            report_dir: args
+                .report_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("reports")),
+            baseline,
+            profiles,
+            defects,
+            absent: mapping::absent(args),
+            data: mapping::test_data(args).map_err(Error::Usage)?,
+        })
+    }
+
+    /// The planned cases of `suites` under the selected profiles, capabilities and filters;
+    /// every baseline entry must name one of them.
+    fn plan(
+        &self,
+        suites: &[Suite],
+        selection: &Selection,
+    ) -> Result<Vec<crate::plan::PlannedCase>, Error> {
+        let planned = plan_with(suites, &self.profiles, &self.absent);
+        if planned.is_empty() {
+            return Err(Error::Usage("no case matches the selected profiles".into()));
+        }
+        if let Some(b) = &self.baseline {
+            let names: Vec<&str> = planned.iter().map(|c| c.name.as_str()).collect();
+            let unknown = b.unknown_entries(&names);
+            if !unknown.is_empty() {
+                return Err(Error::Usage(format!(
+                    "the baseline names no case of this run: {}; fix or remove the entries (`scimtest run --list` lists every case)",
+                    crate::diagnostic::backticked(&unknown)
+                )));
             }
         }
-    };
-    let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
-    let repro = report::ReproSettings {
-        auth: match &options.credentials {
-            crate::run::Credentials::None => report::ReproAuth::None,
-            crate::run::Credentials::Bearer(_) => report::ReproAuth::Bearer,
-            crate::run::Credentials::Basic { .. } => report::ReproAuth::Basic,
-            crate::run::Credentials::OAuth(o) => report::ReproAuth::OAuth {
-                token_url: o.token_url.clone(),
-                post: matches!(o.method, crate::run::ClientAuthMethod::Post),
-                scope: o.scope.clone(),
-            },
-        },
-        ca_cert: args.connection.ca_cert.clone(),
-        insecure: args.connection.insecure,
-        timeout_secs: options.timeout.as_secs(),
-        builtin_server: _server.is_some(),
-        base_url: base_url.clone(),
-    };
-    let http = match Http::with_options(options) {
-        Ok(h) => h,
-        Err(e) => return fail(e),
-    };
-    if http.insecure {
-        eprintln!(
-            "warning: --insecure: TLS certificates are not verified; anyone on the path can read and change this traffic"
-        );
+        selection.select(planned).map_err(Error::Usage)
     }
-    let matching = the_mapping
-        .as_ref()
-        .and_then(|m| m.matching(ObjectKind::User).first().map(|a| a.path.clone()))
-        .unwrap_or_else(|| "userName".to_string());
-    if !args.no_preflight
-        && !args.list
-        && let Err(crate::run::Diagnosis(line)) = rt.block_on(crate::run::preflight(
-            &http,
-            &base_url,
-            has_credentials,
-            &matching,
-        ))
-    {
-        return fail(format!(
-            "{line}\n(nothing was run; --no-preflight skips this check)"
-        ));
+}
+
+/// The suites, their schemas and the app's mapping.
+struct Inputs {
+    schemas: Arc<SchemaStore>,
+    suites: Vec<Suite>,
+    mapping: Option<Mapping>,
+    /// The generated `mapped` suite's text, written to the report folder before the run.
+    generated: Option<String>,
+}
+
+impl Inputs {
+    /// Loads the suites (with the suite generated from `--entra-schema`).
+    fn load(args: &RunArgs, settings: &mut Settings) -> Result<Inputs, Error> {
+        let schemas = Arc::new(schema_store(&args.suites).map_err(Error::Input)?);
+        // `--no-builtin` with a mapping and no suites of the user's runs the generated suite
+        // alone.
+        let only_mapped = args.no_builtin
+            && args.suites.is_empty()
+            && (args.entra_schema.is_some() || args.discover);
+        let suites = if only_mapped {
+            Vec::new()
+        } else {
+            load::load_suites(&args.suites, !args.no_builtin, &schemas.names()).map_err(
+                |errors| {
+                    let problems: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
+                    Error::Suites {
+                        rendered: errors.iter().map(|e| e.render()).collect(),
+                        summary: format!(
+                            "{problems} problems in the suites; nothing was run (`scimtest lint` lists them all)"
+                        ),
+                    }
+                },
+            )?
+        };
+        let mut inputs = Inputs {
+            schemas,
+            suites,
+            mapping: None,
+            generated: None,
+        };
+        if let Some(file) = &args.entra_schema {
+            let m = mapping::from_file(file).map_err(Error::Input)?;
+            inputs.add_mapping(m, settings)?;
+        }
+        let unused = mapping::unused_vars(&settings.data, &inputs.suites);
+        if !unused.is_empty() {
+            return Err(Error::Usage(format!(
+                "--var names no variable of any case: {}",
+                crate::diagnostic::backticked(&unused)
+            )));
+        }
+        Ok(inputs)
     }
-    if args.discover {
+
+    /// Generates the `mapped` suite for `m` and adds it (replacing a suite of the same name);
+    /// a mapping without groups makes groups absent.
+    fn add_mapping(&mut self, m: Mapping, settings: &mut Settings) -> Result<(), Error> {
+        let (suite, text) = mapping::mapped_suite(&m, &settings.report_dir, &self.schemas.names())
+            .map_err(Error::Input)?;
+        self.suites.retain(|s| s.name != suite.name);
+        self.suites.push(suite);
+        if !m.groups && !settings.absent.contains(&Capability::Groups) {
+            settings.absent.push(Capability::Groups);
+        }
+        self.generated = Some(text);
+        self.mapping = Some(m);
+        Ok(())
+    }
+
+    /// `--discover`: the mapping from the target's `/Schemas`.
+    fn discover(
+        &mut self,
+        connection: &Connection,
+        settings: &mut Settings,
+        rt: &Runtime,
+    ) -> Result<(), Error> {
+        let Connection { http, base_url, .. } = connection;
         let origin = format!(
             "{}/Schemas",
             http.redactor().redact(base_url.trim_end_matches('/'))
         );
-        let m = match rt
-            .block_on(mapping::fetch_schemas(&http, &base_url))
+        let m = rt
+            .block_on(mapping::fetch_schemas(http, base_url))
             .and_then(|r| crate::load::from_discovery(&origin, &r))
-        {
-            Ok(m) => m,
-            Err(e) => return fail(format!("--discover: {e}")),
-        };
-        match add_mapped_suite(&m, &mut suites, &report_dir, &schemas.names(), &mut absent) {
-            Ok(text) => generated = Some(text),
-            Err(e) => return fail(e),
+            .map_err(|e| Error::Target(format!("--discover: {e}")))?;
+        self.add_mapping(m, settings)
+    }
+
+    /// Says what the mapping covers, writes the generated suite, and cross-checks what this
+    /// run declared against what the target publishes: the contradictions, also printed.
+    fn announce(
+        &self,
+        args: &RunArgs,
+        connection: &Connection,
+        settings: &Settings,
+        rt: &Runtime,
+    ) -> Result<Vec<String>, Error> {
+        if let Some(m) = &self.mapping {
+            eprintln!("{}", mapping::describe(m));
         }
-        the_mapping = Some(m);
-        planned = match plan_and_select(&suites, &absent) {
-            Ok(p) => p,
-            Err(e) => return fail(e),
-        };
-        if args.list {
-            return list(&planned);
+        if let Some(text) = &self.generated {
+            mapping::write_suite(&settings.report_dir, text).map_err(Error::Environment)?;
         }
+        let declared =
+            self.mapping.is_some() || args.no_groups || args.no_manager || args.soft_delete;
+        if !declared {
+            return Ok(Vec::new());
+        }
+        let contradictions = rt.block_on(mapping::cross_check(
+            &connection.http,
+            &connection.base_url,
+            &settings.absent,
+            self.mapping.as_ref(),
+        ));
+        for c in &contradictions {
+            eprintln!("warning: {}", connection.http.redactor().redact(c));
+        }
+        Ok(contradictions)
     }
-    if let Some(m) = &the_mapping {
-        eprintln!("{}", mapping::describe(m));
+}
+
+/// The client and where it sends.
+struct Connection {
+    http: Http,
+    base_url: String,
+    /// How a reproduction script authenticates and reaches the target.
+    repro: report::ReproSettings,
+    has_credentials: bool,
+    /// The built-in server, when it is the target: it serves as long as this value lives.
+    server: Option<RunningServer>,
+}
+
+impl Connection {
+    /// The target given, or the built-in server started with the run's defects.
+    fn open(args: &RunArgs, settings: &Settings, rt: &Runtime) -> Result<Connection, Error> {
+        let mut options = args.connection.client_options().map_err(Error::Usage)?;
+        let builtin = super::target::Builtin {
+            defects: settings.defects.clone(),
+            throttle_every: 0,
+            limits: Default::default(),
+        };
+        let target = super::target::start(args.target.as_deref(), builtin, rt, &mut options)?;
+        let repro = report::ReproSettings {
+            auth: repro_auth(&options.credentials),
+            ca_cert: args.connection.ca_cert.clone(),
+            insecure: args.connection.insecure,
+            timeout_secs: options.timeout.as_secs(),
+            builtin_server: target.server.is_some(),
+            base_url: target.base_url.clone(),
+        };
+        let has_credentials = !matches!(options.credentials, Credentials::None);
+        let http = Http::with_options(options).map_err(Error::Usage)?;
+        if http.insecure {
+            eprintln!(
+                "warning: --insecure: TLS certificates are not verified; anyone on the path can read and change this traffic"
+            );
+        }
+        Ok(Connection {
+            http,
+            base_url: target.base_url,
+            repro,
+            has_credentials,
+            server: target.server,
+        })
     }
-    if let Some(text) = &generated
-        && let Err(e) = mapping::write_suite(&report_dir, text)
-    {
-        return fail(e);
-    }
-    let declared = the_mapping.is_some() || args.no_groups || args.no_manager || args.soft_delete;
-    let contradictions = if declared {
-        rt.block_on(mapping::cross_check(
-            &http,
-            &base_url,
-            &absent,
-            the_mapping.as_ref(),
+
+    /// Entra's Test Connection query, once, on the mapping's first matching attribute: a
+    /// set-up mistake stops the run here, in one line.
+    fn preflight(
+        &self,
+        args: &RunArgs,
+        mapping: Option<&Mapping>,
+        rt: &Runtime,
+    ) -> Result<(), Error> {
+        if args.no_preflight || args.list {
+            return Ok(());
+        }
+        let matching = mapping
+            .and_then(|m| m.matching(ObjectKind::User).first().map(|a| a.path.clone()))
+            .unwrap_or_else(|| "userName".to_string());
+        rt.block_on(crate::run::preflight(
+            &self.http,
+            &self.base_url,
+            self.has_credentials,
+            &matching,
         ))
-    } else {
-        Vec::new()
-    };
-    for c in &contradictions {
-        eprintln!("warning: {}", http.redactor().redact(c));
+        .map_err(|crate::run::Diagnosis(line)| {
+            Error::Target(format!(
+                "{line}\n(nothing was run; --no-preflight skips this check)"
+            ))
+        })
     }
+}
+
+/// How a reproduction script gets the credentials of `credentials`, without holding them.
+fn repro_auth(credentials: &Credentials) -> report::ReproAuth {
+    match credentials {
+        Credentials::None => report::ReproAuth::None,
+        Credentials::Bearer(_) => report::ReproAuth::Bearer,
+        Credentials::Basic { .. } => report::ReproAuth::Basic,
+        Credentials::OAuth(o) => report::ReproAuth::OAuth {
+            token_url: o.token_url.clone(),
+            post: matches!(o.method, crate::run::ClientAuthMethod::Post),
+            scope: o.scope.clone(),
+        },
+    }
+}
+
+/// When the run started, for its wall time and its report.
+struct Started {
+    at: Instant,
+    rfc3339: String,
+}
+
+/// Runs the planned cases with the journal in the report folder and the signal watcher on.
+#[allow(clippy::too_many_arguments)]
+fn run_cases(
+    args: &RunArgs,
+    settings: &Settings,
+    connection: &Connection,
+    schemas: Arc<SchemaStore>,
+    planned: Vec<crate::plan::PlannedCase>,
+    rt: &Runtime,
+    selection: &Selection,
+    started: Started,
+    contradictions: Vec<String>,
+) -> Result<RunRecord, Error> {
+    let Connection { http, base_url, .. } = connection;
+    let report_dir = &settings.report_dir;
     let run_id = run_id();
     // The journal of creates lives in the report folder: a folder that cannot be written is
     // found now, before anything is sent.
-    let journal = match std::fs::create_dir_all(&report_dir)
+    let journal = std::fs::create_dir_all(report_dir)
         .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
-    {
-        Ok(j) => j,
-        Err(e) => {
-            return fail(format!(
+        .map_err(|e| {
+            Error::Environment(format!(
                 "the report folder {} cannot be written: {e}",
                 report_dir.display()
-            ));
-        }
-    };
-    let sweep = sweep_command(&base_url, &run_id, journal.file().as_deref(), &args);
+            ))
+        })?;
+    let sweep = sweep_command(base_url, &run_id, journal.file().as_deref(), args);
     eprintln!(
         "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
     );
@@ -348,25 +438,30 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
         interrupt: interrupt.clone(),
         journal: journal.clone(),
         keep_on_failure: args.keep_on_failure,
-        data,
+        data: settings.data.clone(),
     });
-    let cases = run_trials(planned, cx, rt.handle().clone(), &selection);
-    let interrupted = interrupt.is_set();
-    let mut record = RunRecord {
+    let cases = run_trials(planned, cx, rt.handle().clone(), selection);
+    let leftovers = leftovers(&journal);
+    let sweep_command = (!leftovers.is_empty() && connection.server.is_none()).then_some(sweep);
+    Ok(RunRecord {
         run_id,
-        started: started_at,
-        target: base_url,
+        started: started.rfc3339,
+        target: base_url.clone(),
         cases,
-        duration: started.elapsed(),
-        interrupted,
+        duration: started.at.elapsed(),
+        interrupted: interrupt.is_set(),
         tls_verified: !http.insecure,
         stale_baseline: Vec::new(),
-        leftovers: Vec::new(),
-        sweep_command: None,
+        leftovers,
+        sweep_command,
         repro_dir: None,
         contradictions,
-    };
-    record.leftovers = journal
+    })
+}
+
+/// What the journal says may still be on the target, one line each.
+fn leftovers(journal: &Journal) -> Vec<String> {
+    journal
         .remaining()
         .iter()
         .map(|e| {
@@ -381,52 +476,36 @@ pub fn execute(mut args: RunArgs) -> RunOutcome {
             };
             format!("{} {what} ({}): {state}", e.collection, e.case)
         })
-        .collect();
-    if !record.leftovers.is_empty() && _server.is_none() {
-        record.sweep_command = Some(sweep.clone());
-    }
-    if let Some(b) = &baseline {
-        b.apply(&mut record);
-    }
-    record.repro_dir = write_repro_scripts(&record, http.redactor(), &report_dir, &repro);
-    let written = write_reports(
-        &record,
-        http.redactor(),
-        &report_dir,
-        args.junit_all_failures,
-    );
-    {
-        use std::io::Write as _;
-        // Never panics on a closed stdout: the exit code must still say how the run went.
-        let _ = write!(
-            std::io::stdout().lock(),
-            "{}",
-            report::summary(&record, http.redactor(), &written, report::use_colour())
-        );
-    }
-    let code = u8::from(record.required_failed() || interrupted);
-    RunOutcome {
-        code,
-        record: Some(record),
-    }
+        .collect()
 }
 
-/// Generates the `mapped` suite for `m` and adds it to `suites` (replacing a suite of the
-/// same name); a mapping without groups makes groups absent. Returns the suite's text.
-fn add_mapped_suite(
-    m: &crate::model::Mapping,
-    suites: &mut Vec<crate::model::Suite>,
-    report_dir: &Path,
-    schema_names: &[String],
-    absent: &mut Vec<crate::model::Capability>,
-) -> Result<String, String> {
-    let (suite, text) = mapping::mapped_suite(m, report_dir, schema_names)?;
-    suites.retain(|s| s.name != suite.name);
-    suites.push(suite);
-    if !m.groups && !absent.contains(&crate::model::Capability::Groups) {
-        absent.push(crate::model::Capability::Groups);
+/// Applies the baseline, writes the reproduction scripts and the reports, prints the summary.
+fn report(
+    mut record: RunRecord,
+    args: &RunArgs,
+    settings: &Settings,
+    connection: &Connection,
+) -> RunRecord {
+    let redactor = connection.http.redactor();
+    if let Some(b) = &settings.baseline {
+        b.apply(&mut record);
     }
-    Ok(text)
+    record.repro_dir =
+        write_repro_scripts(&record, redactor, &settings.report_dir, &connection.repro);
+    let written = write_reports(
+        &record,
+        redactor,
+        &settings.report_dir,
+        args.junit_all_failures,
+    );
+    use std::io::Write as _;
+    // Never panics on a closed stdout: the exit code must still say how the run went.
+    let _ = write!(
+        std::io::stdout().lock(),
+        "{}",
+        report::summary(&record, redactor, &written, report::use_colour())
+    );
+    record
 }
 
 /// Writes a reproduction script for every failing case into `<report dir>/repro/`; returns the
@@ -509,27 +588,6 @@ fn write_reports(
     written
 }
 
-/// Refuses a target URL that carries credentials (`https://user:pass@host/…`): they would be
-/// printed with the URL everywhere. The error does not repeat them.
-pub(super) fn check_target(target: &str) -> Result<(), String> {
-    let url = reqwest::Url::parse(target).map_err(|e| {
-        format!("the target is not a URL ({e}); give the Tenant URL, e.g. https://api.example.com/scim/v2")
-    })?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(
-            "the target URL carries credentials (`user:password@`); pass them with --basic-user and SCIM_BASIC_PASSWORD (or --token / SCIM_TOKEN) instead"
-                .into(),
-        );
-    }
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "the target must be an http:// or https:// URL, not {}:",
-            url.scheme()
-        ));
-    }
-    Ok(())
-}
-
 /// The exact command that finds and deletes what this run may have left behind.
 fn sweep_command(base_url: &str, run_id: &str, journal: Option<&Path>, args: &RunArgs) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
@@ -579,8 +637,4 @@ async fn watch_signals(interrupt: Interrupt, sweep: String) {
         );
         interrupt.trigger();
     }
-}
-
-pub fn main(args: RunArgs) -> ExitCode {
-    ExitCode::from(execute(args).code)
 }

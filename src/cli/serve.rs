@@ -1,10 +1,10 @@
 //! `scimtest serve`: the reference server, standalone.
 
 use super::ServeArgs;
+use super::error::{Error, Exit};
 use crate::server::{Defect, Defects, ServerConfig, spawn};
-use std::process::ExitCode;
 
-pub fn main(args: ServeArgs) -> ExitCode {
+pub fn main(args: ServeArgs) -> Result<Exit, Error> {
     if args.list_defects {
         for d in Defect::ALL {
             super::say!("{:<34} {}", d.name(), d.description());
@@ -16,29 +16,14 @@ pub fn main(args: ServeArgs) -> ExitCode {
                 doc.trim_start_matches("=ATTR: ")
             );
         }
-        return ExitCode::SUCCESS;
+        return Ok(Exit::Passed);
     }
-    let defects = match Defects::parse(&args.defects) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let learnt = match super::mapping::learn_schemas(&args.schemas) {
-        Ok(ids) => ids,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let addr = match args.addr.parse() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: --addr `{}` is not an address: {e}", args.addr);
-            return ExitCode::from(2);
-        }
-    };
+    let defects = Defects::parse(&args.defects).map_err(Error::Usage)?;
+    let learnt = super::mapping::learn_schemas(&args.schemas).map_err(Error::Input)?;
+    let addr = args
+        .addr
+        .parse()
+        .map_err(|e| Error::Usage(format!("--addr `{}` is not an address: {e}", args.addr)))?;
     let (token, generated) = match args.token {
         Some(t) if !t.is_empty() => (t, false),
         _ => (uuid::Uuid::new_v4().simple().to_string(), true),
@@ -56,21 +41,11 @@ pub fn main(args: ServeArgs) -> ExitCode {
             ..Default::default()
         },
     };
-    let rt = match super::runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let rt = super::runtime()?;
     rt.block_on(async {
-        let server = match spawn(addr, config).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: cannot listen on {addr}: {e}");
-                return ExitCode::from(2);
-            }
-        };
+        let server = spawn(addr, config)
+            .await
+            .map_err(|e| Error::Environment(format!("cannot listen on {addr}: {e}")))?;
         super::say!("scimtest reference server at {}", server.base_url);
         if generated {
             // A throwaway token made up for this process, not a user's secret.
@@ -86,6 +61,6 @@ pub fn main(args: ServeArgs) -> ExitCode {
             super::say!("defect on: {:?} `{}`", d.fault, d.attribute);
         }
         let _ = tokio::signal::ctrl_c().await;
-        ExitCode::SUCCESS
+        Ok(Exit::Passed)
     })
 }

@@ -1,51 +1,34 @@
 //! `scimtest suites list | export DIR`: the suites built into the binary.
 
 use super::SuitesCommand;
+use super::error::{Error, Exit};
 use crate::{builtin, load};
-use std::process::ExitCode;
 
-pub fn main(cmd: SuitesCommand) -> ExitCode {
+pub fn main(cmd: SuitesCommand) -> Result<Exit, Error> {
     match cmd {
         SuitesCommand::List => list(),
-        SuitesCommand::Export { dir, force } => match builtin::export(&dir, force) {
-            Ok(written) => {
-                super::say!(
-                    "wrote {} files under {}; run them with `scimtest run --suite {}`: a suite \
-                     named like a built-in one replaces it",
-                    written.len(),
-                    dir.display(),
-                    dir.join("suites").display()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            }
-        },
+        SuitesCommand::Export { dir, force } => {
+            let written = builtin::export(&dir, force).map_err(Error::Usage)?;
+            super::say!(
+                "wrote {} files under {}; run them with `scimtest run --suite {}`: a suite \
+                 named like a built-in one replaces it",
+                written.len(),
+                dir.display(),
+                dir.join("suites").display()
+            );
+            Ok(Exit::Passed)
+        }
     }
 }
 
-fn list() -> ExitCode {
-    let schemas = match crate::schema_store::SchemaStore::builtin_with(None) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match load::load_builtin(&schemas.names()) {
-        Ok(suites) => {
-            for s in suites {
-                super::say!("{} ({}, {} cases)", s.name, s.file.display(), s.cases.len());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{}", e.render());
-            }
-            ExitCode::from(2)
-        }
+fn list() -> Result<Exit, Error> {
+    let schemas = crate::schema_store::SchemaStore::builtin_with(None).map_err(Error::Input)?;
+    let suites = load::load_builtin(&schemas.names()).map_err(|errors| Error::Suites {
+        rendered: errors.iter().map(|e| e.render()).collect(),
+        summary: "the built-in suites do not load".into(),
+    })?;
+    for s in suites {
+        super::say!("{} ({}, {} cases)", s.name, s.file.display(), s.cases.len());
     }
+    Ok(Exit::Passed)
 }

@@ -8,12 +8,12 @@
 //! the target's filters are unreliable.
 
 use super::SweepArgs;
+use super::error::{Error, Exit};
 use crate::model::{Auth, Encoding};
 use crate::run::journal::{Recorded, read_file};
 use crate::run::{Http, OutRequest, PREFIX, check_id, compose, encode_segment};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 /// Largest page requested while listing.
@@ -343,49 +343,30 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
 }
 
 /// Runs the command.
-pub fn main(args: SweepArgs) -> ExitCode {
+pub fn main(args: SweepArgs) -> Result<Exit, Error> {
     if args
         .run_id
         .as_deref()
         .is_some_and(|id| id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()))
     {
-        eprintln!("error: --run-id takes the 8 hex digits a run prints (`run id …`)");
-        return ExitCode::from(2);
+        return Err(Error::Usage(
+            "--run-id takes the 8 hex digits a run prints (`run id …`)".into(),
+        ));
     }
-    if let Err(e) = super::run::check_target(&args.target) {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
-    let http = match args
+    super::target::check(&args.target)?;
+    let http = args
         .connection
         .client_options()
         .and_then(Http::with_options)
-    {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+        .map_err(Error::Usage)?;
     if http.insecure {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
-    let rt = match super::runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let rt = super::runtime()?;
     match rt.block_on(sweep(&args, &http)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(1),
-        Err(e) => {
-            eprintln!(
-                "error: {}",
-                crate::report::terminal_safe(&http.redactor().redact(&e))
-            );
-            ExitCode::from(2)
-        }
+        Ok(clean) => Ok(Exit::failed_if(!clean)),
+        Err(e) => Err(Error::Target(crate::report::terminal_safe(
+            &http.redactor().redact(&e),
+        ))),
     }
 }

@@ -348,8 +348,83 @@ impl Engine {
             )
         };
         let mut out = Outcome::default();
+        let what = Creating {
+            collection,
+            object,
+            attr,
+            name: &name,
+        };
+        if self.nothing_matches(&what, &mut out).await {
+            let ticket = self.journal.intend(
+                "cycle",
+                &format!("/{collection}"),
+                vec![(format!("/{attr}"), name.clone())],
+            );
+            let a = self
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/{collection}"),
+                    &[],
+                    Some(&body),
+                )
+                .await;
+            out.add(&a);
+            let id = a
+                .json
+                .as_ref()
+                .and_then(|j| j.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            match (a.status, id) {
+                (200 | 201, Some(id)) if crate::run::check_id(&id).is_err() => {
+                    self.journal.set(
+                        ticket,
+                        State::Remains(format!("created with the unusable id {id:?}")),
+                    );
+                    out.fail(
+                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                        format!(
+                            "the created {object}'s id {id:?} cannot be addressed as one path segment"
+                        ),
+                    );
+                }
+                (200 | 201, Some(id)) => {
+                    if self.proved_ours(&what, ticket, &id, &mut out).await {
+                        self.journal.set(ticket, State::Created(id.clone()));
+                        let slot = if users {
+                            &self.user_ids
+                        } else {
+                            &self.group_ids
+                        };
+                        lock(slot)[i] = Some((id.clone(), ticket));
+                        out.target_id = Some(id);
+                    }
+                }
+                _ => {
+                    if a.transport.is_none() && !(200..300).contains(&a.status) {
+                        self.journal.set(ticket, State::Refused);
+                    }
+                    out.fail(
+                        classify(a.status, Action::Create, a.transport.as_deref()),
+                        format!("POST answered {}", describe(&a)),
+                    );
+                }
+            }
+        }
+        self.record("initial", object, &name, Action::Create, out);
+    }
+
+    /// Entra's matching query before a create: whether nothing matches (the create may go
+    /// on). A match is this run's name already taken: not this run's to write.
+    async fn nothing_matches(&self, what: &Creating<'_>, out: &mut Outcome) -> bool {
+        let Creating {
+            collection,
+            object,
+            attr,
+            name,
+        } = *what;
         let mut query = vec![("filter", format!("{attr} eq \"{name}\""))];
-        if !users {
+        if collection != "Users" {
             query.insert(0, ("excludedAttributes", "members".to_string()));
         }
         let a = self
@@ -361,22 +436,21 @@ impl Engine {
             )
             .await;
         out.add(&a);
-        let found = a
-            .json
-            .as_ref()
-            .and_then(|j| j.get("totalResults"))
-            .and_then(Value::as_u64);
         if a.status != 200 || a.transport.is_some() {
             out.fail(
                 classify(a.status, Action::Create, a.transport.as_deref()),
                 format!("the matching query answered {}", describe(&a)),
             );
-            return self.record("initial", object, &name, Action::Create, out);
+            return false;
         }
+        let found = a
+            .json
+            .as_ref()
+            .and_then(|j| j.get("totalResults"))
+            .and_then(Value::as_u64);
         match found {
-            Some(0) => {}
+            Some(0) => true,
             Some(n) => {
-                // A resource named with this run's id exists already: not this run's to write.
                 let code = if n > 1 {
                     "DuplicateTargetEntries"
                 } else {
@@ -388,95 +462,55 @@ impl Engine {
                         "the matching query found {n} existing {object}s with this run's {attr}"
                     ),
                 );
-                return self.record("initial", object, &name, Action::Create, out);
+                false
             }
             None => {
                 out.fail(
                     "SystemForCrossDomainIdentityManagementServiceIncompatible",
                     "the matching query answered no totalResults".into(),
                 );
-                return self.record("initial", object, &name, Action::Create, out);
+                false
             }
         }
-        let ticket = self.journal.intend(
-            "cycle",
-            &format!("/{collection}"),
-            vec![(format!("/{attr}"), name.clone())],
-        );
-        let a = self
-            .call(
-                reqwest::Method::POST,
-                &format!("/{collection}"),
-                &[],
-                Some(&body),
-            )
+    }
+
+    /// Whether the created `id` is this run's, as for `run`: an id no other create of this
+    /// run got, whose resource, read back by that id, carries this run's name. The create's
+    /// own answer is not proof: a server may answer with another resource's id. When it is
+    /// not, the journal and `out` say so, and nothing is written to it.
+    async fn proved_ours(
+        &self,
+        what: &Creating<'_>,
+        ticket: crate::run::journal::Ticket,
+        id: &str,
+        out: &mut Outcome,
+    ) -> bool {
+        let Creating {
+            collection,
+            object,
+            attr,
+            ..
+        } = *what;
+        self.journal.answered(ticket, id);
+        let entry = self.journal.get(ticket);
+        let read = self
+            .call(reqwest::Method::GET, &at(collection, id), &[], None)
             .await;
-        out.add(&a);
-        let id = a
-            .json
-            .as_ref()
-            .and_then(|j| j.get("id"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        match (a.status, id) {
-            (200 | 201, Some(id)) if crate::run::check_id(&id).is_err() => {
-                self.journal.set(
-                    ticket,
-                    State::Remains(format!("created with the unusable id {id:?}")),
-                );
-                out.fail(
-                    "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                    format!(
-                        "the created {object}'s id {id:?} cannot be addressed as one path segment"
-                    ),
-                );
-            }
-            (200 | 201, Some(id)) => {
-                self.journal.answered(ticket, &id);
-                // Ours only when proved, as for `run`: an id no other create of this run got,
-                // whose resource, read back by that id, carries this run's name. The create's
-                // own answer is not proof: a server may answer with another resource's id.
-                let coll = format!("/{collection}");
-                let entry = self.journal.get(ticket);
-                let read = self
-                    .call(reqwest::Method::GET, &at(collection, &id), &[], None)
-                    .await;
-                out.add(&read);
-                let proof = read.json.filter(|_| read.status == 200);
-                let fresh = lock(&self.answered_ids).insert(format!("{coll}/{id}"));
-                let ours =
-                    fresh && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
-                if !ours {
-                    self.journal.set(
-                        ticket,
-                        State::Remains(format!("id {id:?} was not proved this run's")),
-                    );
-                    out.fail(
-                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                        format!("the created {object}'s id {id:?} does not show this run's {attr} (or was given before): scimtest does not write to it"),
-                    );
-                    return self.record("initial", object, &name, Action::Create, out);
-                }
-                self.journal.set(ticket, State::Created(id.clone()));
-                let slot = if users {
-                    &self.user_ids
-                } else {
-                    &self.group_ids
-                };
-                lock(slot)[i] = Some((id.clone(), ticket));
-                out.target_id = Some(id);
-            }
-            _ => {
-                if a.transport.is_none() && !(200..300).contains(&a.status) {
-                    self.journal.set(ticket, State::Refused);
-                }
-                out.fail(
-                    classify(a.status, Action::Create, a.transport.as_deref()),
-                    format!("POST answered {}", describe(&a)),
-                );
-            }
+        out.add(&read);
+        let proof = read.json.filter(|_| read.status == 200);
+        let fresh = lock(&self.answered_ids).insert(format!("/{collection}/{id}"));
+        let ours = fresh && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
+        if !ours {
+            self.journal.set(
+                ticket,
+                State::Remains(format!("id {id:?} was not proved this run's")),
+            );
+            out.fail(
+                "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                format!("the created {object}'s id {id:?} does not show this run's {attr} (or was given before): scimtest does not write to it"),
+            );
         }
-        self.record("initial", object, &name, Action::Create, out);
+        ours
     }
 
     async fn set_manager(&self, dir: &Directory, i: usize) {
@@ -916,4 +950,17 @@ impl Outcome {
             );
         }
     }
+}
+
+/// The object a create is about, as its matching query and its proof see it.
+#[derive(Clone, Copy)]
+struct Creating<'a> {
+    /// `Users` or `Groups`.
+    collection: &'static str,
+    /// `user` or `group`, as the log says it.
+    object: &'static str,
+    /// The matching attribute.
+    attr: &'static str,
+    /// Its value: this run's name for the object.
+    name: &'a str,
 }

@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// The page's style sheet (`assets/cycle.css`), inlined: the page loads nothing.
+const STYLE: &str = include_str!("assets/cycle.css");
+
 /// One cycle's figures.
 #[derive(Debug, Clone)]
 pub struct CycleFigures {
@@ -227,8 +230,8 @@ impl CycleRecord {
     /// `cycle.html`: throughput over time as an SVG chart, latency, errors, differences.
     pub fn html(&self) -> String {
         let esc = crate::report::escape_html;
-        let mut out = String::from(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>scimtest cycle</title><style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}svg{border:1px solid #ccc;background:#fafafa}.fail{color:#b00}.pass{color:#070}</style></head><body>",
+        let mut out = format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>scimtest cycle</title><style>{STYLE}</style></head><body>",
         );
         let _ = write!(
             out,

@@ -52,83 +52,123 @@ fn located(c: &CaseResult) -> Option<String> {
 
 /// The summary text; `colour` adds ANSI colours.
 pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour: bool) -> String {
-    let paint = Paint(colour);
+    let s = Summary {
+        run,
+        redactor,
+        paint: Paint(colour),
+        causes: super::root_causes(run),
+    };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n{} {} cases ({} requests) against {} (run id {}) in {:.2}s",
-        paint.on("1", "scimtest:"),
-        run.cases.len(),
-        run.requests(),
-        terminal_safe(&redactor.redact(&run.target)),
-        run.run_id,
-        run.duration.as_secs_f64()
-    );
-    let throttled = run.throttled();
-    if throttled > 0 {
+    s.header(&mut out);
+    s.counts(&mut out);
+    s.root_causes(&mut out);
+    s.problems(&mut out);
+    s.baseline(&mut out);
+    s.notes(&mut out);
+    s.leftovers(&mut out);
+    for r in reports {
+        let _ = writeln!(out, "Report: {r}");
+    }
+    s.verdict(&mut out);
+    out
+}
+
+/// One summary being written: the run, how to mask and colour, and its root causes.
+struct Summary<'a> {
+    run: &'a RunRecord,
+    redactor: &'a Redactor,
+    paint: Paint,
+    causes: Vec<super::RootCause>,
+}
+
+impl Summary<'_> {
+    /// Text from the target or a case, as it may be printed: masked, control characters shown.
+    fn safe(&self, text: &str) -> String {
+        terminal_safe(&self.redactor.redact(text))
+    }
+
+    /// What ran against what, and warnings about the run's conditions.
+    fn header(&self, out: &mut String) {
+        let run = self.run;
         let _ = writeln!(
             out,
-            "  {}",
-            paint.on(
-                "33",
-                &format!(
-                    "{throttled} answers were throttled (429/503 with Retry-After) and retried; the gallery requires 25 requests per second without throttling"
+            "\n{} {} cases ({} requests) against {} (run id {}) in {:.2}s",
+            self.paint.on("1", "scimtest:"),
+            run.cases.len(),
+            run.requests(),
+            self.safe(&run.target),
+            run.run_id,
+            run.duration.as_secs_f64()
+        );
+        let throttled = run.throttled();
+        if throttled > 0 {
+            let _ = writeln!(
+                out,
+                "  {}",
+                self.paint.on(
+                    "33",
+                    &format!(
+                        "{throttled} answers were throttled (429/503 with Retry-After) and retried; the gallery requires 25 requests per second without throttling"
+                    )
                 )
-            )
-        );
-    }
-    if !run.tls_verified {
-        let _ = writeln!(
-            out,
-            "  {}",
-            paint.on("33", "TLS certificates were NOT verified (--insecure)")
-        );
-    }
-    for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
-        let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.severity == sev).collect();
-        if of.is_empty() {
-            continue;
+            );
         }
-        let n = |s: Status| {
-            of.iter()
-                .filter(|c| c.status == s && c.known_failure.is_none())
-                .count()
-        };
-        let known = of.iter().filter(|c| c.known_failure.is_some()).count();
-        let failed = n(Status::Failed) + n(Status::Errored);
-        let counts = format!(
-            "{} passed, {} failed, {} errored, {} skipped{}",
-            n(Status::Passed),
-            n(Status::Failed),
-            n(Status::Errored),
-            n(Status::Skipped),
-            if known > 0 {
-                format!(", {known} known failures")
-            } else {
-                String::new()
-            }
-        );
-        let counts = if failed > 0 {
-            paint.on("31", &counts)
-        } else {
-            paint.on("32", &counts)
-        };
-        let _ = writeln!(out, "  {:<12} {counts}", sev.name());
+        if !run.tls_verified {
+            let _ = writeln!(
+                out,
+                "  {}",
+                self.paint
+                    .on("33", "TLS certificates were NOT verified (--insecure)")
+            );
+        }
     }
-    let bad: Vec<_> = run
-        .cases
-        .iter()
-        .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
-        .collect();
-    let (known, new): (Vec<&CaseResult>, Vec<&CaseResult>) =
-        bad.into_iter().partition(|c| c.known_failure.is_some());
-    let causes = super::root_causes(run);
-    if !causes.is_empty() {
+
+    /// One line of counts per severity that has cases.
+    fn counts(&self, out: &mut String) {
+        for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
+            let of: Vec<&CaseResult> = self
+                .run
+                .cases
+                .iter()
+                .filter(|c| c.severity == sev)
+                .collect();
+            if of.is_empty() {
+                continue;
+            }
+            let n = |s: Status| {
+                of.iter()
+                    .filter(|c| c.status == s && c.known_failure.is_none())
+                    .count()
+            };
+            let known = of.iter().filter(|c| c.known_failure.is_some()).count();
+            let failed = n(Status::Failed) + n(Status::Errored);
+            let counts = format!(
+                "{} passed, {} failed, {} errored, {} skipped{}",
+                n(Status::Passed),
+                n(Status::Failed),
+                n(Status::Errored),
+                n(Status::Skipped),
+                if known > 0 {
+                    format!(", {known} known failures")
+                } else {
+                    String::new()
+                }
+            );
+            let counts = self.paint.on(if failed > 0 { "31" } else { "32" }, &counts);
+            let _ = writeln!(out, "  {:<12} {counts}", sev.name());
+        }
+    }
+
+    /// The root causes, most cases first.
+    fn root_causes(&self, out: &mut String) {
+        if self.causes.is_empty() {
+            return;
+        }
         let _ = writeln!(
             out,
             "\nRoot causes (most cases first; details per case below):"
         );
-        for (i, g) in causes.iter().enumerate() {
+        for (i, g) in self.causes.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "  #{} {:>4} {} [{}] {}",
@@ -140,23 +180,30 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
                     "cases:"
                 },
                 g.severity,
-                terminal_safe(&redactor.redact(&g.summary))
+                self.safe(&g.summary)
             );
             if let Some(e) = &g.example {
-                let _ = writeln!(
-                    out,
-                    "                 e.g. {}",
-                    terminal_safe(&redactor.redact(e))
-                );
+                let _ = writeln!(out, "                 e.g. {}", self.safe(e));
             }
         }
     }
-    if !new.is_empty() {
+
+    /// Each new failure, by severity; the first case of each root cause carries the details,
+    /// the others point to it.
+    fn problems(&self, out: &mut String) {
+        let mut new: Vec<&CaseResult> = self
+            .run
+            .cases
+            .iter()
+            .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+            .filter(|c| c.known_failure.is_none())
+            .collect();
+        if new.is_empty() {
+            return;
+        }
         let _ = writeln!(out, "\nProblems (by severity):");
-        let mut new = new;
         new.sort_by_key(|c| c.severity);
-        // The first case of each root cause carries the details; the others point to it.
-        let mut detailed = vec![false; causes.len()];
+        let mut detailed = vec![false; self.causes.len()];
         for c in new {
             let tag = if c.blocked_by().is_some() {
                 "BLOCKED"
@@ -165,16 +212,16 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
             } else {
                 "ERRORED"
             };
-            let group = causes.iter().position(|g| g.cases.contains(&c.name));
+            let group = self.causes.iter().position(|g| g.cases.contains(&c.name));
             let _ = write!(
                 out,
                 "  {} {} [{}]",
-                paint.on("1;31", tag),
+                self.paint.on("1;31", tag),
                 c.name,
                 c.severity
             );
             if let Some(i) = group
-                && causes[i].cases.len() > 1
+                && self.causes[i].cases.len() > 1
             {
                 if std::mem::replace(&mut detailed[i], true) {
                     let _ = writeln!(out, " — root cause #{} (as above)", i + 1);
@@ -183,128 +230,149 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour:
                 let _ = write!(out, " — root cause #{}", i + 1);
             }
             let _ = writeln!(out);
-            match located(c) {
-                // The failed check, pointed at in the suite file like a load error.
-                Some(rendered) => {
-                    for line in terminal_safe(&redactor.redact(&rendered)).lines() {
-                        let _ = writeln!(out, "      {line}");
-                    }
-                }
-                None => {
-                    if let Some(r) = &c.reason {
-                        let _ = writeln!(out, "      {}", terminal_safe(&redactor.redact(r)));
-                    }
+            self.problem(c, out);
+        }
+    }
+
+    /// A failing case's details: the failed check at its place, Entra's consequence, how to
+    /// reproduce it.
+    fn problem(&self, c: &CaseResult, out: &mut String) {
+        match located(c) {
+            // The failed check, pointed at in the suite file like a load error.
+            Some(rendered) => {
+                for line in self.safe(&rendered).lines() {
+                    let _ = writeln!(out, "      {line}");
                 }
             }
-            if let Some(e) = c.consequence() {
-                let _ = writeln!(out, "      Entra: {e}");
-            }
-            let script = run
-                .repro_dir
-                .as_ref()
-                .map(|d| d.join(super::script_name(c)))
-                .filter(|p| p.exists());
-            if let Some(script) = script {
-                let _ = writeln!(
-                    out,
-                    "      reproduce: bash {}   (re-creates what the case created, sends the failing request, cleans up; KEEP=1 keeps)",
-                    terminal_safe(&script.display().to_string())
-                );
-            } else if let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {
-                let _ = writeln!(out, "      reproduce:");
-                for line in terminal_safe(&redactor.redact(curl)).lines() {
-                    let _ = writeln!(out, "        {line}");
+            None => {
+                if let Some(r) = &c.reason {
+                    let _ = writeln!(out, "      {}", self.safe(r));
                 }
             }
         }
-    }
-    if !known.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nKnown failures (baseline; they do not fail the run):"
-        );
-        for c in known {
+        if let Some(e) = c.consequence() {
+            let _ = writeln!(out, "      Entra: {e}");
+        }
+        let script = self
+            .run
+            .repro_dir
+            .as_ref()
+            .map(|d| d.join(super::script_name(c)))
+            .filter(|p| p.exists());
+        if let Some(script) = script {
             let _ = writeln!(
                 out,
-                "  {} {} — {}",
-                paint.on("35", "KNOWN  "),
-                c.name,
-                c.known_failure.as_deref().unwrap_or_default()
+                "      reproduce: bash {}   (re-creates what the case created, sends the failing request, cleans up; KEEP=1 keeps)",
+                terminal_safe(&script.display().to_string())
             );
+        } else if let Some(curl) = c.failing_step().and_then(|s| s.curl.as_ref()) {
+            let _ = writeln!(out, "      reproduce:");
+            for line in self.safe(curl).lines() {
+                let _ = writeln!(out, "        {line}");
+            }
         }
     }
-    if !run.stale_baseline.is_empty() {
-        let _ = writeln!(
-            out,
-            "\nStale baseline entries (these cases pass now; remove them from the baseline):"
-        );
-        for s in &run.stale_baseline {
-            let _ = writeln!(out, "  {s}");
-        }
-    }
-    let failing_but_fine = run
-        .cases
-        .iter()
-        .any(|c| matches!(c.status, Status::Failed | Status::Errored))
-        && !run.required_failed();
-    if failing_but_fine && !run.interrupted {
-        let _ = writeln!(
-            out,
-            "\nOnly recommended, preview or known failures: the run passes."
-        );
-    }
-    if run.interrupted {
-        let not_run = run
+
+    /// Known failures and stale baseline entries.
+    fn baseline(&self, out: &mut String) {
+        let known: Vec<&CaseResult> = self
+            .run
             .cases
             .iter()
-            .filter(|c| c.status == Status::Skipped)
-            .count();
-        let _ = writeln!(
-            out,
-            "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."
-        );
-    }
-    if !run.contradictions.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{} the target contradicts what this run declared:",
-            paint.on("1;33", "CHECK YOUR SETTINGS")
-        );
-        for c in &run.contradictions {
-            let _ = writeln!(out, "  {}", terminal_safe(&redactor.redact(c)));
+            .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+            .filter(|c| c.known_failure.is_some())
+            .collect();
+        if !known.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nKnown failures (baseline; they do not fail the run):"
+            );
+            for c in known {
+                let _ = writeln!(
+                    out,
+                    "  {} {} — {}",
+                    self.paint.on("35", "KNOWN  "),
+                    c.name,
+                    c.known_failure.as_deref().unwrap_or_default()
+                );
+            }
+        }
+        if !self.run.stale_baseline.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nStale baseline entries (these cases pass now; remove them from the baseline):"
+            );
+            for s in &self.run.stale_baseline {
+                let _ = writeln!(out, "  {s}");
+            }
         }
     }
-    if !run.leftovers.is_empty() {
+
+    /// Why a run with failures passes, an interruption, and contradictions of the settings.
+    fn notes(&self, out: &mut String) {
+        let run = self.run;
+        let failing_but_fine = run
+            .cases
+            .iter()
+            .any(|c| matches!(c.status, Status::Failed | Status::Errored))
+            && !run.required_failed();
+        if failing_but_fine && !run.interrupted {
+            let _ = writeln!(
+                out,
+                "\nOnly recommended, preview or known failures: the run passes."
+            );
+        }
+        if run.interrupted {
+            let not_run = run
+                .cases
+                .iter()
+                .filter(|c| c.status == Status::Skipped)
+                .count();
+            let _ = writeln!(
+                out,
+                "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."
+            );
+        }
+        if !run.contradictions.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{} the target contradicts what this run declared:",
+                self.paint.on("1;33", "CHECK YOUR SETTINGS")
+            );
+            for c in &run.contradictions {
+                let _ = writeln!(out, "  {}", self.safe(c));
+            }
+        }
+    }
+
+    /// What this run created that may still be on the target, and the command removing it.
+    fn leftovers(&self, out: &mut String) {
+        let run = self.run;
+        if run.leftovers.is_empty() {
+            return;
+        }
         let _ = writeln!(
             out,
             "\n{} {} resources this run created may still be on the target:",
-            paint.on("1;33", "LEFT BEHIND"),
+            self.paint.on("1;33", "LEFT BEHIND"),
             run.leftovers.len()
         );
         for l in &run.leftovers {
-            let _ = writeln!(out, "  {}", terminal_safe(&redactor.redact(l)));
+            let _ = writeln!(out, "  {}", self.safe(l));
         }
         if let Some(cmd) = &run.sweep_command {
-            let _ = writeln!(
-                out,
-                "  Remove them with:\n    {}",
-                terminal_safe(&redactor.redact(cmd))
-            );
+            let _ = writeln!(out, "  Remove them with:\n    {}", self.safe(cmd));
         }
     }
-    for r in reports {
-        let _ = writeln!(out, "Report: {r}");
+
+    /// The one-line verdict, red when the run fails.
+    fn verdict(&self, out: &mut String) {
+        let verdict = super::verdict(self.run, &self.causes);
+        let colour = if self.run.required_failed() || self.run.interrupted {
+            "1;31"
+        } else {
+            "1;32"
+        };
+        let _ = writeln!(out, "{}", self.paint.on(colour, &self.safe(&verdict)));
     }
-    let verdict = super::verdict(run, &causes);
-    let colour = if run.required_failed() || run.interrupted {
-        "1;31"
-    } else {
-        "1;32"
-    };
-    let _ = writeln!(
-        out,
-        "{}",
-        paint.on(colour, &terminal_safe(&redactor.redact(&verdict)))
-    );
-    out
 }

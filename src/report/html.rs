@@ -28,57 +28,11 @@ fn order(c: &CaseResult) -> u8 {
     }
 }
 
-const STYLE: &str = r#"
-:root { --fail:#b42318; --err:#b54708; --pass:#067647; --skip:#475467; --known:#6941c6; --bg:#f8f9fb; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; background: var(--bg); color: #101828; }
-header, main { max-width: 1200px; margin: 0 auto; padding: 16px 24px; }
-header { background: #fff; border-bottom: 1px solid #eaecf0; max-width: none; }
-header .inner { max-width: 1200px; margin: 0 auto; }
-h1 { font-size: 22px; margin: 0 0 4px; }
-h2 { font-size: 16px; margin: 24px 0 8px; }
-.meta { color: #475467; margin: 0; }
-.verdict { display: inline-block; margin-top: 10px; padding: 6px 12px; border-radius: 6px; font-weight: 600; color: #fff; }
-.verdict.pass { background: var(--pass); } .verdict.fail { background: var(--fail); }
-table { border-collapse: collapse; background: #fff; }
-th, td { border: 1px solid #eaecf0; padding: 4px 10px; text-align: left; vertical-align: top; }
-th { background: #f2f4f7; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.tables { display: flex; gap: 24px; flex-wrap: wrap; align-items: flex-start; }
-.filters { display: flex; gap: 16px; align-items: center; flex-wrap: wrap; background: #fff; padding: 8px 12px; border: 1px solid #eaecf0; border-radius: 6px; }
-.badge { display: inline-block; min-width: 62px; text-align: center; padding: 1px 6px; border-radius: 4px; color: #fff; font-size: 12px; font-weight: 600; text-transform: uppercase; }
-.b-failed { background: var(--fail); } .b-errored { background: var(--err); } .b-passed { background: var(--pass); }
-.b-skipped { background: var(--skip); } .b-known { background: var(--known); }
-details.case { background: #fff; border: 1px solid #eaecf0; border-radius: 6px; margin: 6px 0; }
-details.case > summary { cursor: pointer; padding: 8px 12px; list-style: none; }
-details.case > summary::-webkit-details-marker { display: none; }
-.case .name { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-weight: 600; }
-.sev { color: #475467; font-size: 12px; margin-left: 6px; }
-.reason { display: block; color: #344054; margin: 4px 0 0 70px; }
-.body { padding: 0 12px 12px 82px; }
-.entra { border-left: 3px solid var(--fail); padding: 4px 10px; background: #fef3f2; margin: 8px 0; }
-.known-note { border-left: 3px solid var(--known); padding: 4px 10px; background: #f4f3ff; margin: 8px 0; }
-pre { background: #0c111d; color: #e4e7ec; padding: 10px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-all; font-size: 12px; }
-tr.bad td { background: #fef3f2; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
-.hidden { display: none; }
-"#;
+/// The page's style sheet (`assets/report.css`), inlined: the page loads nothing.
+const STYLE: &str = include_str!("assets/report.css");
 
-const SCRIPT: &str = r#"
-function applyFilters() {
-  const shown = new Set([...document.querySelectorAll('input[name=status]:checked')].map(i => i.value));
-  const profile = document.getElementById('profile').value;
-  let visible = 0;
-  document.querySelectorAll('details.case').forEach(d => {
-    const ok = shown.has(d.dataset.status) && (profile === 'all' || d.dataset.profile === profile);
-    d.classList.toggle('hidden', !ok);
-    if (ok) visible++;
-  });
-  document.getElementById('visible').textContent = visible;
-}
-document.querySelectorAll('.filters input, .filters select').forEach(e => e.addEventListener('change', applyFilters));
-applyFilters();
-"#;
+/// The filters' script (`assets/report.js`), inlined; the page reads without it.
+const SCRIPT: &str = include_str!("assets/report.js");
 
 fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
     let status = label(c);
@@ -160,9 +114,34 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
     );
 }
 
+/// The statuses a case can show, in the order of the tables and filters.
+const LABELS: [&str; 5] = ["passed", "failed", "errored", "skipped", "known"];
+
 /// The report page for `run`.
 pub fn html(run: &RunRecord, r: &Redactor) -> String {
     let mut out = String::new();
+    let causes = super::root_causes(run);
+    header(&mut out, run, r);
+    summary_tables(&mut out, run);
+    root_causes(&mut out, &causes, r);
+    let _ = write!(
+        out,
+        "<p class=\"verdict\">{}</p>",
+        esc(&r.redact(&super::verdict(run, &causes)))
+    );
+    notes(&mut out, run, r);
+    filters(&mut out, run);
+    let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
+    cases.sort_by_key(|c| order(c));
+    for c in cases {
+        case_html(&mut out, c, r);
+    }
+    let _ = writeln!(out, "</div></main><script>{SCRIPT}</script></body></html>");
+    out
+}
+
+/// The document head and the page header: target, run id, figures, the verdict badge.
+fn header(out: &mut String, run: &RunRecord, r: &Redactor) {
     let passed = !run.required_failed() && !run.interrupted;
     let _ = write!(
         out,
@@ -192,77 +171,73 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
             "FAILED — required cases failed: Entra provisioning would not work as expected"
         }
     );
-    let statuses = ["passed", "failed", "errored", "skipped", "known"];
-    out.push_str(
-        "<h2>Summary</h2><div class=\"tables\"><table id=\"by-severity\"><tr><th>severity</th>",
-    );
-    for s in statuses {
-        let _ = write!(out, "<th>{s}</th>");
-    }
-    out.push_str("</tr>");
-    for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
-        let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.severity == sev).collect();
-        if of.is_empty() {
-            continue;
-        }
-        let _ = write!(out, "<tr><td>{}</td>", sev.name());
-        for s in statuses {
-            let _ = write!(
-                out,
-                "<td class=\"num\">{}</td>",
-                of.iter().filter(|c| label(c) == s).count()
-            );
+}
+
+/// Counts per severity and per suite.
+fn summary_tables(out: &mut String, run: &RunRecord) {
+    let heading = |out: &mut String, first: &str, id: &str| {
+        let _ = write!(out, "<table id=\"{id}\"><tr><th>{first}</th>");
+        for s in LABELS {
+            let _ = write!(out, "<th>{s}</th>");
         }
         out.push_str("</tr>");
-    }
-    out.push_str("</table><table id=\"by-suite\"><tr><th>suite</th>");
-    for s in statuses {
-        let _ = write!(out, "<th>{s}</th>");
-    }
-    out.push_str("</tr>");
-    let mut suites: Vec<&str> = run.cases.iter().map(|c| c.suite.as_str()).collect();
-    suites.dedup();
-    for suite in suites {
-        let _ = write!(out, "<tr><td>{}</td>", esc(suite));
-        for s in statuses {
-            let n = run
-                .cases
-                .iter()
-                .filter(|c| c.suite == suite && label(c) == s)
-                .count();
+    };
+    let row = |out: &mut String, name: &str, of: &[&CaseResult]| {
+        let _ = write!(out, "<tr><td>{}</td>", esc(name));
+        for s in LABELS {
+            let n = of.iter().filter(|c| label(c) == s).count();
             let _ = write!(out, "<td class=\"num\">{n}</td>");
         }
         out.push_str("</tr>");
+    };
+    out.push_str("<h2>Summary</h2><div class=\"tables\">");
+    heading(out, "severity", "by-severity");
+    for sev in [Severity::Required, Severity::Recommended, Severity::Preview] {
+        let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.severity == sev).collect();
+        if !of.is_empty() {
+            row(out, sev.name(), &of);
+        }
+    }
+    out.push_str("</table>");
+    heading(out, "suite", "by-suite");
+    let mut suites: Vec<&str> = run.cases.iter().map(|c| c.suite.as_str()).collect();
+    suites.dedup();
+    for suite in suites {
+        let of: Vec<&CaseResult> = run.cases.iter().filter(|c| c.suite == suite).collect();
+        row(out, suite, &of);
     }
     out.push_str("</table></div>");
-    let causes = super::root_causes(run);
-    if !causes.is_empty() {
-        out.push_str("<h2>Root causes</h2><table id=\"root-causes\"><tr><th>cases</th><th>severity</th><th>what went wrong</th></tr>");
-        for g in &causes {
-            let _ = write!(
-                out,
-                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}{}<details><summary>which cases</summary>{}</details></td></tr>",
-                g.cases.len(),
-                g.severity.name(),
-                esc(&r.redact(&g.summary)),
-                g.example
-                    .as_deref()
-                    .map(|e| format!("<br><small>e.g. {}</small>", esc(&r.redact(e))))
-                    .unwrap_or_default(),
-                g.cases
-                    .iter()
-                    .map(|c| format!("<code>{}</code>", esc(c)))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            );
-        }
-        out.push_str("</table>");
+}
+
+/// The root causes table, when anything failed.
+fn root_causes(out: &mut String, causes: &[super::RootCause], r: &Redactor) {
+    if causes.is_empty() {
+        return;
     }
-    let _ = write!(
-        out,
-        "<p class=\"verdict\">{}</p>",
-        esc(&r.redact(&super::verdict(run, &causes)))
-    );
+    out.push_str("<h2>Root causes</h2><table id=\"root-causes\"><tr><th>cases</th><th>severity</th><th>what went wrong</th></tr>");
+    for g in causes {
+        let _ = write!(
+            out,
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}{}<details><summary>which cases</summary>{}</details></td></tr>",
+            g.cases.len(),
+            g.severity.name(),
+            esc(&r.redact(&g.summary)),
+            g.example
+                .as_deref()
+                .map(|e| format!("<br><small>e.g. {}</small>", esc(&r.redact(e))))
+                .unwrap_or_default(),
+            g.cases
+                .iter()
+                .map(|c| format!("<code>{}</code>", esc(c)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    out.push_str("</table>");
+}
+
+/// Stale baseline entries, what was left behind, contradictions of the settings.
+fn notes(out: &mut String, run: &RunRecord, r: &Redactor) {
     if !run.stale_baseline.is_empty() {
         let _ = write!(
             out,
@@ -299,8 +274,12 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
                 .collect::<String>()
         );
     }
+}
+
+/// The status and profile filters above the cases, and the start of the case list.
+fn filters(out: &mut String, run: &RunRecord) {
     out.push_str("<h2>Cases</h2><div class=\"filters\"><span>Show:</span>");
-    for s in statuses {
+    for s in LABELS {
         let _ = write!(
             out,
             "<label><input type=\"checkbox\" name=\"status\" value=\"{s}\" checked> {s}</label>"
@@ -316,11 +295,4 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     out.push_str(
         "</select></label><span><span id=\"visible\"></span> shown</span></div><div id=\"cases\">",
     );
-    let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
-    cases.sort_by_key(|c| order(c));
-    for c in cases {
-        case_html(&mut out, c, r);
-    }
-    let _ = writeln!(out, "</div></main><script>{SCRIPT}</script></body></html>");
-    out
 }

@@ -60,116 +60,155 @@ pub fn junit_xml(
             None => suites.push((&c.suite, vec![c])),
         }
     }
-    let stamp = crate::clock::junit(SystemTime::now());
+    let doc = Document {
+        run,
+        redactor,
+        hostname,
+        all_failures,
+        stamp: crate::clock::junit(SystemTime::now()),
+    };
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (id, (name, cases)) in suites.iter().enumerate() {
-        let reported_as_failure = |c: &&&CaseResult| all_failures || c.fails_run();
+        doc.testsuite(&mut x, id, name, cases);
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+/// One document being written.
+struct Document<'a> {
+    run: &'a RunRecord,
+    redactor: &'a Redactor,
+    hostname: &'a str,
+    all_failures: bool,
+    /// When it was written.
+    stamp: String,
+}
+
+impl Document<'_> {
+    /// Whether `c` is a `<failure>` or `<error>` (else a failed case is a `<skipped>`).
+    fn reported_as_failure(&self, c: &CaseResult) -> bool {
+        self.all_failures || c.fails_run()
+    }
+
+    /// One suite file's `<testsuite>`: counts, properties, cases, transcripts.
+    fn testsuite(&self, x: &mut String, id: usize, name: &str, cases: &[&CaseResult]) {
         let count = |s: Status| {
             cases
                 .iter()
-                .filter(|c| c.status == s && (s == Status::Skipped || reported_as_failure(c)))
+                .filter(|c| c.status == s && (s == Status::Skipped || self.reported_as_failure(c)))
                 .count()
         };
         let demoted = cases
             .iter()
             .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
-            .filter(|c| !reported_as_failure(c))
+            .filter(|c| !self.reported_as_failure(c))
             .count();
         let time: std::time::Duration = cases.iter().map(|c| c.duration).sum();
         let _ = writeln!(
             x,
-            "  <testsuite id=\"{id}\" package=\"scimtest\" name=\"{}\" timestamp=\"{stamp}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
+            "  <testsuite id=\"{id}\" package=\"scimtest\" name=\"{}\" timestamp=\"{}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">",
             esc(name),
-            esc(hostname),
+            self.stamp,
+            esc(self.hostname),
             cases.len(),
             count(Status::Failed),
             count(Status::Errored),
             count(Status::Skipped) + demoted,
             secs(time)
         );
+        self.properties(x, cases);
+        let mut out = String::new();
+        for c in cases {
+            self.testcase(x, name, c);
+            out.push_str(&transcript(c));
+        }
+        let _ = writeln!(
+            x,
+            "    <system-out>{}</system-out>",
+            esc(&self.redactor.redact(&out))
+        );
+        x.push_str("    <system-err></system-err>\n  </testsuite>\n");
+    }
+
+    /// The run's id, target, suite file and TLS verification as `scimtest.*` properties.
+    fn properties(&self, x: &mut String, cases: &[&CaseResult]) {
         x.push_str("    <properties>\n");
         let file = cases
             .first()
             .map(|c| c.file.display().to_string())
             .unwrap_or_default();
-        let tls = if run.tls_verified {
+        let tls = if self.run.tls_verified {
             "verified"
         } else {
             "NOT verified (--insecure)"
         };
         for (k, v) in [
-            ("run_id", run.run_id.as_str()),
-            ("target", run.target.as_str()),
+            ("run_id", self.run.run_id.as_str()),
+            ("target", self.run.target.as_str()),
             ("file", file.as_str()),
             ("tls", tls),
         ] {
             let _ = writeln!(
                 x,
                 "      <property name=\"scimtest.{k}\" value=\"{}\"/>",
-                esc(&redactor.redact(v))
+                esc(&self.redactor.redact(v))
             );
         }
         x.push_str("    </properties>\n");
-        let mut out = String::new();
-        for c in cases {
-            let _ = write!(
-                x,
-                "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
-                esc(&c.name),
-                esc(name),
-                secs(c.duration)
-            );
-            let reason = redactor.redact(c.reason.as_deref().unwrap_or(""));
-            let tag = |kind: &str, ty: &str| {
-                format!(
-                    ">\n      <{kind} type=\"{}\" message=\"{}\">{}</{kind}>\n    </testcase>\n",
-                    esc(ty),
-                    esc(&format!("[{}] {reason}", c.severity)),
-                    esc(&redactor.redact(&failure_text(c)))
-                )
-            };
-            let failed = matches!(c.status, Status::Failed | Status::Errored);
-            match c.status {
-                Status::Passed => x.push_str("/>\n"),
-                _ if failed && !reported_as_failure(&c) => {
-                    let why = match &c.known_failure {
-                        Some(k) => format!("known failure ({k})"),
-                        None => format!("{} case", c.severity),
-                    };
-                    let label = if c.status == Status::Errored {
-                        "ERRORED"
-                    } else {
-                        "FAILED"
-                    };
-                    let _ = write!(
-                        x,
-                        ">\n      <skipped message=\"{}\">{}</skipped>\n    </testcase>\n",
-                        esc(&format!(
-                            "[{}] {label} (does not fail the run: {why}): {reason}",
-                            c.severity
-                        )),
-                        esc(&redactor.redact(&failure_text(c)))
-                    );
-                }
-                Status::Failed => x.push_str(&tag("failure", c.severity.name())),
-                Status::Errored => x.push_str(&tag("error", c.severity.name())),
-                Status::Skipped => {
-                    let _ = write!(
-                        x,
-                        ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                        esc(&reason)
-                    );
-                }
-            }
-            out.push_str(&transcript(c));
-        }
-        let _ = writeln!(
-            x,
-            "    <system-out>{}</system-out>",
-            esc(&redactor.redact(&out))
-        );
-        x.push_str("    <system-err></system-err>\n  </testsuite>\n");
     }
-    x.push_str("</testsuites>\n");
-    x
+
+    /// One `<testcase>`, with its `<failure>`, `<error>` or `<skipped>`.
+    fn testcase(&self, x: &mut String, suite: &str, c: &CaseResult) {
+        let _ = write!(
+            x,
+            "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+            esc(&c.name),
+            esc(suite),
+            secs(c.duration)
+        );
+        let reason = self.redactor.redact(c.reason.as_deref().unwrap_or(""));
+        let details = || esc(&self.redactor.redact(&failure_text(c)));
+        let failed = matches!(c.status, Status::Failed | Status::Errored);
+        let element = match c.status {
+            Status::Passed => {
+                x.push_str("/>\n");
+                return;
+            }
+            _ if failed && !self.reported_as_failure(c) => {
+                let why = match &c.known_failure {
+                    Some(k) => format!("known failure ({k})"),
+                    None => format!("{} case", c.severity),
+                };
+                let label = if c.status == Status::Errored {
+                    "ERRORED"
+                } else {
+                    "FAILED"
+                };
+                format!(
+                    "<skipped message=\"{}\">{}</skipped>",
+                    esc(&format!(
+                        "[{}] {label} (does not fail the run: {why}): {reason}",
+                        c.severity
+                    )),
+                    details()
+                )
+            }
+            Status::Failed | Status::Errored => {
+                let kind = if c.status == Status::Failed {
+                    "failure"
+                } else {
+                    "error"
+                };
+                format!(
+                    "<{kind} type=\"{}\" message=\"{}\">{}</{kind}>",
+                    esc(c.severity.name()),
+                    esc(&format!("[{}] {reason}", c.severity)),
+                    details()
+                )
+            }
+            Status::Skipped => format!("<skipped message=\"{}\"/>", esc(&reason)),
+        };
+        let _ = write!(x, ">\n      {element}\n    </testcase>\n");
+    }
 }

@@ -8,7 +8,7 @@
 //! the script reads them from the same environment variables scimtest reads.
 
 use crate::model::Auth;
-use crate::record::{CaseResult, Exchange, Status};
+use crate::record::{CaseResult, Exchange, Status, StepRecord};
 use crate::redact::{MASK, Redactor};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -121,6 +121,38 @@ pub fn repro_script(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -
         .steps
         .iter()
         .position(|s| s.error.is_some() || s.failed())?;
+    let mut s = preamble(case, settings, r);
+    // The target's base URL first, so that TARGET can point the script elsewhere.
+    let mut ids: Vec<(String, String)> = vec![(
+        settings.base_url.trim_end_matches('/').to_string(),
+        "TARGET".to_string(),
+    )];
+    let mut masked = false;
+    for (n, step) in case.steps[..=failing].iter().enumerate() {
+        let Some(ex) = &step.exchange else {
+            continue;
+        };
+        let _ = writeln!(s, "# step {}: {}", n + 1, one_line(&step.name));
+        let (args, secret) = curl_args(step.auth, ex, &ids);
+        masked |= secret;
+        if n == failing {
+            failing_request(&mut s, step, &args, r);
+            break;
+        }
+        replay(&mut s, n + 1, ex, &args, &mut ids);
+    }
+    if masked {
+        s.insert_str(
+            s.find("set -euo").unwrap_or(0),
+            &format!("# Some header or body values were secrets and are written as {MASK}: put the real values in.\n"),
+        );
+    }
+    Some(s)
+}
+
+/// What the script says it does, then its settings: the target, curl's options, how it
+/// authenticates, and the cleanup trap.
+fn preamble(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -> String {
     let mut s = String::from("#!/usr/bin/env bash\n");
     let _ = writeln!(
         s,
@@ -149,20 +181,29 @@ pub fn repro_script(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -
         curl.push("--insecure".into());
     }
     let _ = writeln!(s, "CURL=({})", curl.join(" "));
-    match &settings.auth {
-        ReproAuth::None => s.push_str("AUTH=()\n"),
-        ReproAuth::Bearer => s.push_str(
-            ": \"${SCIM_TOKEN:?set SCIM_TOKEN to the bearer token of the target}\"\nAUTH=(-H \"Authorization: Bearer $SCIM_TOKEN\")\n",
-        ),
-        ReproAuth::Basic => s.push_str(
-            ": \"${SCIM_BASIC_USER:?set SCIM_BASIC_USER}\" \"${SCIM_BASIC_PASSWORD:?set SCIM_BASIC_PASSWORD}\"\nAUTH=(-u \"$SCIM_BASIC_USER:$SCIM_BASIC_PASSWORD\")\n",
-        ),
+    s.push_str(&auth(&settings.auth, r));
+    s.push_str(
+        "NL=$'\\n'\nCREATED=()\ncleanup() {\n  if [ \"${KEEP:-0}\" = 1 ]; then\n    for p in \"${CREATED[@]}\"; do echo \"kept: $p\"; done\n    return\n  fi\n  local i\n  for ((i=${#CREATED[@]}-1; i>=0; i--)); do\n    \"${CURL[@]}\" -o /dev/null -w \"cleanup: DELETE ${CREATED[i]} → %{http_code}\\n\" -X DELETE \"${AUTH[@]}\" \"${CREATED[i]}\" || true\n  done\n}\ntrap cleanup EXIT\n\n# The id a create answered (the first top-level \"id\" of the body).\nid_of() { grep -o '\"id\" *: *\"[^\"]*\"' | head -n 1 | sed 's/.*\"\\([^\"]*\\)\"$/\\1/'; }\n\n",
+    );
+    s
+}
+
+/// The `AUTH` array: credentials read from the environment, never written in the script.
+fn auth(auth: &ReproAuth, r: &Redactor) -> String {
+    match auth {
+        ReproAuth::None => "AUTH=()\n".into(),
+        ReproAuth::Bearer => {
+            ": \"${SCIM_TOKEN:?set SCIM_TOKEN to the bearer token of the target}\"\nAUTH=(-H \"Authorization: Bearer $SCIM_TOKEN\")\n".into()
+        }
+        ReproAuth::Basic => {
+            ": \"${SCIM_BASIC_USER:?set SCIM_BASIC_USER}\" \"${SCIM_BASIC_PASSWORD:?set SCIM_BASIC_PASSWORD}\"\nAUTH=(-u \"$SCIM_BASIC_USER:$SCIM_BASIC_PASSWORD\")\n".into()
+        }
         ReproAuth::OAuth {
             token_url,
             post,
             scope,
         } => {
-            s.push_str(": \"${SCIM_OAUTH_CLIENT_ID:?set SCIM_OAUTH_CLIENT_ID}\" \"${SCIM_OAUTH_CLIENT_SECRET:?set SCIM_OAUTH_CLIENT_SECRET}\"\n");
+            let mut s = String::from(": \"${SCIM_OAUTH_CLIENT_ID:?set SCIM_OAUTH_CLIENT_ID}\" \"${SCIM_OAUTH_CLIENT_SECRET:?set SCIM_OAUTH_CLIENT_SECRET}\"\n");
             let client = if *post {
                 "--data-urlencode \"client_id=$SCIM_OAUTH_CLIENT_ID\" --data-urlencode \"client_secret=$SCIM_OAUTH_CLIENT_SECRET\""
             } else {
@@ -177,94 +218,91 @@ pub fn repro_script(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -
                 "TOKEN=$(\"${{CURL[@]}}\" {client} -d grant_type=client_credentials{scope} {} | sed -n 's/.*\"access_token\" *: *\"\\([^\"]*\\)\".*/\\1/p')\nAUTH=(-H \"Authorization: Bearer $TOKEN\")",
                 quote(&r.redact(token_url))
             );
+            s
         }
     }
-    s.push_str(
-        "NL=$'\\n'\nCREATED=()\ncleanup() {\n  if [ \"${KEEP:-0}\" = 1 ]; then\n    for p in \"${CREATED[@]}\"; do echo \"kept: $p\"; done\n    return\n  fi\n  local i\n  for ((i=${#CREATED[@]}-1; i>=0; i--)); do\n    \"${CURL[@]}\" -o /dev/null -w \"cleanup: DELETE ${CREATED[i]} → %{http_code}\\n\" -X DELETE \"${AUTH[@]}\" \"${CREATED[i]}\" || true\n  done\n}\ntrap cleanup EXIT\n\n# The id a create answered (the first top-level \"id\" of the body).\nid_of() { grep -o '\"id\" *: *\"[^\"]*\"' | head -n 1 | sed 's/.*\"\\([^\"]*\\)\"$/\\1/'; }\n\n",
-    );
-    // The target's base URL first, so that TARGET can point the script elsewhere.
-    let mut ids: Vec<(String, String)> = vec![(
-        settings.base_url.trim_end_matches('/').to_string(),
-        "TARGET".to_string(),
-    )];
+}
+
+/// curl's arguments for one exchange, with the ids of earlier creates as variables; and
+/// whether a masked secret stands in a header or the body.
+fn curl_args(auth: Auth, ex: &Exchange, ids: &[(String, String)]) -> (Vec<String>, bool) {
     let mut masked = false;
-    for (n, step) in case.steps[..=failing].iter().enumerate() {
-        let Some(ex) = &step.exchange else {
+    let mut args = vec![format!("-X {}", ex.method)];
+    match auth {
+        Auth::Default => args.push("\"${AUTH[@]}\"".into()),
+        Auth::None => {}
+        Auth::Invalid => {
+            args.push("-H \"Authorization: Bearer scimtest-invalid-$RANDOM$RANDOM\"".into())
+        }
+    }
+    for (k, v) in &ex.request_headers {
+        if k.eq_ignore_ascii_case("authorization") {
             continue;
-        };
-        let last = n == failing;
-        let _ = writeln!(s, "# step {}: {}", n + 1, one_line(&step.name));
-        let mut args = vec![format!("-X {}", ex.method)];
-        match step.auth {
-            Auth::Default => args.push("\"${AUTH[@]}\"".into()),
-            Auth::None => {}
-            Auth::Invalid => {
-                args.push("-H \"Authorization: Bearer scimtest-invalid-$RANDOM$RANDOM\"".into())
-            }
         }
-        for (k, v) in &ex.request_headers {
-            if k.eq_ignore_ascii_case("authorization") {
-                continue;
-            }
-            masked |= v.contains(MASK);
-            args.push(format!("-H {}", word(&format!("{k}: {v}"), &ids)));
-        }
-        if let Some(body) = &ex.request_body {
-            masked |= body.contains(MASK);
-            args.push(format!("--data-raw {}", word(body, &ids)));
-        }
-        args.push(word(&ex.url, &ids));
-        if last {
-            let _ = writeln!(s, "echo '--- the failing request:'");
-            let _ = writeln!(s, "\"${{CURL[@]}}\" -i {}", args.join(" \\\n  "));
-            let _ = writeln!(s, "echo");
-            if let Some(c) = step.checks.iter().find(|c| !c.passed) {
-                let _ = writeln!(
-                    s,
-                    "echo {}",
-                    quote(&format!(
-                        "--- scimtest expected: {}",
-                        one_line(&r.redact(&c.describe()))
-                    ))
-                );
-            } else if let Some(e) = &step.error {
-                let _ = writeln!(
-                    s,
-                    "echo {}",
-                    quote(&format!("--- scimtest saw: {}", one_line(&r.redact(e))))
-                );
-            }
-            break;
-        }
-        let var = format!("ID_{}", n + 1);
+        masked |= v.contains(MASK);
+        args.push(format!("-H {}", word(&format!("{k}: {v}"), ids)));
+    }
+    if let Some(body) = &ex.request_body {
+        masked |= body.contains(MASK);
+        args.push(format!("--data-raw {}", word(body, ids)));
+    }
+    args.push(word(&ex.url, ids));
+    (args, masked)
+}
+
+/// The failing request, sent with its answer shown, and what scimtest expected of it.
+fn failing_request(s: &mut String, step: &StepRecord, args: &[String], r: &Redactor) {
+    let _ = writeln!(s, "echo '--- the failing request:'");
+    let _ = writeln!(s, "\"${{CURL[@]}}\" -i {}", args.join(" \\\n  "));
+    let _ = writeln!(s, "echo");
+    if let Some(c) = step.checks.iter().find(|c| !c.passed) {
         let _ = writeln!(
             s,
-            "OUT=$(\"${{CURL[@]}}\" -w '\\n%{{http_code}}' {})",
-            args.join(" \\\n  ")
+            "echo {}",
+            quote(&format!(
+                "--- scimtest expected: {}",
+                one_line(&r.redact(&c.describe()))
+            ))
         );
-        let _ = writeln!(s, "echo \"step {}: {} → ${{OUT##*$NL}}\"", n + 1, ex.method);
-        if let Some(old) = created_id(ex) {
-            let _ = writeln!(s, "{var}=$(printf '%s' \"${{OUT%$NL*}}\" | id_of)");
-            let collection = word(
-                ex.url
-                    .split('?')
-                    .next()
-                    .unwrap_or(&ex.url)
-                    .trim_end_matches('/'),
-                &ids,
-            );
-            let _ = writeln!(s, "[ -n \"${var}\" ] && CREATED+=({collection}/\"${var}\")");
-            ids.push((old, var));
-        }
-        s.push('\n');
-    }
-    if masked {
-        s.insert_str(
-            s.find("set -euo").unwrap_or(0),
-            &format!("# Some header or body values were secrets and are written as {MASK}: put the real values in.\n"),
+    } else if let Some(e) = &step.error {
+        let _ = writeln!(
+            s,
+            "echo {}",
+            quote(&format!("--- scimtest saw: {}", one_line(&r.redact(e))))
         );
     }
-    Some(s)
+}
+
+/// An earlier step, replayed: its status is printed, and the id it created is kept (as
+/// `ID_<n>`) for the later requests and the cleanup.
+fn replay(
+    s: &mut String,
+    n: usize,
+    ex: &Exchange,
+    args: &[String],
+    ids: &mut Vec<(String, String)>,
+) {
+    let var = format!("ID_{n}");
+    let _ = writeln!(
+        s,
+        "OUT=$(\"${{CURL[@]}}\" -w '\\n%{{http_code}}' {})",
+        args.join(" \\\n  ")
+    );
+    let _ = writeln!(s, "echo \"step {n}: {} → ${{OUT##*$NL}}\"", ex.method);
+    if let Some(old) = created_id(ex) {
+        let _ = writeln!(s, "{var}=$(printf '%s' \"${{OUT%$NL*}}\" | id_of)");
+        let collection = word(
+            ex.url
+                .split('?')
+                .next()
+                .unwrap_or(&ex.url)
+                .trim_end_matches('/'),
+            ids,
+        );
+        let _ = writeln!(s, "[ -n \"${var}\" ] && CREATED+=({collection}/\"${var}\")");
+        ids.push((old, var));
+    }
+    s.push('\n');
 }
 
 fn one_line(text: &str) -> String {

@@ -2,7 +2,7 @@
 //! recorded with expected, actual and JSON pointer; none stops at the first failure.
 
 use super::http::Received;
-use crate::model::{CheckOp, CheckTarget, Expect, HeaderCheck, render_value};
+use crate::model::{Check, CheckOp, CheckTarget, Expect, HeaderCheck, render_value};
 use crate::record::CheckRecord;
 use crate::redact::Redactor;
 use crate::schema_store::SchemaStore;
@@ -62,28 +62,9 @@ pub fn evaluate(
     lookup: &mut Lookup<'_>,
 ) -> (Vec<CheckRecord>, bool) {
     let mut out = Vec::new();
-    let status = got.exchange.status;
-    let status_ok = expect.status.is_empty() || expect.status.contains(&status);
+    let status_ok = expect.status.is_empty() || expect.status.contains(&got.exchange.status);
     if !expect.status.is_empty() {
-        let expected = expect
-            .status
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ");
-        let mut actual = status.to_string();
-        if !status_ok
-            && let Some(detail) = got
-                .json
-                .as_ref()
-                .and_then(|j| j.get("detail"))
-                .and_then(Value::as_str)
-        {
-            actual = format!("{status} (detail: {})", cut(r, detail));
-        }
-        let mut rec = record("status", status_ok, None, expected, actual);
-        rec.at = Some(expect.status_at).filter(|&(line, _)| line > 0);
-        out.push(rec);
+        out.push(status_check(expect, got, status_ok, r));
     }
     if !status_ok {
         // The other checks would only describe the error body; the status is the finding.
@@ -92,280 +73,321 @@ pub fn evaluate(
     for h in &expect.headers {
         out.push(header_check(h, got, r, lookup));
     }
-    let body = got.json.as_ref();
     let needs_body = expect.schema.is_some() || expect.body.is_some() || !expect.checks.is_empty();
-    if needs_body && body.is_none() {
-        let actual = match &got.json_error {
-            Some(e) => format!("not JSON ({e}): {}", cut(r, &got.exchange.response_body)),
-            None => "an empty body".to_string(),
-        };
-        out.push(record(
-            "body is JSON",
-            false,
-            None,
-            "a JSON body".into(),
-            actual,
-        ));
-        return (out, status_ok);
-    }
-    let Some(body) = body else {
+    let Some(body) = got.json.as_ref() else {
+        if needs_body {
+            out.push(not_json(got, r));
+        }
         return (out, status_ok);
     };
     if let Some(name) = &expect.schema {
-        match schemas.validate(name, body) {
-            Ok(violations) if violations.is_empty() => out.push(record(
-                format!("schema {name}"),
-                true,
-                None,
-                format!("valid {name}"),
-                "valid".into(),
-            )),
-            Ok(violations) => {
-                for v in violations {
-                    let pointer = if v.pointer.is_empty() {
-                        "/".to_string()
-                    } else {
-                        v.pointer.clone()
-                    };
-                    out.push(record(
-                        format!("schema {name}"),
-                        false,
-                        Some(pointer),
-                        format!("valid {name}"),
-                        cut(r, &v.message),
-                    ));
-                }
-            }
-            Err(e) => out.push(record(
-                format!("schema {name}"),
-                false,
-                None,
-                "a known schema".into(),
-                e,
-            )),
-        }
+        schema_checks(name, body, schemas, r, &mut out);
     }
     if let Some(expected) = &expect.body {
-        match render_value(expected, lookup) {
-            Ok(expected) => {
-                let mut mismatches = Vec::new();
-                subset(r, &expected, body, String::new(), &mut mismatches);
-                if mismatches.is_empty() {
-                    out.push(record(
-                        "body contains",
-                        true,
-                        None,
-                        show(r, &expected),
-                        "contained".into(),
-                    ));
-                }
-                for (pointer, exp, act) in mismatches {
-                    out.push(record("body contains", false, Some(pointer), exp, act));
-                }
+        subset_checks(expected, body, r, lookup, &mut out);
+    }
+    for c in &expect.checks {
+        out.push(check(c, body, r, lookup));
+    }
+    (out, status_ok)
+}
+
+/// The status gate: the status received is one of those expected. A refusal shows the
+/// server's `detail`.
+fn status_check(expect: &Expect, got: &Received, ok: bool, r: &Redactor) -> CheckRecord {
+    let status = got.exchange.status;
+    let expected = expect
+        .status
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let mut actual = status.to_string();
+    if !ok
+        && let Some(detail) = got
+            .json
+            .as_ref()
+            .and_then(|j| j.get("detail"))
+            .and_then(Value::as_str)
+    {
+        actual = format!("{status} (detail: {})", cut(r, detail));
+    }
+    let mut rec = record("status", ok, None, expected, actual);
+    rec.at = Some(expect.status_at).filter(|&(line, _)| line > 0);
+    rec
+}
+
+/// The failed check when body checks need a JSON body and there is none.
+fn not_json(got: &Received, r: &Redactor) -> CheckRecord {
+    let actual = match &got.json_error {
+        Some(e) => format!("not JSON ({e}): {}", cut(r, &got.exchange.response_body)),
+        None => "an empty body".to_string(),
+    };
+    record("body is JSON", false, None, "a JSON body".into(), actual)
+}
+
+/// The body against the JSON Schema `name`: one record, or one per violation.
+fn schema_checks(
+    name: &str,
+    body: &Value,
+    schemas: &SchemaStore,
+    r: &Redactor,
+    out: &mut Vec<CheckRecord>,
+) {
+    let what = format!("schema {name}");
+    match schemas.validate(name, body) {
+        Ok(violations) if violations.is_empty() => out.push(record(
+            what,
+            true,
+            None,
+            format!("valid {name}"),
+            "valid".into(),
+        )),
+        Ok(violations) => {
+            for v in violations {
+                let pointer = if v.pointer.is_empty() {
+                    "/".to_string()
+                } else {
+                    v.pointer.clone()
+                };
+                out.push(record(
+                    what.clone(),
+                    false,
+                    Some(pointer),
+                    format!("valid {name}"),
+                    cut(r, &v.message),
+                ));
             }
-            Err(e) => out.push(record(
+        }
+        Err(e) => out.push(record(what, false, None, "a known schema".into(), e)),
+    }
+}
+
+/// `body:`: the expected document is contained in the body; one record per mismatch.
+fn subset_checks(
+    expected: &Value,
+    body: &Value,
+    r: &Redactor,
+    lookup: &mut Lookup<'_>,
+    out: &mut Vec<CheckRecord>,
+) {
+    let expected = match render_value(expected, lookup) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(record(
                 "body contains",
                 false,
                 None,
                 "a renderable template".into(),
                 e,
-            )),
+            ));
+            return;
         }
+    };
+    let mut mismatches = Vec::new();
+    subset(r, &expected, body, String::new(), &mut mismatches);
+    if mismatches.is_empty() {
+        out.push(record(
+            "body contains",
+            true,
+            None,
+            show(r, &expected),
+            "contained".into(),
+        ));
     }
-    for c in &expect.checks {
-        let (pointer, actual) = match &c.target {
-            CheckTarget::Pointer(t) => match t.render_text(lookup) {
-                Ok(p) => {
-                    let found = body.pointer(&p);
-                    (p, found)
-                }
-                Err(e) => {
-                    out.push(record(
-                        "pointer",
-                        false,
-                        None,
-                        "a renderable pointer".into(),
-                        e,
-                    ));
-                    continue;
-                }
-            },
-            CheckTarget::Path { root, path } => {
-                let shown = if root.is_empty() {
-                    path.to_string()
-                } else {
-                    format!("{root}: {path}")
-                };
-                (shown, body.pointer(root).and_then(|v| path.resolve(v)))
-            }
-        };
-        let shown = actual.map_or_else(|| "absent".to_string(), |v| show(r, v));
-        let mut rec = match &c.op {
-            CheckOp::Equals(v) => match render_value(v, lookup) {
-                Ok(v) => record(
-                    "equals",
-                    actual == Some(&v),
-                    Some(pointer),
-                    show(r, &v),
-                    shown,
-                ),
-                Err(e) => record(
-                    "equals",
-                    false,
-                    Some(pointer),
-                    "a renderable value".into(),
-                    e,
-                ),
-            },
-            CheckOp::EqualsIgnoreCase(t) => match t.render_text(lookup) {
-                Ok(v) => {
-                    let ok = actual
-                        .and_then(Value::as_str)
-                        .is_some_and(|a| a.to_lowercase() == v.to_lowercase());
-                    record(
-                        "equals ignoring case",
-                        ok,
-                        Some(pointer),
-                        cut(r, &format!("{v:?}")),
-                        shown,
-                    )
-                }
-                Err(e) => record(
-                    "equals ignoring case",
-                    false,
-                    Some(pointer),
-                    "a renderable value".into(),
-                    e,
-                ),
-            },
-            CheckOp::Exists => record(
-                "exists",
-                actual.is_some_and(|v| !v.is_null()),
-                Some(pointer),
-                "present".into(),
-                shown,
-            ),
-            CheckOp::Absent => record(
-                "absent",
-                actual.is_none_or(Value::is_null),
-                Some(pointer),
-                "absent".into(),
-                shown,
-            ),
-            CheckOp::Empty => {
-                let empty = match actual {
-                    None | Some(Value::Null) => true,
-                    Some(Value::String(s)) => s.is_empty(),
-                    Some(Value::Array(a)) => a.is_empty(),
-                    Some(Value::Object(o)) => o.is_empty(),
-                    Some(_) => false,
-                };
-                record(
-                    "empty",
-                    empty,
-                    Some(pointer),
-                    "absent, null or empty".into(),
-                    shown,
-                )
-            }
-            CheckOp::Contains(v) => match render_value(v, lookup) {
-                Ok(v) => {
-                    let ok = match (actual, &v) {
-                        (Some(Value::String(a)), Value::String(e)) => a.contains(e.as_str()),
-                        (Some(Value::Array(items)), e) => items.iter().any(|i| {
-                            let mut m = Vec::new();
-                            subset(r, e, i, String::new(), &mut m);
-                            m.is_empty()
-                        }),
-                        _ => false,
-                    };
-                    record("contains", ok, Some(pointer), show(r, &v), shown)
-                }
-                Err(e) => record(
-                    "contains",
-                    false,
-                    Some(pointer),
-                    "a renderable value".into(),
-                    e,
-                ),
-            },
-            CheckOp::Length(n) => {
-                let len = match actual {
-                    Some(Value::Array(a)) => Some(a.len()),
-                    Some(Value::String(s)) => Some(s.chars().count()),
-                    Some(Value::Object(o)) => Some(o.len()),
-                    _ => None,
-                };
-                let act = len.map_or(shown, |l| format!("length {l}"));
-                record(
-                    "length",
-                    len == Some(*n),
-                    Some(pointer),
-                    format!("length {n}"),
-                    act,
-                )
-            }
-            CheckOp::Matches(re) => {
-                let ok = actual
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| re.is_match(s));
-                record(
-                    "matches",
-                    ok,
-                    Some(pointer),
-                    format!("/{}/", re.as_str()),
-                    shown,
-                )
-            }
-            CheckOp::Discoverable { schema, attributes } => {
-                let resources = actual.and_then(Value::as_array).map(Vec::as_slice);
-                let missing = resources
-                    .map(|rs| super::discover::missing(rs, schema, attributes))
-                    .unwrap_or_else(|| attributes.clone());
-                let shown = if resources.is_none() {
-                    "no list of Schema resources".to_string()
-                } else if missing.is_empty() {
-                    "all discoverable".to_string()
-                } else {
-                    cut(r, &format!("missing: {}", missing.join(", ")))
-                };
-                record(
-                    format!("discoverable in {schema}"),
-                    missing.is_empty(),
-                    Some(pointer),
-                    format!("{} attributes discoverable", attributes.len()),
-                    shown,
-                )
-            }
-            CheckOp::OneOf(options) => {
-                let rendered: Result<Vec<Value>, String> =
-                    options.iter().map(|o| render_value(o, lookup)).collect();
-                match rendered {
-                    Ok(opts) => {
-                        let ok = actual.is_some_and(|a| opts.contains(a));
-                        record(
-                            "one of",
-                            ok,
-                            Some(pointer),
-                            show(r, &Value::Array(opts)),
-                            shown,
-                        )
-                    }
-                    Err(e) => record(
-                        "one of",
-                        false,
-                        Some(pointer),
-                        "renderable values".into(),
-                        e,
-                    ),
-                }
-            }
-        };
-        rec.because = c.because.clone();
-        rec.at = Some(c.at).filter(|&(line, _)| line > 0);
-        out.push(rec);
+    for (pointer, exp, act) in mismatches {
+        out.push(record("body contains", false, Some(pointer), exp, act));
     }
-    (out, status_ok)
+}
+
+/// One `checks:` entry: the value at its place in the body against its operation.
+fn check(c: &Check, body: &Value, r: &Redactor, lookup: &mut Lookup<'_>) -> CheckRecord {
+    let (pointer, actual) = match &c.target {
+        CheckTarget::Pointer(t) => match t.render_text(lookup) {
+            Ok(p) => {
+                let found = body.pointer(&p);
+                (p, found)
+            }
+            Err(e) => {
+                return record("pointer", false, None, "a renderable pointer".into(), e);
+            }
+        },
+        CheckTarget::Path { root, path } => {
+            let shown = if root.is_empty() {
+                path.to_string()
+            } else {
+                format!("{root}: {path}")
+            };
+            (shown, body.pointer(root).and_then(|v| path.resolve(v)))
+        }
+    };
+    let found = Found {
+        pointer,
+        shown: actual.map_or_else(|| "absent".to_string(), |v| show(r, v)),
+        value: actual,
+    };
+    let mut rec = match &c.op {
+        CheckOp::Equals(v) => equals(v, found, r, lookup),
+        CheckOp::EqualsIgnoreCase(t) => equals_ignore_case(t, found, r, lookup),
+        CheckOp::Exists => {
+            let ok = found.value.is_some_and(|v| !v.is_null());
+            found.record("exists", ok, "present".into())
+        }
+        CheckOp::Absent => {
+            let ok = found.value.is_none_or(Value::is_null);
+            found.record("absent", ok, "absent".into())
+        }
+        CheckOp::Empty => empty(found),
+        CheckOp::Contains(v) => contains(v, found, r, lookup),
+        CheckOp::Length(n) => length(*n, found),
+        CheckOp::Matches(re) => {
+            let ok = found
+                .value
+                .and_then(Value::as_str)
+                .is_some_and(|s| re.is_match(s));
+            found.record("matches", ok, format!("/{}/", re.as_str()))
+        }
+        CheckOp::Discoverable { schema, attributes } => discoverable(schema, attributes, found, r),
+        CheckOp::OneOf(options) => one_of(options, found, r, lookup),
+    };
+    rec.because = c.because.clone();
+    rec.at = Some(c.at).filter(|&(line, _)| line > 0);
+    rec
+}
+
+/// The value a check found, and how it is shown.
+struct Found<'a> {
+    /// Where it was looked for, as shown.
+    pointer: String,
+    /// The value there, if any.
+    value: Option<&'a Value>,
+    /// The value as shown in reports (masked, cut), or `absent`.
+    shown: String,
+}
+
+impl Found<'_> {
+    /// The record of check `what` at this place.
+    fn record(self, what: impl Into<String>, passed: bool, expected: String) -> CheckRecord {
+        record(what, passed, Some(self.pointer), expected, self.shown)
+    }
+
+    /// The record of a check whose expected value could not be rendered.
+    fn unrenderable(self, what: &str, expected: &str, error: String) -> CheckRecord {
+        record(what, false, Some(self.pointer), expected.into(), error)
+    }
+}
+
+fn equals(v: &Value, found: Found<'_>, r: &Redactor, lookup: &mut Lookup<'_>) -> CheckRecord {
+    match render_value(v, lookup) {
+        Ok(v) => {
+            let ok = found.value == Some(&v);
+            found.record("equals", ok, show(r, &v))
+        }
+        Err(e) => found.unrenderable("equals", "a renderable value", e),
+    }
+}
+
+fn equals_ignore_case(
+    t: &crate::model::Template,
+    found: Found<'_>,
+    r: &Redactor,
+    lookup: &mut Lookup<'_>,
+) -> CheckRecord {
+    match t.render_text(lookup) {
+        Ok(v) => {
+            let ok = found
+                .value
+                .and_then(Value::as_str)
+                .is_some_and(|a| a.to_lowercase() == v.to_lowercase());
+            found.record("equals ignoring case", ok, cut(r, &format!("{v:?}")))
+        }
+        Err(e) => found.unrenderable("equals ignoring case", "a renderable value", e),
+    }
+}
+
+fn empty(found: Found<'_>) -> CheckRecord {
+    let empty = match found.value {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.is_empty(),
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(_) => false,
+    };
+    found.record("empty", empty, "absent, null or empty".into())
+}
+
+/// A string containing the text, or an array with an item containing the document.
+fn contains(v: &Value, found: Found<'_>, r: &Redactor, lookup: &mut Lookup<'_>) -> CheckRecord {
+    match render_value(v, lookup) {
+        Ok(v) => {
+            let ok = match (found.value, &v) {
+                (Some(Value::String(a)), Value::String(e)) => a.contains(e.as_str()),
+                (Some(Value::Array(items)), e) => items.iter().any(|i| {
+                    let mut m = Vec::new();
+                    subset(r, e, i, String::new(), &mut m);
+                    m.is_empty()
+                }),
+                _ => false,
+            };
+            found.record("contains", ok, show(r, &v))
+        }
+        Err(e) => found.unrenderable("contains", "a renderable value", e),
+    }
+}
+
+fn length(n: usize, mut found: Found<'_>) -> CheckRecord {
+    let len = match found.value {
+        Some(Value::Array(a)) => Some(a.len()),
+        Some(Value::String(s)) => Some(s.chars().count()),
+        Some(Value::Object(o)) => Some(o.len()),
+        _ => None,
+    };
+    if let Some(l) = len {
+        found.shown = format!("length {l}");
+    }
+    found.record("length", len == Some(n), format!("length {n}"))
+}
+
+/// Every attribute is declared in the `/Schemas` resource `schema` (the gallery's rule).
+fn discoverable(
+    schema: &str,
+    attributes: &[String],
+    mut found: Found<'_>,
+    r: &Redactor,
+) -> CheckRecord {
+    let resources = found.value.and_then(Value::as_array).map(Vec::as_slice);
+    let missing = resources
+        .map(|rs| super::discover::missing(rs, schema, attributes))
+        .unwrap_or_else(|| attributes.to_vec());
+    found.shown = if resources.is_none() {
+        "no list of Schema resources".to_string()
+    } else if missing.is_empty() {
+        "all discoverable".to_string()
+    } else {
+        cut(r, &format!("missing: {}", missing.join(", ")))
+    };
+    found.record(
+        format!("discoverable in {schema}"),
+        missing.is_empty(),
+        format!("{} attributes discoverable", attributes.len()),
+    )
+}
+
+fn one_of(
+    options: &[Value],
+    found: Found<'_>,
+    r: &Redactor,
+    lookup: &mut Lookup<'_>,
+) -> CheckRecord {
+    let rendered: Result<Vec<Value>, String> =
+        options.iter().map(|o| render_value(o, lookup)).collect();
+    match rendered {
+        Ok(opts) => {
+            let ok = found.value.is_some_and(|a| opts.contains(a));
+            found.record("one of", ok, show(r, &Value::Array(opts)))
+        }
+        Err(e) => found.unrenderable("one of", "renderable values", e),
+    }
 }
 
 fn header_check(

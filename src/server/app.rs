@@ -320,14 +320,98 @@ fn base_url(app: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}{}", app.config.base_path)
 }
 
-fn route(
-    app: &AppState,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Reply, ScimError> {
-    let path = uri.path();
+/// What a request path names below the base path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint<'a> {
+    /// `/Users`, `/Groups`.
+    Collection(ResourceKind),
+    /// `/Users/.search`, `/Groups/.search`, or `/.search` across both (RFC 7644 §3.4.3).
+    Search(Option<ResourceKind>),
+    /// `/Users/{id}`, `/Groups/{id}`.
+    Resource(ResourceKind, &'a str),
+    /// A discovery endpoint (RFC 7644 §4), with the id that follows, if any.
+    Discovery(Discovery, Option<&'a str>),
+}
+
+/// The read-only discovery endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Discovery {
+    ServiceProviderConfig,
+    Schemas,
+    ResourceTypes,
+}
+
+impl Discovery {
+    const ALL: [(Discovery, &'static str); 3] = [
+        (Discovery::ServiceProviderConfig, "ServiceProviderConfig"),
+        (Discovery::Schemas, "Schemas"),
+        (Discovery::ResourceTypes, "ResourceTypes"),
+    ];
+
+    /// The endpoint a path segment names (case-insensitive).
+    fn parse(segment: &str) -> Option<Discovery> {
+        Self::ALL
+            .iter()
+            .find(|(_, name)| name.eq_ignore_ascii_case(segment))
+            .map(|(d, _)| *d)
+    }
+}
+
+impl<'a> Endpoint<'a> {
+    /// The endpoint the decoded path segments name; `None` is a 404.
+    fn parse(segments: &[&'a str]) -> Option<Endpoint<'a>> {
+        let kind = |s: &str| {
+            if s.eq_ignore_ascii_case("Users") {
+                Some(ResourceKind::User)
+            } else if s.eq_ignore_ascii_case("Groups") {
+                Some(ResourceKind::Group)
+            } else {
+                None
+            }
+        };
+        let search = |s: &str| s.eq_ignore_ascii_case(".search");
+        match (segments, segments.first().and_then(|s| kind(s))) {
+            ([_], Some(k)) => Some(Endpoint::Collection(k)),
+            ([_, s], Some(k)) if search(s) => Some(Endpoint::Search(Some(k))),
+            ([_, id], Some(k)) => Some(Endpoint::Resource(k, id)),
+            ([s], None) if search(s) => Some(Endpoint::Search(None)),
+            ([s], None) => Discovery::parse(s).map(|d| Endpoint::Discovery(d, None)),
+            ([s, id], None) => Discovery::parse(s).map(|d| Endpoint::Discovery(d, Some(id))),
+            _ => None,
+        }
+    }
+}
+
+/// One request as the routes see it.
+struct Request<'a> {
+    method: &'a Method,
+    path: &'a str,
+    params: Vec<(String, String)>,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+    base_url: String,
+}
+
+impl Request<'_> {
+    fn not_found(&self) -> ScimError {
+        ScimError {
+            status: 404,
+            scim_type: None,
+            detail: format!("no endpoint at {}", self.path),
+        }
+    }
+
+    fn method_not_allowed(&self) -> ScimError {
+        ScimError {
+            status: 405,
+            scim_type: None,
+            detail: format!("{} is not supported on {}", self.method, self.path),
+        }
+    }
+}
+
+/// The decoded path segments below the base path; `None` when the path is outside it.
+fn segments(app: &AppState, path: &str) -> Option<Vec<String>> {
     let base = app.config.base_path.trim_end_matches('/');
     let rest = if base.is_empty() {
         Some(path)
@@ -338,21 +422,34 @@ fn route(
         path.get(base.len()..)
     } else {
         None
+    }?;
+    Some(
+        rest.split('/')
+            .filter(|s| !s.is_empty())
+            .map(decode_component)
+            .collect(),
+    )
+}
+
+fn route(
+    app: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Reply, ScimError> {
+    let req = Request {
+        method,
+        path: uri.path(),
+        params: query_params(uri, !app.has(Defect::PlusNotDecoded)),
+        headers,
+        body,
+        base_url: base_url(app, headers),
     };
-    let not_found = || ScimError {
-        status: 404,
-        scim_type: None,
-        detail: format!("no endpoint at {path}"),
-    };
-    let rest = rest.ok_or_else(not_found)?;
-    let segments: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode_component)
-        .collect();
-    let params = query_params(uri, !app.has(Defect::PlusNotDecoded));
+    let segments = segments(app, req.path).ok_or_else(|| req.not_found())?;
     if app.has(Defect::StrayParamRejected)
-        && let Some((k, _)) = params
+        && let Some((k, _)) = req
+            .params
             .iter()
             .find(|(k, _)| !KNOWN_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
     {
@@ -361,105 +458,96 @@ fn route(
             format!("unknown query parameter `{k}`"),
         ));
     }
-    let base_url = base_url(app, headers);
     let seg: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let kind_of = |s: &str| {
-        if s.eq_ignore_ascii_case("Users") {
-            Some(ResourceKind::User)
-        } else if s.eq_ignore_ascii_case("Groups") {
-            Some(ResourceKind::Group)
-        } else {
-            None
-        }
-    };
-    let method_not_allowed = || ScimError {
-        status: 405,
-        scim_type: None,
-        detail: format!("{method} is not supported on {path}"),
-    };
-    let discovery = ["ServiceProviderConfig", "Schemas", "ResourceTypes"];
-    if app.has(Defect::DiscoveryMissing)
-        && seg
-            .first()
-            .is_some_and(|s| discovery.iter().any(|d| d.eq_ignore_ascii_case(s)))
+    if app.has(Defect::DiscoveryMissing) && seg.first().and_then(|s| Discovery::parse(s)).is_some()
     {
-        return Err(not_found());
+        return Err(req.not_found());
     }
-    match seg.as_slice() {
-        [res] if kind_of(res).is_some() => {
-            let kind = kind_of(res).expect("checked");
-            match *method {
-                Method::GET => list(app, kind, &params, &base_url),
-                Method::POST => create(app, kind, body, &base_url),
-                _ => Err(method_not_allowed()),
+    match Endpoint::parse(&seg) {
+        Some(Endpoint::Discovery(d, id)) => discovery(app, d, id, &req),
+        Some(endpoint) => resources(app, endpoint, &req),
+        None => Err(req.not_found()),
+    }
+}
+
+/// The resource endpoints: list, create, search, and one resource's reads and writes.
+fn resources(
+    app: &AppState,
+    endpoint: Endpoint<'_>,
+    req: &Request<'_>,
+) -> Result<Reply, ScimError> {
+    let base_url = req.base_url.as_str();
+    match (endpoint, req.method) {
+        (Endpoint::Collection(kind), &Method::GET) => list(app, kind, &req.params, base_url),
+        (Endpoint::Collection(kind), &Method::POST) => create(app, kind, req.body, base_url),
+        (Endpoint::Search(kind), &Method::POST) => {
+            let as_params = search_params(&parse_json(req.body)?);
+            match kind {
+                Some(kind) => list(app, kind, &as_params, base_url),
+                None => search_all(app, &as_params, base_url),
             }
         }
-        [res, search] if kind_of(res).is_some() && search.eq_ignore_ascii_case(".search") => {
-            if *method != Method::POST {
-                return Err(method_not_allowed());
-            }
-            let as_params = search_params(&parse_json(body)?);
-            list(app, kind_of(res).expect("checked"), &as_params, &base_url)
-        }
-        // A search across every resource type (RFC 7644 §3.4.3): users, then groups.
-        [search] if search.eq_ignore_ascii_case(".search") => {
-            if *method != Method::POST {
-                return Err(method_not_allowed());
-            }
-            let as_params = search_params(&parse_json(body)?);
-            search_all(app, &as_params, &base_url)
-        }
-        [res, id] if kind_of(res).is_some() => {
-            let kind = kind_of(res).expect("checked");
-            one(app, kind, id, method, &params, headers, body, &base_url)
-        }
-        [s] if s.eq_ignore_ascii_case("ServiceProviderConfig") && *method == Method::GET => Ok(
-            Reply::json(StatusCode::OK, schema::service_provider_config(&base_url)),
+        (Endpoint::Resource(kind, id), method) => one(
+            app,
+            kind,
+            id,
+            method,
+            &req.params,
+            req.headers,
+            req.body,
+            base_url,
         ),
-        [s] if discovery.iter().any(|d| d.eq_ignore_ascii_case(s)) && *method != Method::GET => {
-            // Discovery endpoints are read-only (RFC 7644 §4): writes are not allowed, not
-            // unknown.
-            Err(method_not_allowed())
-        }
-        [s, _] if discovery.iter().any(|d| d.eq_ignore_ascii_case(s)) && *method != Method::GET => {
-            Err(method_not_allowed())
-        }
-        [s] if s.eq_ignore_ascii_case("Schemas") && *method == Method::GET => {
-            let canonical = !app.has(Defect::NoCanonicalValues);
+        _ => Err(req.method_not_allowed()),
+    }
+}
+
+/// The discovery endpoints: read-only (RFC 7644 §4), so writes are not allowed, not unknown.
+fn discovery(
+    app: &AppState,
+    which: Discovery,
+    id: Option<&str>,
+    req: &Request<'_>,
+) -> Result<Reply, ScimError> {
+    if *req.method != Method::GET {
+        return Err(req.method_not_allowed());
+    }
+    let base_url = req.base_url.as_str();
+    let canonical = !app.has(Defect::NoCanonicalValues);
+    match (which, id) {
+        (Discovery::ServiceProviderConfig, None) => Ok(Reply::json(
+            StatusCode::OK,
+            schema::service_provider_config(base_url),
+        )),
+        (Discovery::ServiceProviderConfig, Some(_)) => Err(req.not_found()),
+        (Discovery::Schemas, None) => {
             let all: Vec<Value> = catalog()
                 .all()
                 .iter()
-                .map(|s| s.to_json_with(&base_url, canonical))
+                .map(|s| s.to_json_with(base_url, canonical))
                 .collect();
             Ok(Reply::json(
                 StatusCode::OK,
                 list_body(app, all.len(), 1, all),
             ))
         }
-        [s, id] if s.eq_ignore_ascii_case("Schemas") && *method == Method::GET => {
-            let canonical = !app.has(Defect::NoCanonicalValues);
-            catalog()
-                .all()
-                .iter()
-                .find(|s| s.id.eq_ignore_ascii_case(id))
-                .map(|s| Reply::json(StatusCode::OK, s.to_json_with(&base_url, canonical)))
-                .ok_or_else(|| ScimError::not_found("Schema", id))
-        }
-        [s] if s.eq_ignore_ascii_case("ResourceTypes") && *method == Method::GET => {
-            let all = schema::resource_types(&base_url);
+        (Discovery::Schemas, Some(id)) => catalog()
+            .all()
+            .iter()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+            .map(|s| Reply::json(StatusCode::OK, s.to_json_with(base_url, canonical)))
+            .ok_or_else(|| ScimError::not_found("Schema", id)),
+        (Discovery::ResourceTypes, None) => {
+            let all = schema::resource_types(base_url);
             Ok(Reply::json(
                 StatusCode::OK,
                 list_body(app, all.len(), 1, all),
             ))
         }
-        [s, id] if s.eq_ignore_ascii_case("ResourceTypes") && *method == Method::GET => {
-            schema::resource_types(&base_url)
-                .into_iter()
-                .find(|r| r["id"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(id)))
-                .map(|r| Reply::json(StatusCode::OK, r))
-                .ok_or_else(|| ScimError::not_found("ResourceType", id))
-        }
-        _ => Err(not_found()),
+        (Discovery::ResourceTypes, Some(id)) => schema::resource_types(base_url)
+            .into_iter()
+            .find(|r| r["id"].as_str().is_some_and(|n| n.eq_ignore_ascii_case(id)))
+            .map(|r| Reply::json(StatusCode::OK, r))
+            .ok_or_else(|| ScimError::not_found("ResourceType", id)),
     }
 }
 
