@@ -15,7 +15,7 @@ use std::path::Path;
 /// One known failure.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct KnownFailure {
+pub(crate) struct KnownFailure {
     /// `SUITE::CASE[PROFILE]`, or `SUITE::CASE` for all profiles.
     pub case: String,
     /// Why it is accepted for now.
@@ -25,7 +25,7 @@ pub struct KnownFailure {
 /// A baseline file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     /// The known failures.
     #[serde(default)]
     pub known_failure: Vec<KnownFailure>,
@@ -33,7 +33,7 @@ pub struct Baseline {
 
 impl KnownFailure {
     /// Whether this entry names the case `name` (`SUITE::CASE[PROFILE]`).
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         name == self.case
             || (!self.case.contains('[') && name.split('[').next() == Some(self.case.as_str()))
     }
@@ -41,7 +41,7 @@ impl KnownFailure {
 
 impl Baseline {
     /// Reads a baseline file.
-    pub fn load(path: &Path) -> Result<Baseline, String> {
+    pub(crate) fn load(path: &Path) -> Result<Baseline, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
@@ -49,7 +49,7 @@ impl Baseline {
 
     /// Entries that name no case of the plan (a typo, or a case since renamed): each would
     /// silently hide nothing, so the run refuses them.
-    pub fn unknown_entries<'a>(&'a self, names: &[&str]) -> Vec<&'a str> {
+    pub(crate) fn unknown_entries<'a>(&'a self, names: &[&str]) -> Vec<&'a str> {
         self.known_failure
             .iter()
             .filter(|e| !names.iter().any(|n| e.matches(n)))
@@ -58,7 +58,7 @@ impl Baseline {
     }
 
     /// Marks known failures in `run` and lists stale entries (matched only by passing cases).
-    pub fn apply(&self, run: &mut RunRecord) {
+    pub(crate) fn apply(&self, run: &mut RunRecord) {
         for entry in &self.known_failure {
             let mut matched_failure = false;
             let mut matched_pass = false;

@@ -9,21 +9,21 @@ use std::path::{Path, PathBuf};
 static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
 
 /// How built-in suite files are named in diagnostics and reports: not a path on disk.
-pub const PREFIX: &str = "<built-in>";
+pub(crate) const PREFIX: &str = "<built-in>";
 
 /// Every built-in file as (relative path, text).
-pub fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub(crate) fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
     FILES.iter().copied()
 }
 
 /// The built-in suite files (`suites/**/*.yaml`) as (relative path, text).
-pub fn suites() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub(crate) fn suites() -> impl Iterator<Item = (&'static str, &'static str)> {
     files()
         .filter(|(p, _)| p.starts_with("suites/") && (p.ends_with(".yaml") || p.ends_with(".yml")))
 }
 
 /// A built-in fixture by its path relative to `fixtures/`.
-pub fn fixture(rel: &str) -> Option<&'static str> {
+pub(crate) fn fixture(rel: &str) -> Option<&'static str> {
     let rel = rel.trim_start_matches("./");
     files()
         .find(|(p, _)| p.strip_prefix("fixtures/") == Some(rel))
@@ -31,7 +31,7 @@ pub fn fixture(rel: &str) -> Option<&'static str> {
 }
 
 /// The built-in JSON Schemas (`fixtures/schemas/*.json`) as (name, text).
-pub fn schemas() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub(crate) fn schemas() -> impl Iterator<Item = (&'static str, &'static str)> {
     files().filter_map(|(p, t)| {
         let name = p.strip_prefix("fixtures/schemas/")?.strip_suffix(".json")?;
         (!name.contains('/')).then_some((name, t))
@@ -39,19 +39,19 @@ pub fn schemas() -> impl Iterator<Item = (&'static str, &'static str)> {
 }
 
 /// The name a built-in suite file carries in diagnostics and reports.
-pub fn display_path(rel: &str) -> PathBuf {
+pub(crate) fn display_path(rel: &str) -> PathBuf {
     Path::new(PREFIX).join(rel)
 }
 
 /// Whether `path` names a built-in file (see [`display_path`]).
-pub fn is_builtin(path: &Path) -> bool {
+pub(crate) fn is_builtin(path: &Path) -> bool {
     path.starts_with(PREFIX)
 }
 
 /// Writes every built-in suite and fixture under `dir` (`dir/suites/…`, `dir/fixtures/…`), as a
 /// starting point for a customised copy. Existing files are left alone unless `force`; the
 /// paths written are returned.
-pub fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>, String> {
     let mut clashes = Vec::new();
     for (rel, _) in files() {
         let target = dir.join(rel);

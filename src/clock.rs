@@ -29,13 +29,13 @@ fn civil(t: SystemTime) -> (i64, i64, i64, i64, i64, i64, u32) {
 }
 
 /// `2026-11-22T11:28:52.123Z`.
-pub fn rfc3339(t: SystemTime) -> String {
+pub(crate) fn rfc3339(t: SystemTime) -> String {
     let (y, mo, d, h, mi, s, ms) = civil(t);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }
 
 /// `2026-11-22T11:28:52`: the form the Ant JUnit schema's timestamp pattern accepts.
-pub fn junit(t: SystemTime) -> String {
+pub(crate) fn junit(t: SystemTime) -> String {
     let (y, mo, d, h, mi, s, _) = civil(t);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")
 }

@@ -70,7 +70,7 @@ impl Diagnostic {
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -86,7 +86,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Names as `` `a`, `b` `` for a message.
-pub fn backticked<S: AsRef<str>>(names: &[S]) -> String {
+pub(crate) fn backticked<S: AsRef<str>>(names: &[S]) -> String {
     names
         .iter()
         .map(|n| format!("`{}`", n.as_ref()))
@@ -95,7 +95,7 @@ pub fn backticked<S: AsRef<str>>(names: &[S]) -> String {
 }
 
 /// The closest candidate to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(
+pub(crate) fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
@@ -109,7 +109,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// Hint text for an unknown word.
-pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
+pub(crate) fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
     match did_you_mean(word, candidates.clone()) {
         Some(best) => format!("did you mean `{best}`?"),
         None => {

@@ -4,12 +4,12 @@
 //! Data flow: `load` (suite files → `model`) → `plan` → `run` (→ `record`) → `report`.
 //! `server` is the reference SCIM server; `cli` wires the commands together.
 
-pub mod baseline;
-pub mod builtin;
+pub(crate) mod baseline;
+pub(crate) mod builtin;
 pub mod cli;
-pub mod clock;
-pub mod cycle;
-pub mod diagnostic;
+pub(crate) mod clock;
+pub(crate) mod cycle;
+pub(crate) mod diagnostic;
 pub mod load;
 pub mod model;
 pub mod plan;

@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Runs the command: settings → target → the cycles, each verified → cleanup → reports.
-pub fn main(mut args: CycleArgs) -> Result<Exit, Error> {
+pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     let settings = read_settings(&mut args)?;
     let report_dir = args
         .report_dir

@@ -33,7 +33,7 @@ impl Exit {
 }
 
 /// The exit code of every [`Error`]: nothing could run.
-pub const NOTHING_RAN: u8 = 2;
+pub(super) const NOTHING_RAN: u8 = 2;
 
 /// Why a command could not run at all (exit code 2). The variants say whose mistake it is,
 /// which is what the user needs to know first.
@@ -83,7 +83,7 @@ impl Error {
 }
 
 /// The exit code of a command's result, printing its error.
-pub fn finish(result: Result<Exit, Error>) -> ExitCode {
+pub(super) fn finish(result: Result<Exit, Error>) -> ExitCode {
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {

@@ -4,7 +4,7 @@ use super::LintArgs;
 use super::error::{Error, Exit};
 use crate::load;
 
-pub fn main(args: LintArgs) -> Result<Exit, Error> {
+pub(super) fn main(args: LintArgs) -> Result<Exit, Error> {
     let schemas = super::run::schema_store(&args.paths).map_err(Error::Input)?;
     // Without paths, lint checks the built-in suites; with paths, only those files.
     let suites = load::load_suites(&args.paths, args.paths.is_empty(), &schemas.names()).map_err(

@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The capabilities the run declares absent, with the flag or key that said so.
-pub fn absent(args: &RunArgs) -> Vec<Capability> {
+pub(super) fn absent(args: &RunArgs) -> Vec<Capability> {
     let mut out = Vec::new();
     if args.no_groups {
         out.push(Capability::Groups);
@@ -27,7 +27,7 @@ pub fn absent(args: &RunArgs) -> Vec<Capability> {
 }
 
 /// The run's test data from `--domain` and `--var NAME=VALUE`.
-pub fn test_data(args: &RunArgs) -> Result<TestData, String> {
+pub(super) fn test_data(args: &RunArgs) -> Result<TestData, String> {
     let mut data = TestData::default();
     if let Some(d) = &args.domain {
         let d = d.trim().trim_start_matches('@');
@@ -58,7 +58,7 @@ pub fn test_data(args: &RunArgs) -> Result<TestData, String> {
 }
 
 /// `--var` names that no case of `suites` declares: a typo would otherwise change nothing.
-pub fn unused_vars(data: &TestData, suites: &[Suite]) -> Vec<String> {
+pub(super) fn unused_vars(data: &TestData, suites: &[Suite]) -> Vec<String> {
     data.vars
         .keys()
         .filter(|name| {
@@ -72,7 +72,7 @@ pub fn unused_vars(data: &TestData, suites: &[Suite]) -> Vec<String> {
 }
 
 /// Teaches the built-in reference server the schemas in `files`.
-pub fn learn_schemas(files: &[PathBuf]) -> Result<Vec<String>, String> {
+pub(super) fn learn_schemas(files: &[PathBuf]) -> Result<Vec<String>, String> {
     let mut ids = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(f)
@@ -87,14 +87,14 @@ pub fn learn_schemas(files: &[PathBuf]) -> Result<Vec<String>, String> {
 }
 
 /// Reads `--entra-schema FILE`.
-pub fn from_file(path: &Path) -> Result<Mapping, String> {
+pub(super) fn from_file(path: &Path) -> Result<Mapping, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the Entra schema {}: {e}", path.display()))?;
     load::from_entra_schema(&path.display().to_string(), &text)
 }
 
 /// GETs the target's `/Schemas` list (`Resources`).
-pub async fn fetch_schemas(http: &Http, base_url: &str) -> Result<Vec<Value>, String> {
+pub(super) async fn fetch_schemas(http: &Http, base_url: &str) -> Result<Vec<Value>, String> {
     let body = get_json(http, base_url, "/Schemas").await?;
     body.get("Resources")
         .and_then(Value::as_array)
@@ -124,7 +124,7 @@ async fn get_json(http: &Http, base_url: &str, path: &str) -> Result<Value, Stri
 
 /// The generated suite for `mapping`, loaded like a suite file at
 /// `<report dir>/mapped-suite.yaml` (written there by [`write_suite`]).
-pub fn mapped_suite(
+pub(super) fn mapped_suite(
     mapping: &Mapping,
     report_dir: &Path,
     schemas: &[String],
@@ -142,7 +142,7 @@ pub fn mapped_suite(
 }
 
 /// Writes the generated suite where its failures point.
-pub fn write_suite(report_dir: &Path, text: &str) -> Result<PathBuf, String> {
+pub(super) fn write_suite(report_dir: &Path, text: &str) -> Result<PathBuf, String> {
     let path = report_dir.join("mapped-suite.yaml");
     std::fs::create_dir_all(report_dir)
         .and_then(|()| std::fs::write(&path, text))
@@ -151,7 +151,7 @@ pub fn write_suite(report_dir: &Path, text: &str) -> Result<PathBuf, String> {
 }
 
 /// One line per mapping attribute left to the built-in suites, for the console.
-pub fn describe(mapping: &Mapping) -> String {
+pub(super) fn describe(mapping: &Mapping) -> String {
     let users = mapping.of(ObjectKind::User).count();
     let groups = mapping.of(ObjectKind::Group).count();
     let matching: Vec<String> = mapping
@@ -180,7 +180,7 @@ pub fn describe(mapping: &Mapping) -> String {
 /// What the target publishes that contradicts what the run declares: capabilities against
 /// `/Schemas`, `/ResourceTypes` and `/ServiceProviderConfig`, and mapped attributes that
 /// `/Schemas` does not make discoverable (the gallery's Schema_Discoverability_Test).
-pub async fn cross_check(
+pub(super) async fn cross_check(
     http: &Http,
     base_url: &str,
     absent: &[Capability],

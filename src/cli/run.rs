@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
 /// The built-in schemas plus the user's own `fixtures/schemas` beside their suites, compiled.
-pub fn schema_store(paths: &[PathBuf]) -> Result<SchemaStore, String> {
+pub(super) fn schema_store(paths: &[PathBuf]) -> Result<SchemaStore, String> {
     SchemaStore::builtin_with(load::user_schema_dir(paths).as_deref())
 }
 
 /// Runs the command: the exit code says whether a required case failed.
-pub fn main(args: RunArgs) -> Result<Exit, Error> {
+pub(super) fn main(args: RunArgs) -> Result<Exit, Error> {
     Ok(match execute(args)? {
         Some(record) => Exit::failed_if(record.required_failed() || record.interrupted),
         // `--list`.

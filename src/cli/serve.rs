@@ -4,7 +4,7 @@ use super::ServeArgs;
 use super::error::{Error, Exit};
 use crate::server::{Defect, Defects, ServerConfig, spawn};
 
-pub fn main(args: ServeArgs) -> Result<Exit, Error> {
+pub(super) fn main(args: ServeArgs) -> Result<Exit, Error> {
     if args.list_defects {
         for d in Defect::ALL {
             super::say!("{:<34} {}", d.name(), d.description());

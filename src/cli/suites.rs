@@ -4,7 +4,7 @@ use super::SuitesCommand;
 use super::error::{Error, Exit};
 use crate::{builtin, load};
 
-pub fn main(cmd: SuitesCommand) -> Result<Exit, Error> {
+pub(super) fn main(cmd: SuitesCommand) -> Result<Exit, Error> {
     match cmd {
         SuitesCommand::List => list(),
         SuitesCommand::Export { dir, force } => {

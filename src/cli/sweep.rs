@@ -343,7 +343,7 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
 }
 
 /// Runs the command.
-pub fn main(args: SweepArgs) -> Result<Exit, Error> {
+pub(super) fn main(args: SweepArgs) -> Result<Exit, Error> {
     if args
         .run_id
         .as_deref()

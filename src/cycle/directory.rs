@@ -49,7 +49,7 @@ const DEPARTMENTS: &[&str] = &[
 /// attributes are indices into word lists, its names follow from its index and the run id
 /// (see the accessors on [`Directory`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SourceUser {
+pub(crate) struct SourceUser {
     /// Entra's object id, sent as `externalId`.
     external_id: u128,
     given: u8,
@@ -68,7 +68,7 @@ pub struct SourceUser {
 
 /// A group of the source directory.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SourceGroup {
+pub(crate) struct SourceGroup {
     /// Entra's object id, sent as `externalId`.
     pub external_id: String,
     /// The matching attribute.
@@ -79,7 +79,7 @@ pub struct SourceGroup {
 
 /// One change an incremental round makes, as Entra would send it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Change {
+pub(crate) enum Change {
     /// Attributes changed: `(SCIM path, new value)`.
     Update(usize, Vec<(&'static str, Value)>),
     /// Unassigned or blocked: `active` false.
@@ -96,7 +96,7 @@ pub enum Change {
 
 /// The source directory.
 #[derive(Debug)]
-pub struct Directory {
+pub(crate) struct Directory {
     run_id: String,
     /// The app's own attributes (from its mapping) beyond those every user has.
     extra: Vec<MappedAttribute>,
@@ -120,7 +120,7 @@ fn index(rng: &mut StdRng, from: &[&str]) -> u8 {
 impl Directory {
     /// `users` users (every tenth one the manager of the nine after it), `groups` groups of
     /// `members` members each, named `scimtest-<run id>-…`.
-    pub fn generate(run_id: &str, seed: u64, users: usize, groups: usize, members: usize) -> Self {
+    pub(crate) fn generate(run_id: &str, seed: u64, users: usize, groups: usize, members: usize) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let users: Vec<SourceUser> = (0..users)
             .map(|i| SourceUser {
@@ -158,7 +158,7 @@ impl Directory {
 
     /// Adds the user attributes of `mapping` that every user does not already have (an app's
     /// custom and enterprise attributes), with a value per user.
-    pub fn with_mapping(mut self, mapping: &Mapping) -> Self {
+    pub(crate) fn with_mapping(mut self, mapping: &Mapping) -> Self {
         const BASE: &[&str] = &[
             "userName",
             "externalId",
@@ -179,7 +179,7 @@ impl Directory {
     }
 
     /// The app's own attributes and user `i`'s value of each.
-    pub fn extra_values(&self, i: usize) -> Vec<(&MappedAttribute, Value)> {
+    pub(crate) fn extra_values(&self, i: usize) -> Vec<(&MappedAttribute, Value)> {
         self.extra
             .iter()
             .map(|a| {
@@ -198,37 +198,37 @@ impl Directory {
     }
 
     /// User `i`'s `userName`, the matching attribute.
-    pub fn user_name(&self, i: usize) -> String {
+    pub(crate) fn user_name(&self, i: usize) -> String {
         format!("scimtest-{}-u{i:06}.Test@Example.com", self.run_id)
     }
 
     /// User `i`'s work email.
-    pub fn email(&self, i: usize) -> String {
+    pub(crate) fn email(&self, i: usize) -> String {
         format!("scimtest-{}-u{i:06}.Mail@Example.org", self.run_id)
     }
 
     /// User `i`'s `externalId` (Entra's object id).
-    pub fn external_id(&self, i: usize) -> String {
+    pub(crate) fn external_id(&self, i: usize) -> String {
         uuid::Uuid::from_u128(self.users[i].external_id).to_string()
     }
 
     /// User `i`'s `name.givenName`.
-    pub fn given_name(&self, i: usize) -> &'static str {
+    pub(crate) fn given_name(&self, i: usize) -> &'static str {
         FIRST[usize::from(self.users[i].given)]
     }
 
     /// User `i`'s `name.familyName`.
-    pub fn family_name(&self, i: usize) -> &'static str {
+    pub(crate) fn family_name(&self, i: usize) -> &'static str {
         LAST[usize::from(self.users[i].family)]
     }
 
     /// User `i`'s `displayName`.
-    pub fn display_name(&self, i: usize) -> String {
+    pub(crate) fn display_name(&self, i: usize) -> String {
         format!("{} {}", self.given_name(i), self.family_name(i))
     }
 
     /// User `i`'s `title`.
-    pub fn title(&self, i: usize) -> String {
+    pub(crate) fn title(&self, i: usize) -> String {
         let u = &self.users[i];
         let t = TITLES[usize::from(u.title)];
         match u.title_n {
@@ -238,12 +238,12 @@ impl Directory {
     }
 
     /// User `i`'s enterprise `department`.
-    pub fn department(&self, i: usize) -> &'static str {
+    pub(crate) fn department(&self, i: usize) -> &'static str {
         DEPARTMENTS[usize::from(self.users[i].department)]
     }
 
     /// The POST body Entra sends for user `i` (§1.1 U1).
-    pub fn user_body(&self, i: usize) -> Value {
+    pub(crate) fn user_body(&self, i: usize) -> Value {
         let u = &self.users[i];
         let mut body = json!({
             "schemas": [
@@ -270,7 +270,7 @@ impl Directory {
     }
 
     /// The POST body Entra sends for group `g`: created empty, members follow (§1.2 G1).
-    pub fn group_body(&self, g: usize) -> Value {
+    pub(crate) fn group_body(&self, g: usize) -> Value {
         let gr = &self.groups[g];
         json!({
             "schemas": [
@@ -287,7 +287,7 @@ impl Directory {
     /// Makes one incremental round of changes to the directory and returns them: about 10 %
     /// of the live users change title and department, 3 % are disabled, those disabled before
     /// are re-enabled, 1 % are deleted, and each group loses one member and gains another.
-    pub fn change_round(&mut self) -> Vec<Change> {
+    pub(crate) fn change_round(&mut self) -> Vec<Change> {
         let mut out = Vec::new();
         let live: Vec<usize> = (0..self.users.len())
             .filter(|&i| !self.users[i].deleted)
@@ -375,7 +375,7 @@ impl Directory {
     }
 
     /// The PATCH operations' `op` in `profile`'s casing (§3.3).
-    pub fn op(profile: Profile, op: &str) -> String {
+    pub(crate) fn op(profile: Profile, op: &str) -> String {
         match profile {
             Profile::EntraFlag | Profile::Validator | Profile::Gallery => op.to_ascii_lowercase(),
             Profile::Entra => op.to_string(),

@@ -21,11 +21,11 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// Members per PATCH: Entra adds "multiple group memberships with a single PATCH" (§1.2 G5);
 /// its batch size is not documented, 50 is scimtest's choice.
-pub const MEMBER_BATCH: usize = 50;
+pub(crate) const MEMBER_BATCH: usize = 50;
 
 /// How the cycles are run.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Requests per second (None: as fast as the target answers).
     pub rate: Option<f64>,
     /// Requests in flight at most.
@@ -75,7 +75,7 @@ struct Answer {
 
 /// Counters shared by all workers.
 #[derive(Debug, Default)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Latencies of answered requests, in microseconds.
     pub latencies_us: Vec<u32>,
     /// Requests completed in each second since the start.
@@ -86,7 +86,7 @@ pub struct Stats {
 
 /// A difference between the source directory and the target after a cycle.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Difference {
+pub(crate) struct Difference {
     /// `user` or `group`.
     pub object: &'static str,
     /// Its matching value.
@@ -100,7 +100,7 @@ pub struct Difference {
 }
 
 /// The cycles' state: the source directory, the ids the target gave, the log.
-pub struct Engine {
+pub(crate) struct Engine {
     http: Http,
     base: String,
     settings: Settings,
@@ -126,7 +126,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Engine {
     /// An engine for `base`, writing its creates to `journal` and its log to `log`.
-    pub fn new(
+    pub(crate) fn new(
         http: Http,
         base: String,
         settings: Settings,
@@ -150,7 +150,7 @@ impl Engine {
     }
 
     /// Time since the engine started.
-    pub fn elapsed(&self) -> Duration {
+    pub(crate) fn elapsed(&self) -> Duration {
         self.started.elapsed()
     }
 
@@ -300,7 +300,7 @@ impl Engine {
     }
 
     /// The initial cycle: users (match, create), managers, groups (match, create), members.
-    pub async fn initial(self: &Arc<Self>, dir: &Arc<Directory>) {
+    pub(crate) async fn initial(self: &Arc<Self>, dir: &Arc<Directory>) {
         *lock(&self.user_ids) = vec![None; dir.users.len()];
         *lock(&self.group_ids) = vec![None; dir.groups.len()];
         let d = dir.clone();
@@ -539,7 +539,7 @@ impl Engine {
 
     /// One incremental round: the directory's next changes, each preceded by the read Entra
     /// makes of the object's current state.
-    pub async fn incremental(
+    pub(crate) async fn incremental(
         self: &Arc<Self>,
         round: usize,
         changes: Vec<Change>,
@@ -663,7 +663,7 @@ impl Engine {
 
     /// Compares the target with the source directory: every attribute the cycles wrote and
     /// every membership. Sends one GET per object.
-    pub async fn verify(self: &Arc<Self>, dir: &Arc<Directory>) -> Vec<Difference> {
+    pub(crate) async fn verify(self: &Arc<Self>, dir: &Arc<Directory>) -> Vec<Difference> {
         let diffs = Arc::new(Mutex::new(Vec::new()));
         let (d, out) = (dir.clone(), diffs.clone());
         self.each((0..dir.users.len()).collect(), move |me, i| {
@@ -857,7 +857,7 @@ impl Engine {
 
     /// Deletes everything this run created and still holds, groups first; returns what could
     /// not be deleted.
-    pub async fn cleanup(self: &Arc<Self>) -> Vec<String> {
+    pub(crate) async fn cleanup(self: &Arc<Self>) -> Vec<String> {
         let groups: Vec<(String, usize)> =
             lock(&self.group_ids).iter().flatten().cloned().collect();
         let users: Vec<(String, usize)> = lock(&self.user_ids).iter().flatten().cloned().collect();

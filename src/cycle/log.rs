@@ -8,7 +8,7 @@ use std::io::Write as _;
 
 /// What was done to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Created (after a matching query found nothing).
     Create,
     /// Attributes updated.
@@ -29,7 +29,7 @@ pub enum Action {
 
 impl Action {
     /// The name in the log.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Action::Create => "Create",
             Action::Update => "Update",
@@ -44,7 +44,7 @@ impl Action {
 
     /// Manager and member writes are reference updates, which Entra's escrow thresholds
     /// count apart (§5).
-    pub fn is_reference(self) -> bool {
+    pub(crate) fn is_reference(self) -> bool {
         matches!(
             self,
             Action::SetManager | Action::AddMembers | Action::RemoveMembers
@@ -54,7 +54,7 @@ impl Action {
 
 /// One line of the provisioning log.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Milliseconds since the cycles started, when the action finished.
     pub at_ms: u64,
     /// `initial` or `incremental-N`.
@@ -81,7 +81,7 @@ pub struct Entry {
 
 impl Entry {
     /// The JSON line.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         json!({
             "at_ms": self.at_ms,
             "cycle": self.cycle,
@@ -101,7 +101,7 @@ impl Entry {
 
 /// The Entra provisioning-log code for a failed request ([LOGS] "Error codes"; §5): the
 /// status, what was being done, and whether the answer could be read.
-pub fn classify(status: u16, action: Action, transport: Option<&str>) -> &'static str {
+pub(crate) fn classify(status: u16, action: Action, transport: Option<&str>) -> &'static str {
     if let Some(t) = transport {
         return if t.contains("time") {
             "Timeout"
@@ -129,7 +129,7 @@ pub fn classify(status: u16, action: Action, transport: Option<&str>) -> &'stati
 /// evaluation from 5,000 failures; quarantine above 40 % failed events or 40,000 failures
 /// excluding reference failures, or 60,000 including them; and when nearly every call fails).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Health {
+pub(crate) struct Health {
     /// Actions logged.
     pub events: usize,
     /// Failed actions.
@@ -144,7 +144,7 @@ pub struct Health {
 
 /// Counts of the log, kept as entries are written (a tenant's log is not held in memory).
 #[derive(Debug, Clone, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Actions logged.
     pub events: usize,
     /// Failed actions.
@@ -157,7 +157,7 @@ pub struct Tally {
 
 impl Tally {
     /// Counts `e`.
-    pub fn add(&mut self, e: &Entry) {
+    pub(crate) fn add(&mut self, e: &Entry) {
         self.events += 1;
         if let Some(code) = e.error {
             self.failures += 1;
@@ -176,7 +176,7 @@ impl Tally {
 /// Where the provisioning log goes: each entry is written as a JSON line when it is made
 /// (to `provisioning-log.jsonl`) and counted.
 #[derive(Debug, Default)]
-pub struct Sink {
+pub(crate) struct Sink {
     file: Option<std::io::BufWriter<std::fs::File>>,
     /// What was written so far.
     pub tally: Tally,
@@ -186,7 +186,7 @@ pub struct Sink {
 
 impl Sink {
     /// A sink writing to `path` (created or truncated now).
-    pub fn to_file(path: &std::path::Path) -> std::io::Result<Self> {
+    pub(crate) fn to_file(path: &std::path::Path) -> std::io::Result<Self> {
         Ok(Sink {
             file: Some(std::io::BufWriter::new(std::fs::File::create(path)?)),
             ..Sink::default()
@@ -194,7 +194,7 @@ impl Sink {
     }
 
     /// Writes and counts `e`.
-    pub fn push(&mut self, e: &Entry) {
+    pub(crate) fn push(&mut self, e: &Entry) {
         self.tally.add(e);
         if let Some(f) = &mut self.file
             && let Err(err) = writeln!(f, "{}", e.to_json())
@@ -205,7 +205,7 @@ impl Sink {
     }
 
     /// Flushes the file.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(f) = &mut self.file
             && let Err(err) = f.flush()
         {
@@ -215,7 +215,7 @@ impl Sink {
 }
 
 /// Applies the thresholds to the log's counts.
-pub fn health(t: &Tally) -> Health {
+pub(crate) fn health(t: &Tally) -> Health {
     let (events, failures, reference_failures) = (t.events, t.failures, t.reference_failures);
     let plain = failures - reference_failures;
     let share = if events == 0 {

@@ -3,7 +3,7 @@
 //! bounded (`engine`), the provisioning log with Entra's error codes and thresholds (`log`),
 //! and what the cycles report (`report`).
 
-pub mod directory;
-pub mod engine;
-pub mod log;
-pub mod report;
+pub(crate) mod directory;
+pub(crate) mod engine;
+pub(crate) mod log;
+pub(crate) mod report;

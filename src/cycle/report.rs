@@ -13,7 +13,7 @@ const STYLE: &str = include_str!("assets/cycle.css");
 
 /// One cycle's figures.
 #[derive(Debug, Clone)]
-pub struct CycleFigures {
+pub(crate) struct CycleFigures {
     /// `initial` or `incremental-N`.
     pub name: String,
     /// Requests sent in it (verification included).
@@ -30,7 +30,7 @@ pub struct CycleFigures {
 
 /// Everything a cycle run produced.
 #[derive(Debug, Clone)]
-pub struct CycleRecord {
+pub(crate) struct CycleRecord {
     /// The run id in every name.
     pub run_id: String,
     /// The target (redacted).
@@ -89,7 +89,7 @@ impl CycleRecord {
     }
 
     /// The request rate over the cycles.
-    pub fn rate(&self) -> f64 {
+    pub(crate) fn rate(&self) -> f64 {
         if self.seconds > 0.0 {
             self.requests as f64 / self.seconds
         } else {
@@ -98,12 +98,12 @@ impl CycleRecord {
     }
 
     /// Whether the endpoint passed: no failed action and no difference after any cycle.
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.health.failures == 0 && self.cycles.iter().all(|c| c.differences.is_empty())
     }
 
     /// `cycle.json`.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let diff = |d: &Difference| {
             json!({"object": d.object, "source": d.source, "attribute": d.attribute,
                    "expected": d.expected, "actual": d.actual})
@@ -142,7 +142,7 @@ impl CycleRecord {
     }
 
     /// The console summary.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -228,7 +228,7 @@ impl CycleRecord {
     }
 
     /// `cycle.html`: throughput over time as an SVG chart, latency, errors, differences.
-    pub fn html(&self) -> String {
+    pub(crate) fn html(&self) -> String {
         let esc = crate::report::escape_html;
         let mut out = format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>scimtest cycle</title><style>{STYLE}</style></head><body>",

@@ -77,7 +77,7 @@ fn in_first_resource(c: Check) -> Check {
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Lowers one parsed suite file.
-pub fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagnostic>> {
+pub(super) fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagnostic>> {
     let mut l = Lowerer {
         cx,
         errors: Vec::new(),

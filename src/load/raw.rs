@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 
 /// A YAML mapping whose key order is kept (query parameters and variables are ordered).
 #[derive(Debug, Clone)]
-pub struct Ordered<V>(pub Vec<(Spanned<String>, V)>);
+pub(super) struct Ordered<V>(pub Vec<(Spanned<String>, V)>);
 
 impl<V> Default for Ordered<V> {
     fn default() -> Self {
@@ -46,7 +46,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Spanned<Value>>, D:
 /// A suite file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawSuite {
+pub(super) struct RawSuite {
     /// Suite name (default: the file stem).
     pub suite: Option<Spanned<String>>,
     /// What the suite covers.
@@ -65,7 +65,7 @@ pub struct RawSuite {
 /// A case.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCase {
+pub(super) struct RawCase {
     /// Stable name.
     pub name: Spanned<String>,
     /// What it checks and where the behaviour is documented.
@@ -91,7 +91,7 @@ pub struct RawCase {
 /// A step.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawStep {
+pub(super) struct RawStep {
     /// Name for reports.
     pub name: Option<String>,
     /// Profiles this step runs under.
@@ -116,7 +116,7 @@ pub struct RawStep {
 /// with; the same checks, on the resource, hold for both answers.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawReadBack {
+pub(super) struct RawReadBack {
     /// The matching query's parameters (`filter: 'userName eq "${user}"'`), in order.
     #[serde(default)]
     pub query: Ordered<Spanned<String>>,
@@ -132,7 +132,7 @@ pub struct RawReadBack {
 /// A request.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRequest {
+pub(super) struct RawRequest {
     /// HTTP method.
     pub method: Spanned<String>,
     /// Path relative to the target base URL.
@@ -159,7 +159,7 @@ pub struct RawRequest {
 /// Expectations.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawExpect {
+pub(super) struct RawExpect {
     /// A status code or a list of them.
     pub status: Option<Spanned<Value>>,
     /// Header checks: a string (media-type aware for Content-Type) or `{exists|absent: true}`.
@@ -178,7 +178,7 @@ pub struct RawExpect {
 /// `discoverable`: a schema id and the attributes that must be discoverable in it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawDiscoverable {
+pub(super) struct RawDiscoverable {
     /// Schema id.
     pub schema: String,
     /// Attribute names.
@@ -188,7 +188,7 @@ pub struct RawDiscoverable {
 /// One check: `pointer` or `path`, plus exactly one assertion.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawCheck {
+pub(super) struct RawCheck {
     /// JSON pointer.
     pub pointer: Option<Spanned<String>>,
     /// SCIM attribute path.

@@ -23,7 +23,7 @@ fn pairs(r: &Redactor, headers: &[(String, String)]) -> Value {
 }
 
 /// One exchange as JSON (shared with the HTML report).
-pub fn exchange(r: &Redactor, e: &Exchange) -> Value {
+pub(super) fn exchange(r: &Redactor, e: &Exchange) -> Value {
     json!({
         "method": e.method,
         "url": r.redact(&e.url),
@@ -62,7 +62,7 @@ fn step(r: &Redactor, s: &StepRecord) -> Value {
 }
 
 /// One case as JSON.
-pub fn case(r: &Redactor, c: &CaseResult) -> Value {
+pub(super) fn case(r: &Redactor, c: &CaseResult) -> Value {
     json!({
         "name": c.name,
         "suite": c.suite,
@@ -84,7 +84,7 @@ pub fn case(r: &Redactor, c: &CaseResult) -> Value {
 }
 
 /// Counts of each status per severity.
-pub fn summary(run: &RunRecord) -> Value {
+pub(super) fn summary(run: &RunRecord) -> Value {
     let mut out = serde_json::Map::new();
     for sev in ["required", "recommended", "preview"] {
         let of: Vec<&CaseResult> = run

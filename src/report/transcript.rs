@@ -18,7 +18,7 @@ fn body(text: &str) -> String {
 }
 
 /// One exchange as HTTP-like text.
-pub fn exchange(ex: &Exchange) -> String {
+pub(super) fn exchange(ex: &Exchange) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "> {} {}", ex.method, ex.url);
     for (k, v) in &ex.request_headers {

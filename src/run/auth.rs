@@ -101,7 +101,7 @@ struct Cached {
 
 /// Produces the Authorization header value for each request.
 #[derive(Debug)]
-pub struct Authorizer {
+pub(super) struct Authorizer {
     credentials: Credentials,
     cached: Mutex<Option<Cached>>,
     redactor: Redactor,
@@ -109,7 +109,7 @@ pub struct Authorizer {
 
 impl Authorizer {
     /// An authorizer for `credentials`; fetched tokens are added to `redactor`.
-    pub fn new(credentials: Credentials, redactor: Redactor) -> Self {
+    pub(super) fn new(credentials: Credentials, redactor: Redactor) -> Self {
         for s in credentials.secrets() {
             redactor.add(s);
         }
@@ -121,13 +121,13 @@ impl Authorizer {
     }
 
     /// Whether a 401 should trigger a token refresh and one retry.
-    pub fn refreshable(&self) -> bool {
+    pub(super) fn refreshable(&self) -> bool {
         matches!(self.credentials, Credentials::OAuth(_))
     }
 
     /// The Authorization value, fetching an OAuth token when needed. `stale` forces a refresh
     /// (after a 401).
-    pub async fn header(
+    pub(super) async fn header(
         &self,
         client: &reqwest::Client,
         stale: bool,

@@ -15,13 +15,13 @@ const SHOW: usize = 300;
 
 /// A value as shown in reports: secrets masked first, then cut (so a cut can never leave
 /// part of a secret behind).
-pub fn show(r: &Redactor, v: &Value) -> String {
+pub(super) fn show(r: &Redactor, v: &Value) -> String {
     cut(r, &v.to_string())
 }
 
 /// Text as shown in reports: masked, then cut to `SHOW` characters. Only the head that can be
 /// shown (plus the longest secret, which may straddle the cut) is masked, not a 9 MiB value.
-pub fn cut(r: &Redactor, s: &str) -> String {
+pub(super) fn cut(r: &Redactor, s: &str) -> String {
     let mut head = (SHOW * 4 + r.longest()).min(s.len());
     while !s.is_char_boundary(head) {
         head -= 1;
@@ -54,7 +54,7 @@ fn record(
 
 /// Evaluates `expect` on `got`: checks see the real values; what is recorded for display is
 /// masked by `r`. Returns the records and whether the status gate held.
-pub fn evaluate(
+pub(super) fn evaluate(
     expect: &Expect,
     got: &Received,
     schemas: &SchemaStore,

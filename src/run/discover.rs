@@ -72,7 +72,7 @@ fn flatten_attrs(attrs: &[Value], out: &mut Vec<String>) {
 
 /// The attribute names the gallery validation can discover for `schema_id` in a `/Schemas`
 /// ListResponse's `Resources`.
-pub fn flatten(resources: &[Value], schema_id: &str) -> Vec<String> {
+pub(crate) fn flatten(resources: &[Value], schema_id: &str) -> Vec<String> {
     let mut out = Vec::new();
     let attrs = |r: &Value| -> Vec<Value> {
         r.get("attributes")
@@ -98,7 +98,7 @@ pub fn flatten(resources: &[Value], schema_id: &str) -> Vec<String> {
 
 /// The names in `wanted` that `flatten` does not yield (compared ignoring case; `id` is never
 /// required, as in the workflow's `Filter_Missing_User_Attrs`).
-pub fn missing(resources: &[Value], schema_id: &str, wanted: &[String]) -> Vec<String> {
+pub(crate) fn missing(resources: &[Value], schema_id: &str, wanted: &[String]) -> Vec<String> {
     let found: std::collections::HashSet<String> = flatten(resources, schema_id)
         .into_iter()
         .map(|n| n.to_lowercase())

@@ -357,10 +357,10 @@ impl Http {
 /// How much of each request and response body the reports keep. Every exchange is kept for the
 /// reports, so this bounds their memory: a target answering 10 MiB to every request costs
 /// 64 KiB per exchange, not 10 MiB.
-pub const KEPT_BODY: usize = 64 * 1024;
+pub(super) const KEPT_BODY: usize = 64 * 1024;
 
 /// `text` cut to at most `max` bytes at a character boundary, the cut marked.
-pub fn keep(text: &str, max: usize) -> String {
+pub(super) fn keep(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();
     }

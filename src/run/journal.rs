@@ -85,7 +85,7 @@ struct Inner {
 }
 
 /// Index of an entry.
-pub type Ticket = usize;
+pub(crate) type Ticket = usize;
 
 impl Journal {
     /// A journal that also appends to `file` (created or truncated now).
@@ -209,7 +209,7 @@ fn append(file: &mut Option<std::fs::File>, line: &str) {
 
 /// One resource a journal file says may remain: its collection, id (when known) and identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     /// `/Users` or `/Groups`.
     pub collection: String,
     /// The id, when the server gave one.
@@ -220,7 +220,7 @@ pub struct Recorded {
 
 /// Reads a `journal.jsonl`: the last line of each entry wins; entries not deleted or refused
 /// are returned.
-pub fn read_file(path: &Path) -> Result<Vec<Recorded>, String> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<Recorded>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
     let mut last: std::collections::BTreeMap<u64, Value> = Default::default();
