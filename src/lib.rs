@@ -4,6 +4,12 @@
 //! Data flow: `load` (suite files → `model`) → `plan` → `run` (→ `record`) → `report`.
 //! `server` is the reference SCIM server; `cli` wires the commands together.
 
+// Library-wide lints that the test and bench crates must not inherit (they print, and their
+// helpers are `pub` for the test files that share them), so they are set here rather than in
+// Cargo.toml: `pub` means the public surface below, everything else is `pub(crate)`; only
+// the command line (`cli`) prints.
+#![warn(unreachable_pub, clippy::print_stdout, clippy::print_stderr)]
+
 pub(crate) mod baseline;
 pub(crate) mod builtin;
 pub mod cli;
@@ -12,6 +18,7 @@ pub(crate) mod cycle;
 pub(crate) mod diagnostic;
 pub mod load;
 pub mod model;
+pub(crate) mod percent;
 pub mod plan;
 pub mod record;
 pub mod redact;

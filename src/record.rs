@@ -184,13 +184,13 @@ impl CaseResult {
     }
 
     /// The step that failed or errored first, if any.
-    pub fn failing_step(&self) -> Option<&StepRecord> {
+    pub(crate) fn failing_step(&self) -> Option<&StepRecord> {
         self.steps.iter().find(|s| s.error.is_some() || s.failed())
     }
 
     /// Whether this case fails the run: a required case that failed or errored and is not a
     /// baselined known failure (the exit-code rule, and what JUnit marks red).
-    pub fn fails_run(&self) -> bool {
+    pub(crate) fn fails_run(&self) -> bool {
         self.severity == Severity::Required
             && self.known_failure.is_none()
             && matches!(self.status, Status::Failed | Status::Errored)
@@ -198,7 +198,7 @@ impl CaseResult {
 
     /// The set-up step whose failure blocked the case, if that is how it failed: the case's
     /// own subject was never tested.
-    pub fn blocked_by(&self) -> Option<&StepRecord> {
+    pub(crate) fn blocked_by(&self) -> Option<&StepRecord> {
         self.failing_step().filter(|s| s.setup)
     }
 
@@ -259,7 +259,7 @@ impl RunRecord {
     }
 
     /// Whether a required case failed or errored (the exit-code rule).
-    pub fn required_failed(&self) -> bool {
+    pub(crate) fn required_failed(&self) -> bool {
         self.cases.iter().any(CaseResult::fails_run)
     }
 }

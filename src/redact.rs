@@ -12,7 +12,7 @@ pub struct Redactor {
 }
 
 /// What a secret is replaced with.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 impl Redactor {
     /// A redactor for `secrets`.
@@ -49,7 +49,7 @@ impl Redactor {
     }
 
     /// The length in bytes of the longest form of any secret (0 without secrets).
-    pub fn longest(&self) -> usize {
+    pub(crate) fn longest(&self) -> usize {
         self.secrets
             .read()
             .unwrap_or_else(|p| p.into_inner())

@@ -34,7 +34,7 @@ impl SchemaStore {
 
     /// The schemas built into the binary, plus those in `dir` (a suite's own
     /// `fixtures/schemas`), which replace built-in schemas of the same name.
-    pub fn builtin_with(dir: Option<&Path>) -> Result<Self, String> {
+    pub(crate) fn builtin_with(dir: Option<&Path>) -> Result<Self, String> {
         let mut docs = BTreeMap::new();
         for (name, text) in crate::builtin::schemas() {
             let doc: Value = serde_json::from_str(text)

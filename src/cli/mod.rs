@@ -1,5 +1,8 @@
 //! The command line: `scimtest [run] | serve | lint`. Parsing here; each command in its file.
 
+// The one place that prints: results reach the user through here and nowhere else.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod config;
 mod cycle;
 mod error;
@@ -16,7 +19,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub use error::{Error, Exit};
-pub use run::execute as execute_run;
 
 /// `println!` that never panics: once stdout is closed (`scimtest … | head`) output is
 /// dropped and the command goes on, so a run still cleans up and writes its reports.
@@ -241,7 +243,7 @@ pub struct ConnectionArgs {
 
 impl ConnectionArgs {
     /// The HTTP client options these arguments describe.
-    pub fn client_options(&self) -> Result<crate::run::ClientOptions, String> {
+    pub(crate) fn client_options(&self) -> Result<crate::run::ClientOptions, String> {
         use crate::run::{ClientAuthMethod, ClientOptions, Credentials, OAuth};
         let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
         let oauth = given(&self.oauth_token_url);

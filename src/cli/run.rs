@@ -36,7 +36,7 @@ pub(super) fn main(args: RunArgs) -> Result<Exit, Error> {
 /// Runs the command: settings → inputs → plan → target → checks of the target → cases →
 /// reports. Prints progress and the summary, writes the reports; returns the record, or
 /// nothing when the cases were only listed.
-pub fn execute(mut args: RunArgs) -> Result<Option<RunRecord>, Error> {
+pub(crate) fn execute(mut args: RunArgs) -> Result<Option<RunRecord>, Error> {
     let started = Instant::now();
     let started_at = crate::clock::rfc3339(std::time::SystemTime::now());
     let mut settings = Settings::read(&mut args)?;

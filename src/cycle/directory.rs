@@ -120,7 +120,13 @@ fn index(rng: &mut StdRng, from: &[&str]) -> u8 {
 impl Directory {
     /// `users` users (every tenth one the manager of the nine after it), `groups` groups of
     /// `members` members each, named `scimtest-<run id>-…`.
-    pub(crate) fn generate(run_id: &str, seed: u64, users: usize, groups: usize, members: usize) -> Self {
+    pub(crate) fn generate(
+        run_id: &str,
+        seed: u64,
+        users: usize,
+        groups: usize,
+        members: usize,
+    ) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let users: Vec<SourceUser> = (0..users)
             .map(|i| SourceUser {

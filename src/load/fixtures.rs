@@ -44,7 +44,7 @@ fn contained(rel: &str) -> bool {
 
 impl Fixtures {
     /// Fixtures for a suite file on disk: its nearest `fixtures/` folder, then the built-in ones.
-    pub fn for_file(file: &Path) -> Self {
+    pub(crate) fn for_file(file: &Path) -> Self {
         Fixtures {
             disk: super::fixtures_root(file),
         }

@@ -12,7 +12,7 @@ use crate::model::{MappedAttribute, Mapping, Mutability, ObjectKind, ValueType};
 use serde_json::{Map, Value, json};
 
 /// The name of the generated suite (`mapped::user_title[entra]`).
-pub const SUITE: &str = "mapped";
+pub(crate) const SUITE: &str = "mapped";
 
 const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -603,7 +603,7 @@ fn matching_cases(m: &Mapping, object: ObjectKind) -> Vec<Value> {
 }
 
 /// The `mapped` suite for `mapping`, as suite text.
-pub fn suite_text(mapping: &Mapping) -> String {
+pub(crate) fn suite_text(mapping: &Mapping) -> String {
     let mut cases = Vec::new();
     for object in [ObjectKind::User, ObjectKind::Group] {
         if object == ObjectKind::Group && !mapping.groups {

@@ -117,7 +117,7 @@ fn push(mapping: &mut Mapping, attr: MappedAttribute) {
 
 /// Reads an Entra synchronization schema (the text of `origin`). Errors name the JSON
 /// position or the missing part.
-pub fn from_entra_schema(origin: &str, source: &str) -> Result<Mapping, String> {
+pub(crate) fn from_entra_schema(origin: &str, source: &str) -> Result<Mapping, String> {
     let doc: Value = serde_json::from_str(source)
         .map_err(|e| format!("{origin}:{}:{}: not JSON: {e}", e.line(), e.column()))?;
     let rules = doc
@@ -240,7 +240,7 @@ fn definitions(directories: &[Value], dir: &str, object: &str) -> Vec<Value> {
 /// Builds a mapping from a `/Schemas` ListResponse: the attributes of Entra's default
 /// mapping that the target declares, plus every writable single-valued attribute of its
 /// other user extensions (an app's custom attributes, which an admin maps after discovery).
-pub fn from_discovery(origin: &str, resources: &[Value]) -> Result<Mapping, String> {
+pub(crate) fn from_discovery(origin: &str, resources: &[Value]) -> Result<Mapping, String> {
     let find = |id: &str| {
         resources
             .iter()

@@ -9,11 +9,9 @@ mod raw;
 
 pub use fixtures::{FixtureError, Fixtures};
 pub use lower::LowerContext;
-pub use mapped_suite::{
-    SUITE as MAPPED_SUITE, slug as mapped_slug, suite_text as mapped_suite_text,
-    write as write_attribute,
-};
-pub use mapping::{from_discovery, from_entra_schema};
+pub(crate) use mapped_suite::suite_text as mapped_suite_text;
+pub use mapped_suite::{slug as mapped_slug, write as write_attribute};
+pub(crate) use mapping::{from_discovery, from_entra_schema};
 
 use crate::builtin;
 use crate::diagnostic::{Diagnostic, suggestion};
@@ -51,7 +49,7 @@ impl FileErrors {
 }
 
 /// The text of a file named in a diagnostic: built in, or read from disk.
-pub fn source_text(path: &Path) -> Option<String> {
+pub(crate) fn source_text(path: &Path) -> Option<String> {
     if builtin::is_builtin(path) {
         let rel = path.strip_prefix(builtin::PREFIX).ok()?;
         let rel = rel.to_string_lossy().replace('\\', "/");
@@ -63,7 +61,7 @@ pub fn source_text(path: &Path) -> Option<String> {
 }
 
 /// The nearest `fixtures/` folder at or above the suite file's folder.
-pub fn fixtures_root(file: &Path) -> Option<PathBuf> {
+pub(crate) fn fixtures_root(file: &Path) -> Option<PathBuf> {
     let start = file.parent()?;
     let start = if start.as_os_str().is_empty() {
         Path::new(".")
@@ -100,7 +98,7 @@ pub fn load_text(file: &Path, text: String, schemas: &[String]) -> Result<Suite,
 }
 
 /// Loads the suites built into the binary (they see only the built-in fixtures).
-pub fn load_builtin(schemas: &[String]) -> Result<Vec<Suite>, Vec<FileErrors>> {
+pub(crate) fn load_builtin(schemas: &[String]) -> Result<Vec<Suite>, Vec<FileErrors>> {
     let mut suites = Vec::new();
     let mut errors = Vec::new();
     for (rel, text) in builtin::suites() {
@@ -169,7 +167,7 @@ fn yaml_diagnostic(file: &Path, e: &serde_saphyr::Error) -> Diagnostic {
 
 /// Every suite file under `paths` (files as given, folders searched for `*.yaml`/`*.yml`),
 /// sorted, so runs and reports are in a stable order.
-pub fn suite_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub(crate) fn suite_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -265,7 +263,7 @@ pub fn load_all(paths: &[PathBuf], schemas: &[String]) -> Result<Vec<Suite>, Vec
 /// The suites a run or a lint sees: the built-in ones (unless `builtin` is false), then those
 /// under `paths`. A suite on disk named like a built-in one replaces it, so an exported and
 /// customised copy (`scimtest suites export`) takes the built-in suite's place.
-pub fn load_suites(
+pub(crate) fn load_suites(
     paths: &[PathBuf],
     builtin: bool,
     schemas: &[String],
@@ -297,7 +295,7 @@ pub fn load_suites(
 
 /// The `fixtures/schemas` folder of the first suite path that has one: a user's own schemas,
 /// added to (or replacing) the built-in ones.
-pub fn user_schema_dir(paths: &[PathBuf]) -> Option<PathBuf> {
+pub(crate) fn user_schema_dir(paths: &[PathBuf]) -> Option<PathBuf> {
     paths.iter().find_map(|p| {
         let probe = if p.is_dir() { p.join("_") } else { p.clone() };
         fixtures_root(&probe)

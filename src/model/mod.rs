@@ -13,6 +13,5 @@ pub use suite::{
     Auth, Body, Capability, Capture, CaptureSource, Case, Check, CheckOp, CheckTarget, Expect,
     HeaderCheck, Request, Severity, Step, Suite,
 };
-pub use template::{
-    BUILTINS, GENERATORS, Part, TEMPLATE_BUDGET, Template, render_value, value_vars,
-};
+pub(crate) use template::{BUILTINS, GENERATORS, TEMPLATE_BUDGET, render_value, value_vars};
+pub use template::{Part, Template};

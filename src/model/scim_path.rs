@@ -84,7 +84,7 @@ impl ScimPath {
 
     /// The value at this path in `resource`, if there is one. With a filter, the first element
     /// that matches is read.
-    pub fn resolve<'a>(&self, resource: &'a Value) -> Option<&'a Value> {
+    pub(crate) fn resolve<'a>(&self, resource: &'a Value) -> Option<&'a Value> {
         let scope = match &self.urn {
             Some(urn) => get_ci(resource, urn)?,
             None => resource,

@@ -8,14 +8,14 @@ use serde_json::Value;
 
 /// The longest text one template may render to. `lint` checks variables against it before a
 /// run; rendering enforces it too, so no suite can make scimtest exhaust memory.
-pub const TEMPLATE_BUDGET: usize = 64 * 1024;
+pub(crate) const TEMPLATE_BUDGET: usize = 64 * 1024;
 
 /// Variables every case has.
-pub const BUILTINS: &[&str] = &["run_id", "profile"];
+pub(crate) const BUILTINS: &[&str] = &["run_id", "profile"];
 
 /// Generators: each reference produces a fresh value (see `run::generate`).
 /// `alnum` and `digits` take a length: `${alnum:8}`.
-pub const GENERATORS: &[&str] = &[
+pub(crate) const GENERATORS: &[&str] = &[
     "uuid",
     "user_name",
     "group_name",
@@ -155,7 +155,7 @@ impl Template {
 }
 
 /// Renders every string (and object key) inside a JSON value as a template.
-pub fn render_value(
+pub(crate) fn render_value(
     value: &Value,
     lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
 ) -> Result<Value, String> {
@@ -182,7 +182,7 @@ pub fn render_value(
 }
 
 /// Every template in a JSON value, parsed; the first syntax error is returned as text.
-pub fn value_vars(value: &Value, out: &mut Vec<String>) -> Result<(), String> {
+pub(crate) fn value_vars(value: &Value, out: &mut Vec<String>) -> Result<(), String> {
     match value {
         Value::String(s) => {
             let t = Template::parse(s).map_err(|(_, m)| m)?;

@@ -28,7 +28,11 @@ pub fn plan(suites: &[Suite], only: &[Profile]) -> Vec<PlannedCase> {
 
 /// [`plan`], for an app that lacks the capabilities in `absent`: a case that needs one is
 /// planned as skipped, saying which and why.
-pub fn plan_with(suites: &[Suite], only: &[Profile], absent: &[Capability]) -> Vec<PlannedCase> {
+pub(crate) fn plan_with(
+    suites: &[Suite],
+    only: &[Profile],
+    absent: &[Capability],
+) -> Vec<PlannedCase> {
     let mut out = Vec::new();
     for suite in suites {
         for case in &suite.cases {

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 /// Whether to colour console output.
-pub fn use_colour() -> bool {
+pub(crate) fn use_colour() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 

@@ -20,7 +20,7 @@ fn query(url: &str) -> Value {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                json!({"name": crate::server::app::decode_component(k), "value": crate::server::app::decode_component(v)})
+                json!({"name": crate::percent::decode_component(k), "value": crate::percent::decode_component(v)})
             })
             .collect(),
     )

@@ -7,7 +7,7 @@ use crate::redact::Redactor;
 use serde_json::{Value, json};
 
 /// Version of the results format.
-pub const VERSION: u64 = 1;
+pub(crate) const VERSION: u64 = 1;
 
 fn ms(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0

@@ -13,12 +13,13 @@ mod root_cause;
 mod terminal;
 mod transcript;
 
-pub use console::{summary, use_colour};
+pub use console::summary;
+pub(crate) use console::use_colour;
 pub use har::har;
 pub use html::html;
-pub use json::{VERSION as RESULTS_VERSION, results_json};
+pub use json::results_json;
 pub use junit::junit_xml;
 pub use repro::{ReproAuth, ReproSettings, repro_script, script_name};
 pub use root_cause::{RootCause, root_causes, verdict};
-pub use terminal::terminal_safe;
+pub(crate) use terminal::terminal_safe;
 pub use transcript::transcript;

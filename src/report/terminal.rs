@@ -3,7 +3,7 @@
 /// `s` with every control character but newline and tab (ESC and the rest of C0, DEL, C1) and
 /// every bidirectional override shown as a `\u{…}` escape: an answer cannot move the cursor,
 /// recolour or retitle the terminal, or hide text from the person reading it.
-pub fn terminal_safe(s: &str) -> String {
+pub(crate) fn terminal_safe(s: &str) -> String {
     let unsafe_char = |c: char| {
         (c.is_control() && c != '\n' && c != '\t')
             || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')

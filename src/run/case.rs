@@ -112,7 +112,7 @@ impl State<'_> {
 }
 
 /// Runs `planned` against the target.
-pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
+pub(crate) async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
     let start = Instant::now();
     let case = &planned.case;
     let mut result = empty_result(planned);
@@ -182,7 +182,7 @@ pub async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
 }
 
 /// A result with nothing run yet.
-pub fn empty_result(planned: &PlannedCase) -> CaseResult {
+pub(crate) fn empty_result(planned: &PlannedCase) -> CaseResult {
     let case = &planned.case;
     CaseResult {
         name: planned.name.clone(),
@@ -203,7 +203,7 @@ pub fn empty_result(planned: &PlannedCase) -> CaseResult {
 }
 
 /// The reason given to a case stopped by an interrupt.
-pub const INTERRUPTED: &str = "interrupted: the remaining steps were not run; cleanup ran";
+pub(crate) const INTERRUPTED: &str = "interrupted: the remaining steps were not run; cleanup ran";
 
 /// Runs the case's steps for its profile, recording each; stops early on a failed status gate,
 /// an error or an interrupt (returning why it stopped, when that is not a failed check).

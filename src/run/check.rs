@@ -476,7 +476,7 @@ fn escape(key: &str) -> String {
 
 /// Collects every place where `actual` does not contain `expected`: objects by key (extra
 /// keys allowed), arrays element by element with equal length, scalars by equality.
-pub fn subset(
+pub(crate) fn subset(
     r: &Redactor,
     expected: &Value,
     actual: &Value,

@@ -11,7 +11,7 @@ use rand::RngExt;
 use serde_json::Value;
 
 /// The prefix of every resource name scimtest creates.
-pub const PREFIX: &str = "scimtest";
+pub(crate) const PREFIX: &str = "scimtest";
 
 /// A fresh run id: 8 lower-case hex digits.
 pub fn run_id() -> String {
@@ -35,7 +35,7 @@ fn digits(n: usize) -> String {
 
 /// Produces a value for generator `name` (with its argument, if any); userNames and emails
 /// are in `domain` when one is given.
-pub fn generate(name: &str, run_id: &str, domain: Option<&str>) -> Option<Value> {
+pub(crate) fn generate(name: &str, run_id: &str, domain: Option<&str>) -> Option<Value> {
     let (head, arg) = match name.split_once(':') {
         Some((h, a)) => (h, a.parse::<usize>().ok()),
         None => (name, None),

@@ -91,7 +91,7 @@ pub fn install_crypto_provider() {
 }
 
 /// Largest response body read (bytes); a larger one is an error, not an out-of-memory.
-pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
+pub(crate) const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 impl Http {
     /// A client with a bearer token (or none) and a per-request `timeout`.
@@ -142,7 +142,7 @@ impl Http {
 
     /// The same client, whose exchanges keep no bodies: for callers that report from the
     /// parsed answer only (`scimtest cycle`), so nothing is copied or redacted per request.
-    pub fn without_bodies(&self) -> Http {
+    pub(crate) fn without_bodies(&self) -> Http {
         Http {
             keep_bodies: false,
             ..self.clone()

@@ -19,7 +19,7 @@ impl Interrupt {
     }
 
     /// Whether the run was interrupted.
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.inner.0.load(Ordering::SeqCst)
     }
 

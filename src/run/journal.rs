@@ -43,7 +43,7 @@ pub struct Entry {
 
 impl Entry {
     /// The attribute and value a lookup by identity filters on (`userName eq "…"`).
-    pub fn lookup(&self) -> Option<(&str, &str)> {
+    pub(crate) fn lookup(&self) -> Option<(&str, &str)> {
         self.identity.iter().find_map(|(p, v)| {
             let attr = p.strip_prefix('/')?;
             (!attr.contains('/')).then_some((attr, v.as_str()))
@@ -62,7 +62,7 @@ impl Entry {
     }
 
     /// Whether it may still be on the target.
-    pub fn may_remain(&self) -> bool {
+    pub(crate) fn may_remain(&self) -> bool {
         matches!(
             self.state,
             State::Pending | State::Created(_) | State::Remains(_)
@@ -89,7 +89,7 @@ pub(crate) type Ticket = usize;
 
 impl Journal {
     /// A journal that also appends to `file` (created or truncated now).
-    pub fn with_file(file: &Path) -> std::io::Result<Self> {
+    pub(crate) fn with_file(file: &Path) -> std::io::Result<Self> {
         let handle = std::fs::File::create(file)?;
         Ok(Journal {
             inner: Arc::new(Mutex::new(Inner {
@@ -112,7 +112,12 @@ impl Journal {
     }
 
     /// Writes down a create about to be sent.
-    pub fn intend(&self, case: &str, collection: &str, identity: Vec<(String, String)>) -> Ticket {
+    pub(crate) fn intend(
+        &self,
+        case: &str,
+        collection: &str,
+        identity: Vec<(String, String)>,
+    ) -> Ticket {
         let mut g = self.lock();
         g.entries.push(Entry {
             case: case.to_string(),
@@ -154,7 +159,7 @@ impl Journal {
 
     /// Whether another entry already holds `id` in `collection` (a server answering two
     /// creates with one id).
-    pub fn claimed(&self, collection: &str, id: &str, except: Ticket) -> Option<String> {
+    pub(crate) fn claimed(&self, collection: &str, id: &str, except: Ticket) -> Option<String> {
         self.lock()
             .entries
             .iter()

@@ -16,16 +16,20 @@ mod trials;
 mod url;
 
 pub use auth::{ClientAuthMethod, Credentials, OAuth};
-pub use case::{INTERRUPTED, RunContext, TestData, empty_result, run_case};
-pub use check::subset;
+pub use case::{RunContext, TestData};
+pub(crate) use case::{empty_result, run_case};
 pub use curl::curl;
-pub use generate::{PREFIX, generate, run_id};
-pub use http::{ClientOptions, DEFAULT_BODY_LIMIT, Http, OutRequest, install_crypto_provider};
+pub(crate) use generate::PREFIX;
+pub use generate::run_id;
+pub use http::{ClientOptions, Http, OutRequest, install_crypto_provider};
 pub use interrupt::Interrupt;
 pub use journal::Journal;
-pub use preflight::{Diagnosis, explain_transport, preflight};
-pub use trials::{Selection, run_trials};
-pub use url::{check_id, compose, encode_component, encode_segment, resource_of};
+pub(crate) use preflight::explain_transport;
+pub use preflight::{Diagnosis, preflight};
+pub use trials::Selection;
+pub(crate) use trials::run_trials;
+pub use url::encode_component;
+pub(crate) use url::{check_id, compose, encode_segment};
 
 /// Runs every planned case concurrently (at most `parallel` at a time) without libtest-mimic,
 /// for embedding (self-tests, benchmarks). Results come back in plan order.
@@ -53,7 +57,7 @@ pub async fn run_plan(
 
 /// Runs one case on its own task, so that a panic in it (a bug in scimtest) becomes an errored
 /// case in the reports — failing the run — instead of a case that vanishes.
-pub async fn run_guarded(
+pub(crate) async fn run_guarded(
     cx: std::sync::Arc<RunContext>,
     planned: crate::plan::PlannedCase,
 ) -> crate::record::CaseResult {
@@ -63,7 +67,7 @@ pub async fn run_guarded(
 
 /// Runs `case` (the future of one case's result) on its own task; a panic or cancellation
 /// becomes an errored result for `planned`.
-pub async fn guard(
+pub(crate) async fn guard(
     planned: &crate::plan::PlannedCase,
     case: impl std::future::Future<Output = crate::record::CaseResult> + Send + 'static,
 ) -> crate::record::CaseResult {
@@ -86,7 +90,7 @@ pub async fn guard(
 }
 
 /// The text of a panic payload.
-pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

@@ -116,7 +116,7 @@ async fn lists_users(http: &Http, base_url: &str) -> bool {
 
 /// A transport failure in words a user acts on — which option or part of the URL to change —
 /// instead of the TLS or HTTP library's own wording. `error` is `http::describe`'s text.
-pub fn explain_transport(error: &str, base_url: &str) -> String {
+pub(crate) fn explain_transport(error: &str, base_url: &str) -> String {
     let e = error.to_ascii_lowercase();
     let host = reqwest::Url::parse(base_url)
         .ok()

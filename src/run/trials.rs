@@ -33,7 +33,7 @@ impl Selection {
 
     /// Keeps the planned cases the filters select and `--skip` does not drop. A filter that
     /// selects nothing is an error naming it (a typo would otherwise run nothing and pass).
-    pub fn select(&self, plan: Vec<PlannedCase>) -> Result<Vec<PlannedCase>, String> {
+    pub(crate) fn select(&self, plan: Vec<PlannedCase>) -> Result<Vec<PlannedCase>, String> {
         let unmatched: Vec<&str> = self
             .filters
             .iter()
@@ -142,7 +142,7 @@ impl Progress {
 }
 
 /// Runs the selected planned cases; returns their results in plan order.
-pub fn run_trials(
+pub(crate) fn run_trials(
     plan: Vec<PlannedCase>,
     cx: Arc<RunContext>,
     runtime: tokio::runtime::Handle,

@@ -20,7 +20,12 @@ pub fn encode_component(s: &str, encoding: Encoding) -> String {
 
 /// Joins the target base URL, a path and encoded query pairs. A query already on the base URL
 /// (an Entra Tenant URL may carry `?aadOptscim062020`) is kept, first.
-pub fn compose(base: &str, path: &str, query: &[(String, String)], encoding: Encoding) -> String {
+pub(crate) fn compose(
+    base: &str,
+    path: &str,
+    query: &[(String, String)],
+    encoding: Encoding,
+) -> String {
     let (base_path, base_query) = match base.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (base, None),
@@ -49,7 +54,7 @@ pub fn compose(base: &str, path: &str, query: &[(String, String)], encoding: Enc
 
 /// Percent-encodes a value as one path segment: every byte but the unreserved characters, so
 /// `/`, `?`, `#`, `%` and spaces in an id can never change which resource a URL names.
-pub fn encode_segment(s: &str) -> String {
+pub(crate) fn encode_segment(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -65,7 +70,7 @@ pub fn encode_segment(s: &str) -> String {
 /// Whether a server-given id can name one resource as a path segment. `.` and `..` (which URL
 /// normalisation turns into "this folder" and "the parent"), empty ids, control characters and
 /// absurd lengths are refused.
-pub fn check_id(id: &str) -> Result<(), String> {
+pub(crate) fn check_id(id: &str) -> Result<(), String> {
     if id.is_empty() {
         return Err("the id is empty".into());
     }
@@ -104,7 +109,7 @@ fn decode_segment(s: &str) -> String {
 /// The (collection, id) a URL addresses, judged on the URL as it is sent (after the URL
 /// parser's normalisation): same origin as `base`, under its path, exactly two more segments,
 /// no fragment. Anything else — the root, a collection, another host — is `None`.
-pub fn resource_of(base: &str, url: &str) -> Option<(String, String)> {
+pub(crate) fn resource_of(base: &str, url: &str) -> Option<(String, String)> {
     let base = reqwest::Url::parse(base).ok()?;
     let url = reqwest::Url::parse(url).ok()?;
     if url.fragment().is_some()

@@ -9,6 +9,8 @@ use super::patch;
 use super::resource::{self, Coercion, Projection};
 use super::schema::{self, LIST_RESPONSE, ResourceKind, catalog};
 use super::store::{Query, Resource, Store};
+use crate::percent::decode;
+pub use crate::percent::decode_component;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -34,9 +36,9 @@ pub struct ServerConfig {
 }
 
 /// Largest request body read (413 beyond).
-pub const MAX_BODY: usize = 2 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 2 * 1024 * 1024;
 /// Longest a client may take to send a request body (408 beyond).
-pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Shared state of a running server.
 pub struct AppState {
@@ -251,36 +253,6 @@ fn authorized(app: &AppState, headers: &HeaderMap) -> bool {
 /// Compares secrets without an early exit, so timing does not reveal a matching prefix.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Decodes `application/x-www-form-urlencoded` query text: `+` is a space, `%XX` a byte.
-/// Raw `"` (as Entra sent in 2019) passes through unchanged.
-pub fn decode_component(s: &str) -> String {
-    decode(s, true)
-}
-
-fn decode(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' if plus_is_space => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn query_params(uri: &Uri, plus_is_space: bool) -> Vec<(String, String)> {

@@ -15,7 +15,7 @@ pub struct ScimError {
 
 impl ScimError {
     /// 400 with a `scimType`.
-    pub fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(scim_type: &'static str, detail: impl Into<String>) -> Self {
         ScimError {
             status: 400,
             scim_type: Some(scim_type),
@@ -31,7 +31,7 @@ impl ScimError {
         }
     }
     /// 409 uniqueness conflict.
-    pub fn conflict(detail: impl Into<String>) -> Self {
+    pub(crate) fn conflict(detail: impl Into<String>) -> Self {
         ScimError {
             status: 409,
             scim_type: Some("uniqueness"),
@@ -39,7 +39,7 @@ impl ScimError {
         }
     }
     /// 412 precondition failed (ETag mismatch).
-    pub fn precondition(detail: impl Into<String>) -> Self {
+    pub(crate) fn precondition(detail: impl Into<String>) -> Self {
         ScimError {
             status: 412,
             scim_type: None,

@@ -381,7 +381,7 @@ pub struct EvalOptions {
 }
 
 /// The values an attribute path selects in `resource`, flattened over multi-valued attributes.
-pub fn select<'a>(resource: &'a Map<String, Value>, path: &AttrPath) -> Vec<&'a Value> {
+pub(crate) fn select<'a>(resource: &'a Map<String, Value>, path: &AttrPath) -> Vec<&'a Value> {
     let top = match &path.urn {
         Some(urn) => get_in(resource, urn).and_then(|ext| get_ci(ext, &path.attr)),
         None => get_in(resource, &path.attr),
@@ -400,12 +400,12 @@ pub fn select<'a>(resource: &'a Map<String, Value>, path: &AttrPath) -> Vec<&'a 
 }
 
 /// Looks up an object key ignoring ASCII case.
-pub fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+pub(crate) fn get_ci<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     get_in(value.as_object()?, key)
 }
 
 /// Looks up a map key ignoring ASCII case (exact spelling first: stored names are canonical).
-pub fn get_in<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn get_in<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     obj.get(key).or_else(|| {
         obj.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
@@ -493,7 +493,7 @@ pub fn matches(
 }
 
 /// Evaluates the filter inside `attr[...]` against one element of the multi-valued attribute.
-pub fn element_matches(
+pub(crate) fn element_matches(
     filter: &Filter,
     elem: &Value,
     kind: ResourceKind,
@@ -573,7 +573,7 @@ fn is_empty(v: &Value) -> bool {
 }
 
 /// Reads a JSON value as a boolean, accepting Entra's `"True"`/`"False"` strings.
-pub fn as_bool(v: &Value) -> Option<bool> {
+pub(crate) fn as_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
@@ -642,7 +642,7 @@ fn scalar_text(v: &Value) -> Option<String> {
 
 /// If the filter is exactly `attr eq "value"` on a top-level attribute, returns both — the
 /// store answers these from an index instead of scanning.
-pub fn simple_eq(filter: &Filter) -> Option<(&str, &str)> {
+pub(crate) fn simple_eq(filter: &Filter) -> Option<(&str, &str)> {
     match filter {
         Filter::Compare(
             AttrPath {

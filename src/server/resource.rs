@@ -20,7 +20,11 @@ pub struct Coercion {
 }
 
 /// Coerces `value` to the type of `attr`. `Ok(None)` means "no value" (null or empty).
-pub fn coerce(attr: &Attr, value: &Value, how: Coercion) -> Result<Option<Value>, ScimError> {
+pub(crate) fn coerce(
+    attr: &Attr,
+    value: &Value,
+    how: Coercion,
+) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
         return Ok(None);
     }
@@ -124,7 +128,7 @@ pub enum Slot {
 }
 
 /// Resolves an attribute path (as used in PATCH and path-less maps) to its slot.
-pub fn slot(kind: ResourceKind, path: &AttrPath) -> Slot {
+pub(crate) fn slot(kind: ResourceKind, path: &AttrPath) -> Slot {
     let in_schema = |s: &'static Schema| {
         s.attr(&path.attr)
             .map_or(Slot::Ignore, |a| Slot::Extension(s, a))
@@ -218,7 +222,10 @@ pub fn from_body(
 }
 
 /// Fails when a required attribute (userName, displayName) is missing.
-pub fn check_required(kind: ResourceKind, resource: &Map<String, Value>) -> Result<(), ScimError> {
+pub(crate) fn check_required(
+    kind: ResourceKind,
+    resource: &Map<String, Value>,
+) -> Result<(), ScimError> {
     for attr in kind.core().attrs.iter().filter(|a| a.required) {
         if !resource.get(attr.name).is_some_and(|v| v.is_string()) {
             return Err(ScimError::bad_request(
@@ -231,7 +238,7 @@ pub fn check_required(kind: ResourceKind, resource: &Map<String, Value>) -> Resu
 }
 
 /// Keeps the value, once, of every member and drops duplicates (by `value`).
-pub fn dedup_members(members: &mut Vec<Value>) {
+pub(crate) fn dedup_members(members: &mut Vec<Value>) {
     let mut seen = std::collections::HashSet::new();
     members.retain(|m| {
         m.get("value")

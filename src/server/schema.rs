@@ -11,15 +11,15 @@ use std::sync::{OnceLock, RwLock};
 /// URN of the core User schema.
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// URN of the enterprise User extension.
-pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub(crate) const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 /// URN of the core Group schema.
-pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub(crate) const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// URN of the ListResponse message.
-pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub(crate) const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// URN of the Error message.
-pub const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub(crate) const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 /// URN of the PatchOp message.
-pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// The SCIM data type of an attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +153,7 @@ impl Attr {
     }
 
     /// The RFC 7643 §7 representation of this attribute.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let mut out = json!({
             "name": self.name,
             "type": self.kind.name(),
@@ -203,7 +203,7 @@ impl Schema {
     /// also list `externalId`: Entra maps to it, and the gallery validation requires every
     /// mapped attribute to be discoverable. `canonical` false drops `canonicalValues` (a
     /// defect switch).
-    pub fn to_json_with(&self, base: &str, canonical: bool) -> Value {
+    pub(crate) fn to_json_with(&self, base: &str, canonical: bool) -> Value {
         let mut attrs: Vec<Value> = Vec::new();
         if self.id == USER || self.id == GROUP {
             let ext = &catalog().common[1];
@@ -224,11 +224,6 @@ impl Schema {
             "attributes": attrs,
             "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{}", self.id)},
         })
-    }
-
-    /// [`Schema::to_json_with`], with `canonicalValues`.
-    pub fn to_json(&self, base: &str) -> Value {
-        self.to_json_with(base, true)
     }
 }
 
@@ -531,7 +526,7 @@ fn parse_attr(v: &Value) -> Result<Attr, String> {
 }
 
 /// The process-wide schema catalogue.
-pub fn catalog() -> &'static Catalog {
+pub(crate) fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| Catalog {
         user: user(),
@@ -575,7 +570,7 @@ impl ResourceKind {
     }
     /// The extension schemas the resource type allows: the enterprise extension for users,
     /// then the learnt ones.
-    pub fn extensions(self) -> Vec<&'static Schema> {
+    pub(crate) fn extensions(self) -> Vec<&'static Schema> {
         let c = catalog();
         let mut out: Vec<&'static Schema> = match self {
             ResourceKind::User => vec![&c.enterprise],
@@ -610,7 +605,7 @@ impl ResourceKind {
 }
 
 /// The `/ResourceTypes` entries (RFC 7643 §6), with the extensions each type allows.
-pub fn resource_types(base: &str) -> Vec<Value> {
+pub(crate) fn resource_types(base: &str) -> Vec<Value> {
     [ResourceKind::User, ResourceKind::Group]
         .into_iter()
         .map(|kind| {
@@ -635,7 +630,7 @@ pub fn resource_types(base: &str) -> Vec<Value> {
 }
 
 /// The `/ServiceProviderConfig` document (RFC 7643 §5).
-pub fn service_provider_config(base: &str) -> Value {
+pub(crate) fn service_provider_config(base: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": "https://example.com/scimtest",

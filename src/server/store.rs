@@ -125,7 +125,7 @@ fn unique_key(kind: ResourceKind, r: &Resource) -> Option<String> {
 }
 
 /// The current time as RFC 3339 UTC.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     crate::clock::rfc3339(SystemTime::now())
 }
 
@@ -136,7 +136,7 @@ impl Store {
     }
 
     /// An empty store with the given limits.
-    pub fn with_limits(defects: Defects, limits: Limits) -> Self {
+    pub(crate) fn with_limits(defects: Defects, limits: Limits) -> Self {
         Store {
             users: RwLock::default(),
             groups: RwLock::default(),
