@@ -8,6 +8,7 @@
 //! reason = "PROJ-123: string booleans not accepted yet"
 //! ```
 
+use crate::plan::CaseId;
 use crate::record::{RunRecord, Status};
 use serde::Deserialize;
 use std::path::Path;
@@ -34,8 +35,10 @@ pub(crate) struct Baseline {
 impl KnownFailure {
     /// Whether this entry names the case `name` (`SUITE::CASE[PROFILE]`).
     pub(crate) fn matches(&self, name: &str) -> bool {
-        name == self.case
-            || (!self.case.contains('[') && name.split('[').next() == Some(self.case.as_str()))
+        match (CaseId::parse(&self.case), CaseId::parse(name)) {
+            (Some(entry), Some(case)) => entry.covers(&case),
+            _ => name == self.case,
+        }
     }
 }
 

@@ -53,11 +53,82 @@ pub struct Exchange {
     pub retries: Vec<String>,
 }
 
+/// What kind of assertion a check is; shown as its name (`status`, `schema User`, `equals`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckKind {
+    /// The status is one of those expected.
+    Status,
+    /// The body parses as JSON (needed by every body check).
+    BodyIsJson,
+    /// The body is valid against the named JSON Schema.
+    Schema(String),
+    /// The body contains the expected document.
+    BodyContains,
+    /// A pointer template renders (it failed when this is recorded).
+    Pointer,
+    /// A header check on the named header.
+    Header(String),
+    /// `equals`.
+    Equals,
+    /// `equals_ignore_case`.
+    EqualsIgnoreCase,
+    /// `exists`.
+    Exists,
+    /// `absent`.
+    Absent,
+    /// `empty`.
+    Empty,
+    /// `contains`.
+    Contains,
+    /// `length`.
+    Length,
+    /// `matches`.
+    Matches,
+    /// `discoverable` in the named schema.
+    Discoverable(String),
+    /// `one_of`.
+    OneOf,
+    /// A capture a later step needs: its name and where it is read.
+    Capture {
+        /// The capture's name.
+        name: String,
+        /// `body /pointer` or `header Name`.
+        from: String,
+    },
+    /// The created resource is proved this case's before anything writes to it.
+    Ownership,
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckKind::Status => f.write_str("status"),
+            CheckKind::BodyIsJson => f.write_str("body is JSON"),
+            CheckKind::Schema(name) => write!(f, "schema {name}"),
+            CheckKind::BodyContains => f.write_str("body contains"),
+            CheckKind::Pointer => f.write_str("pointer"),
+            CheckKind::Header(name) => write!(f, "header {name}"),
+            CheckKind::Equals => f.write_str("equals"),
+            CheckKind::EqualsIgnoreCase => f.write_str("equals ignoring case"),
+            CheckKind::Exists => f.write_str("exists"),
+            CheckKind::Absent => f.write_str("absent"),
+            CheckKind::Empty => f.write_str("empty"),
+            CheckKind::Contains => f.write_str("contains"),
+            CheckKind::Length => f.write_str("length"),
+            CheckKind::Matches => f.write_str("matches"),
+            CheckKind::Discoverable(schema) => write!(f, "discoverable in {schema}"),
+            CheckKind::OneOf => f.write_str("one of"),
+            CheckKind::Capture { name, from } => write!(f, "capture `{name}` from {from}"),
+            CheckKind::Ownership => f.write_str("the created resource is this case's"),
+        }
+    }
+}
+
 /// One evaluated assertion.
 #[derive(Debug, Clone)]
 pub struct CheckRecord {
-    /// What was checked, e.g. `status`, `schema User`, `/Resources/0/active equals`.
-    pub what: String,
+    /// What was checked.
+    pub what: CheckKind,
     /// Whether it held.
     pub passed: bool,
     /// JSON pointer, when the check is about a place in the body.

@@ -13,7 +13,7 @@
 
 use scimtest::model::{Auth, Profile, Severity};
 use scimtest::record::{
-    CaseResult, CheckRecord, CleanupRecord, Exchange, RunRecord, Status, StepRecord,
+    CaseResult, CheckKind, CheckRecord, CleanupRecord, Exchange, RunRecord, Status, StepRecord,
 };
 use scimtest::redact::Redactor;
 use scimtest::report::{ReproAuth, ReproSettings};
@@ -41,9 +41,9 @@ fn exchange(method: &str, path: &str, status: u16, body: &str) -> Exchange {
     }
 }
 
-fn check(what: &str, passed: bool, expected: &str, actual: &str) -> CheckRecord {
+fn check(what: CheckKind, passed: bool, expected: &str, actual: &str) -> CheckRecord {
     CheckRecord {
-        what: what.into(),
+        what,
         passed,
         pointer: None,
         expected: expected.into(),
@@ -95,7 +95,7 @@ fn record() -> RunRecord {
         vec![step(
             "create",
             Some(exchange("POST", "/Users", 201, created)),
-            vec![check("status", true, "201", "201")],
+            vec![check(CheckKind::Status, true, "201", "201")],
         )],
     );
 
@@ -103,12 +103,12 @@ fn record() -> RunRecord {
         "disable",
         Some(exchange("PATCH", "/Users/u-1", 200, created)),
         vec![
-            check("status", true, "200", "200"),
+            check(CheckKind::Status, true, "200", "200"),
             CheckRecord {
                 pointer: Some("/active".into()),
                 because: Some("Entra disables a user with PATCH active=false".into()),
                 at: Some((10, 13)),
-                ..check("/active equals", false, "false", "true")
+                ..check(CheckKind::Equals, false, "false", "true")
             },
         ],
     );
@@ -119,7 +119,7 @@ fn record() -> RunRecord {
     let mut create = step(
         "create",
         Some(exchange("POST", "/Users", 201, created)),
-        vec![check("status", true, "201", "201")],
+        vec![check(CheckKind::Status, true, "201", "201")],
     );
     create.setup = true;
     let mut failed = case(
@@ -167,7 +167,12 @@ fn record() -> RunRecord {
         vec![step(
             "read",
             Some(throttled),
-            vec![check("header ETag", false, "present", "absent")],
+            vec![check(
+                CheckKind::Header("ETag".into()),
+                false,
+                "present",
+                "absent",
+            )],
         )],
     );
     recommended.reason = Some("step `read`: header ETag: expected present, got absent".into());
@@ -179,7 +184,7 @@ fn record() -> RunRecord {
         vec![step(
             "replace",
             Some(exchange("PATCH", "/Users/u-1", 400, r#"{"detail":"bad"}"#)),
-            vec![check("status", false, "200", "400")],
+            vec![check(CheckKind::Status, false, "200", "400")],
         )],
     );
     known.reason = Some("step `replace`: status: expected 200, got 400".into());

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// Credentials, by environment variable name.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AuthConfig {
+pub(crate) struct AuthConfig {
     /// Variable holding the bearer token.
     pub token_env: Option<String>,
     /// HTTP Basic user name.
@@ -30,7 +30,7 @@ pub struct AuthConfig {
 /// What the app supports (`[capabilities]`); an absent key means "supported".
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CapabilitiesConfig {
+pub(crate) struct CapabilitiesConfig {
     /// Groups are provisioned.
     pub groups: Option<bool>,
     /// The enterprise manager is supported.
@@ -44,7 +44,7 @@ pub struct CapabilitiesConfig {
 /// The file's settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Target base URL.
     pub target: Option<String>,
     /// Suite files or folders.
@@ -86,7 +86,7 @@ pub struct Config {
 
 impl Config {
     /// Reads `path`, resolving relative paths against its folder.
-    pub fn load(path: &Path) -> Result<Config, String> {
+    pub(crate) fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut c: Config =
@@ -107,7 +107,7 @@ impl Config {
     }
 
     /// The explicit `--config` file, or `scimtest.toml` in the current folder if there is one.
-    pub fn find(explicit: Option<&Path>) -> Result<Option<Config>, String> {
+    pub(crate) fn find(explicit: Option<&Path>) -> Result<Option<Config>, String> {
         match explicit {
             Some(p) => Config::load(p).map(Some),
             None if Path::new("scimtest.toml").is_file() => {
@@ -132,7 +132,7 @@ fn env(name: &Option<String>) -> Result<Option<String>, String> {
 
 impl super::RunArgs {
     /// Fills every option not given on the command line (or by `SCIM_*` variables) from `c`.
-    pub fn merge(&mut self, c: Config) -> Result<(), String> {
+    pub(crate) fn merge(&mut self, c: Config) -> Result<(), String> {
         self.target = self.target.take().or(c.target.clone());
         if self.suites.is_empty() {
             self.suites = c.suites.unwrap_or_default();
@@ -188,7 +188,7 @@ impl super::RunArgs {
 
 impl super::ConnectionArgs {
     /// Fills the connection options not given on the command line from the file's.
-    pub fn merge(
+    pub(crate) fn merge(
         &mut self,
         timeout: Option<u64>,
         headers: Option<Vec<String>>,

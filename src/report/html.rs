@@ -84,7 +84,7 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
                 if k.passed { "ok" } else { "bad" },
                 esc(&s.name),
                 if k.passed { "✓ " } else { "✗ " },
-                esc(&k.what),
+                esc(&k.what.to_string()),
                 esc(k.pointer.as_deref().unwrap_or("")),
                 esc(&r.redact(&k.expected)),
                 esc(&r.redact(if k.passed { "" } else { &k.actual }))

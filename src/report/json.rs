@@ -39,7 +39,7 @@ pub(super) fn exchange(r: &Redactor, e: &Exchange) -> Value {
 
 fn check(r: &Redactor, c: &CheckRecord) -> Value {
     json!({
-        "what": c.what,
+        "what": c.what.to_string(),
         "passed": c.passed,
         "pointer": c.pointer,
         "expected": r.redact(&c.expected),

@@ -5,8 +5,8 @@
 //! looked, not the run's random values).
 
 use crate::model::Severity;
-use crate::record::Status;
 use crate::record::{CaseResult, RunRecord, StepRecord};
+use crate::record::{CheckKind, Status};
 
 /// One root cause and the cases it explains.
 #[derive(Debug, Clone)]
@@ -125,7 +125,7 @@ fn cause(c: &CaseResult) -> (String, Option<String>) {
     let Some(check) = step.checks.iter().find(|k| !k.passed) else {
         return (format!("{request}: failed"), None);
     };
-    if check.what == "status" {
+    if check.what == CheckKind::Status {
         let status = step.exchange.as_ref().map_or(0, |e| e.status);
         let scim_type = step
             .exchange

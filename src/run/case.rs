@@ -21,7 +21,9 @@ use super::journal::{Journal, State as Journaled, Ticket};
 use super::url::{check_id, compose, encode_segment, resource_of};
 use crate::model::{Auth, Body, CaptureSource, Encoding, Profile, Step, render_value};
 use crate::plan::PlannedCase;
-use crate::record::{CaseResult, CheckRecord, CleanupRecord, Exchange, Status, StepRecord};
+use crate::record::{
+    CaseResult, CheckKind, CheckRecord, CleanupRecord, Exchange, Status, StepRecord,
+};
 use crate::schema_store::SchemaStore;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -470,7 +472,10 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
                     CaptureSource::Header(h) => format!("header {h}"),
                 };
                 checks.push(CheckRecord {
-                    what: format!("capture `{}` from {from}", c.name),
+                    what: CheckKind::Capture {
+                        name: c.name.clone(),
+                        from,
+                    },
                     passed: false,
                     pointer: match &c.source {
                         CaptureSource::Pointer(p) => Some(p.clone()),
@@ -518,7 +523,7 @@ fn answered_id(got: &Received) -> Option<String> {
 
 fn ownership_check(passed: bool, expected: &str, actual: String) -> CheckRecord {
     CheckRecord {
-        what: "the created resource is this case's".into(),
+        what: CheckKind::Ownership,
         passed,
         pointer: None,
         expected: expected.into(),

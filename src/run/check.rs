@@ -3,7 +3,7 @@
 
 use super::http::Received;
 use crate::model::{Check, CheckOp, CheckTarget, Expect, HeaderCheck, render_value};
-use crate::record::CheckRecord;
+use crate::record::{CheckKind, CheckRecord};
 use crate::redact::Redactor;
 use crate::schema_store::SchemaStore;
 use serde_json::Value;
@@ -35,14 +35,14 @@ pub(super) fn cut(r: &Redactor, s: &str) -> String {
 }
 
 fn record(
-    what: impl Into<String>,
+    what: CheckKind,
     passed: bool,
     pointer: Option<String>,
     expected: String,
     actual: String,
 ) -> CheckRecord {
     CheckRecord {
-        what: what.into(),
+        what,
         passed,
         pointer,
         expected,
@@ -112,7 +112,7 @@ fn status_check(expect: &Expect, got: &Received, ok: bool, r: &Redactor) -> Chec
     {
         actual = format!("{status} (detail: {})", cut(r, detail));
     }
-    let mut rec = record("status", ok, None, expected, actual);
+    let mut rec = record(CheckKind::Status, ok, None, expected, actual);
     rec.at = Some(expect.status_at).filter(|&(line, _)| line > 0);
     rec
 }
@@ -123,7 +123,13 @@ fn not_json(got: &Received, r: &Redactor) -> CheckRecord {
         Some(e) => format!("not JSON ({e}): {}", cut(r, &got.exchange.response_body)),
         None => "an empty body".to_string(),
     };
-    record("body is JSON", false, None, "a JSON body".into(), actual)
+    record(
+        CheckKind::BodyIsJson,
+        false,
+        None,
+        "a JSON body".into(),
+        actual,
+    )
 }
 
 /// The body against the JSON Schema `name`: one record, or one per violation.
@@ -134,7 +140,7 @@ fn schema_checks(
     r: &Redactor,
     out: &mut Vec<CheckRecord>,
 ) {
-    let what = format!("schema {name}");
+    let what = CheckKind::Schema(name.to_string());
     match schemas.validate(name, body) {
         Ok(violations) if violations.is_empty() => out.push(record(
             what,
@@ -175,7 +181,7 @@ fn subset_checks(
         Ok(v) => v,
         Err(e) => {
             out.push(record(
-                "body contains",
+                CheckKind::BodyContains,
                 false,
                 None,
                 "a renderable template".into(),
@@ -188,7 +194,7 @@ fn subset_checks(
     subset(r, &expected, body, String::new(), &mut mismatches);
     if mismatches.is_empty() {
         out.push(record(
-            "body contains",
+            CheckKind::BodyContains,
             true,
             None,
             show(r, &expected),
@@ -196,7 +202,13 @@ fn subset_checks(
         ));
     }
     for (pointer, exp, act) in mismatches {
-        out.push(record("body contains", false, Some(pointer), exp, act));
+        out.push(record(
+            CheckKind::BodyContains,
+            false,
+            Some(pointer),
+            exp,
+            act,
+        ));
     }
 }
 
@@ -209,7 +221,13 @@ fn check(c: &Check, body: &Value, r: &Redactor, lookup: &mut Lookup<'_>) -> Chec
                 (p, found)
             }
             Err(e) => {
-                return record("pointer", false, None, "a renderable pointer".into(), e);
+                return record(
+                    CheckKind::Pointer,
+                    false,
+                    None,
+                    "a renderable pointer".into(),
+                    e,
+                );
             }
         },
         CheckTarget::Path { root, path } => {
@@ -231,11 +249,11 @@ fn check(c: &Check, body: &Value, r: &Redactor, lookup: &mut Lookup<'_>) -> Chec
         CheckOp::EqualsIgnoreCase(t) => equals_ignore_case(t, found, r, lookup),
         CheckOp::Exists => {
             let ok = found.value.is_some_and(|v| !v.is_null());
-            found.record("exists", ok, "present".into())
+            found.record(CheckKind::Exists, ok, "present".into())
         }
         CheckOp::Absent => {
             let ok = found.value.is_none_or(Value::is_null);
-            found.record("absent", ok, "absent".into())
+            found.record(CheckKind::Absent, ok, "absent".into())
         }
         CheckOp::Empty => empty(found),
         CheckOp::Contains(v) => contains(v, found, r, lookup),
@@ -245,7 +263,7 @@ fn check(c: &Check, body: &Value, r: &Redactor, lookup: &mut Lookup<'_>) -> Chec
                 .value
                 .and_then(Value::as_str)
                 .is_some_and(|s| re.is_match(s));
-            found.record("matches", ok, format!("/{}/", re.as_str()))
+            found.record(CheckKind::Matches, ok, format!("/{}/", re.as_str()))
         }
         CheckOp::Discoverable { schema, attributes } => discoverable(schema, attributes, found, r),
         CheckOp::OneOf(options) => one_of(options, found, r, lookup),
@@ -267,12 +285,12 @@ struct Found<'a> {
 
 impl Found<'_> {
     /// The record of check `what` at this place.
-    fn record(self, what: impl Into<String>, passed: bool, expected: String) -> CheckRecord {
+    fn record(self, what: CheckKind, passed: bool, expected: String) -> CheckRecord {
         record(what, passed, Some(self.pointer), expected, self.shown)
     }
 
     /// The record of a check whose expected value could not be rendered.
-    fn unrenderable(self, what: &str, expected: &str, error: String) -> CheckRecord {
+    fn unrenderable(self, what: CheckKind, expected: &str, error: String) -> CheckRecord {
         record(what, false, Some(self.pointer), expected.into(), error)
     }
 }
@@ -281,9 +299,9 @@ fn equals(v: &Value, found: Found<'_>, r: &Redactor, lookup: &mut Lookup<'_>) ->
     match render_value(v, lookup) {
         Ok(v) => {
             let ok = found.value == Some(&v);
-            found.record("equals", ok, show(r, &v))
+            found.record(CheckKind::Equals, ok, show(r, &v))
         }
-        Err(e) => found.unrenderable("equals", "a renderable value", e),
+        Err(e) => found.unrenderable(CheckKind::Equals, "a renderable value", e),
     }
 }
 
@@ -299,9 +317,9 @@ fn equals_ignore_case(
                 .value
                 .and_then(Value::as_str)
                 .is_some_and(|a| a.to_lowercase() == v.to_lowercase());
-            found.record("equals ignoring case", ok, cut(r, &format!("{v:?}")))
+            found.record(CheckKind::EqualsIgnoreCase, ok, cut(r, &format!("{v:?}")))
         }
-        Err(e) => found.unrenderable("equals ignoring case", "a renderable value", e),
+        Err(e) => found.unrenderable(CheckKind::EqualsIgnoreCase, "a renderable value", e),
     }
 }
 
@@ -313,7 +331,7 @@ fn empty(found: Found<'_>) -> CheckRecord {
         Some(Value::Object(o)) => o.is_empty(),
         Some(_) => false,
     };
-    found.record("empty", empty, "absent, null or empty".into())
+    found.record(CheckKind::Empty, empty, "absent, null or empty".into())
 }
 
 /// A string containing the text, or an array with an item containing the document.
@@ -329,9 +347,9 @@ fn contains(v: &Value, found: Found<'_>, r: &Redactor, lookup: &mut Lookup<'_>) 
                 }),
                 _ => false,
             };
-            found.record("contains", ok, show(r, &v))
+            found.record(CheckKind::Contains, ok, show(r, &v))
         }
-        Err(e) => found.unrenderable("contains", "a renderable value", e),
+        Err(e) => found.unrenderable(CheckKind::Contains, "a renderable value", e),
     }
 }
 
@@ -345,7 +363,7 @@ fn length(n: usize, mut found: Found<'_>) -> CheckRecord {
     if let Some(l) = len {
         found.shown = format!("length {l}");
     }
-    found.record("length", len == Some(n), format!("length {n}"))
+    found.record(CheckKind::Length, len == Some(n), format!("length {n}"))
 }
 
 /// Every attribute is declared in the `/Schemas` resource `schema` (the gallery's rule).
@@ -367,7 +385,7 @@ fn discoverable(
         cut(r, &format!("missing: {}", missing.join(", ")))
     };
     found.record(
-        format!("discoverable in {schema}"),
+        CheckKind::Discoverable(schema.to_string()),
         missing.is_empty(),
         format!("{} attributes discoverable", attributes.len()),
     )
@@ -384,9 +402,9 @@ fn one_of(
     match rendered {
         Ok(opts) => {
             let ok = found.value.is_some_and(|a| opts.contains(a));
-            found.record("one of", ok, show(r, &Value::Array(opts)))
+            found.record(CheckKind::OneOf, ok, show(r, &Value::Array(opts)))
         }
-        Err(e) => found.unrenderable("one of", "renderable values", e),
+        Err(e) => found.unrenderable(CheckKind::OneOf, "renderable values", e),
     }
 }
 
@@ -418,7 +436,7 @@ fn header_check(
                 .as_deref()
                 .is_some_and(|a| media(a) == media(expected));
             record(
-                format!("header {name}"),
+                CheckKind::Header(name.to_string()),
                 ok,
                 None,
                 expected.clone(),
@@ -430,7 +448,7 @@ fn header_check(
                 let actual = find(name);
                 let ok = actual.as_deref() == Some(&expected);
                 record(
-                    format!("header {name}"),
+                    CheckKind::Header(name.to_string()),
                     ok,
                     None,
                     cut(r, &expected),
@@ -438,7 +456,7 @@ fn header_check(
                 )
             }
             Err(e) => record(
-                format!("header {name}"),
+                CheckKind::Header(name.to_string()),
                 false,
                 None,
                 "a renderable value".into(),
@@ -449,7 +467,7 @@ fn header_check(
             let actual = find(name);
             let ok = actual.is_some();
             record(
-                format!("header {name}"),
+                CheckKind::Header(name.to_string()),
                 ok,
                 None,
                 "present".into(),
@@ -460,7 +478,7 @@ fn header_check(
             let actual = find(name);
             let ok = actual.is_none();
             record(
-                format!("header {name}"),
+                CheckKind::Header(name.to_string()),
                 ok,
                 None,
                 "absent".into(),

@@ -3,7 +3,7 @@
 //! doubled `/` between base and resource (a common Tenant URL typo) is tolerated.
 
 use super::defect::{Defect, Defects};
-use super::error::ScimError;
+use super::error::{ScimError, ScimType};
 use super::filter;
 use super::patch;
 use super::resource::{self, Coercion, Projection};
@@ -426,7 +426,7 @@ fn route(
             .find(|(k, _)| !KNOWN_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
     {
         return Err(ScimError::bad_request(
-            "invalidSyntax",
+            ScimType::InvalidSyntax,
             format!("unknown query parameter `{k}`"),
         ));
     }
@@ -583,7 +583,7 @@ fn search_all(
 fn parse_json(body: &Bytes) -> Result<Value, ScimError> {
     serde_json::from_slice(body).map_err(|e| {
         ScimError::bad_request(
-            "invalidSyntax",
+            ScimType::InvalidSyntax,
             format!("the request body is not valid JSON: {e}"),
         )
     })
@@ -641,7 +641,7 @@ fn list(
             if app.has(Defect::AndFilterRejected) && f.to_ascii_lowercase().contains(" and ") =>
         {
             return Err(ScimError::bad_request(
-                "invalidFilter",
+                ScimType::InvalidFilter,
                 format!("`and` is not supported in `{f}`"),
             ));
         }
@@ -653,7 +653,10 @@ fn list(
                     detail: "internal error".into(),
                 };
             }
-            ScimError::bad_request("invalidFilter", format!("invalid filter `{f}`: {e}"))
+            ScimError::bad_request(
+                ScimType::InvalidFilter,
+                format!("invalid filter `{f}`: {e}"),
+            )
         })?),
         None => None,
     };
@@ -666,7 +669,7 @@ fn list(
                 .map(|n| n.max(0) as usize)
                 .map_err(|_| {
                     ScimError::bad_request(
-                        "invalidValue",
+                        ScimType::InvalidValue,
                         format!("`{name}` must be an integer, got `{v}`"),
                     )
                 }),
@@ -678,7 +681,7 @@ fn list(
         sort_by: param(params, "sortBy")
             .map(filter::AttrPath::parse)
             .transpose()
-            .map_err(|e| ScimError::bad_request("invalidPath", e))?,
+            .map_err(|e| ScimError::bad_request(ScimType::InvalidPath, e))?,
         descending: param(params, "sortOrder")
             .is_some_and(|o| o.eq_ignore_ascii_case("descending")),
         start_index: if paginate {
@@ -748,7 +751,7 @@ fn check_schemas(app: &AppState, kind: ResourceKind, body: &Value) -> Result<(),
     match body.get("schemas").and_then(Value::as_array) {
         Some(list) => match list.iter().filter_map(Value::as_str).find(|u| !known(u)) {
             Some(bad) => Err(ScimError::bad_request(
-                "invalidValue",
+                ScimType::InvalidValue,
                 format!("unknown schema `{bad}`"),
             )),
             None => Ok(()),

@@ -5,10 +5,10 @@
 //! path-less replaces whose map is keyed by dotted or URN-qualified attribute paths.
 
 use super::defect::{Defect, Defects};
-use super::error::ScimError;
+use super::error::{ScimError, ScimType};
 use super::filter::{self, AttrPath, CompareOp, EvalOptions, Filter};
 use super::resource::{Coercion, Slot, coerce, dedup_members, slot};
-use super::schema::{Attr, ENTERPRISE, Kind, PATCH_OP, ResourceKind};
+use super::schema::{Attr, ENTERPRISE, Kind, Mutability, PATCH_OP, ResourceKind};
 use serde_json::{Map, Value};
 
 /// A PATCH path: `attrPath`, or `attr[filter]` optionally followed by `.sub`.
@@ -23,7 +23,9 @@ pub struct PatchPath {
 impl PatchPath {
     /// Parses a PATCH path.
     pub fn parse(text: &str) -> Result<PatchPath, ScimError> {
-        let bad = |e: String| ScimError::bad_request("invalidPath", format!("path `{text}`: {e}"));
+        let bad = |e: String| {
+            ScimError::bad_request(ScimType::InvalidPath, format!("path `{text}`: {e}"))
+        };
         let text = text.trim();
         let Some(open) = text.find('[') else {
             return Ok(PatchPath {
@@ -73,7 +75,7 @@ pub fn apply(
     body: &Value,
     defects: &Defects,
 ) -> Result<(), ScimError> {
-    let syntax = |m: &str| ScimError::bad_request("invalidSyntax", m.to_string());
+    let syntax = |m: &str| ScimError::bad_request(ScimType::InvalidSyntax, m.to_string());
     let obj = body
         .as_object()
         .ok_or_else(|| syntax("the PATCH body must be a JSON object"))?;
@@ -125,7 +127,7 @@ pub fn apply(
             }
         };
         let op_kind = parsed.ok_or_else(|| {
-            ScimError::bad_request("invalidSyntax", format!("unknown op `{op_name}`"))
+            ScimError::bad_request(ScimType::InvalidSyntax, format!("unknown op `{op_name}`"))
         })?;
         let value = filter::get_ci(op, "value");
         match filter::get_ci(op, "path").and_then(Value::as_str) {
@@ -139,7 +141,7 @@ pub fn apply(
                 }
                 let map = value.and_then(Value::as_object).ok_or_else(|| {
                     ScimError::bad_request(
-                        "invalidValue",
+                        ScimType::InvalidValue,
                         "a value for the whole extension must be an object",
                     )
                 })?;
@@ -154,11 +156,14 @@ pub fn apply(
             }
             _ => {
                 if op_kind == Op::Remove {
-                    return Err(ScimError::bad_request("noTarget", "remove needs a `path`"));
+                    return Err(ScimError::bad_request(
+                        ScimType::NoTarget,
+                        "remove needs a `path`",
+                    ));
                 }
                 let map = value.and_then(Value::as_object).ok_or_else(|| {
                     ScimError::bad_request(
-                        "invalidValue",
+                        ScimType::InvalidValue,
                         "a path-less operation needs an object `value`",
                     )
                 })?;
@@ -221,14 +226,14 @@ fn apply_path(
         Slot::Extension(s, a) => (a, Some(s.id)),
         _ => {
             return Err(ScimError::bad_request(
-                "invalidPath",
+                ScimType::InvalidPath,
                 format!("unknown attribute `{}`", path.attr),
             ));
         }
     };
-    if attr.mutability == "readOnly" {
+    if attr.mutability == Mutability::ReadOnly {
         return Err(ScimError::bad_request(
-            "mutability",
+            ScimType::Mutability,
             format!("attribute `{}` is read-only", attr.name),
         ));
     }
@@ -265,7 +270,7 @@ fn apply_path(
                 .filter(|a| !defects.has(Defect::SubAttributeCaseSensitive) || a.name == s)
                 .ok_or_else(|| {
                     ScimError::bad_request(
-                        "invalidPath",
+                        ScimType::InvalidPath,
                         format!("unknown sub-attribute `{}.{s}`", attr.name),
                     )
                 })?,
@@ -278,7 +283,7 @@ fn apply_path(
         (Some(f), sub) => {
             if defects.has(Defect::ValuePathPatchRejected) {
                 return Err(ScimError::bad_request(
-                    "invalidPath",
+                    ScimType::InvalidPath,
                     "value filters in PATCH paths are not supported",
                 ));
             }
@@ -293,7 +298,7 @@ fn apply_path(
                     });
                 if !any {
                     return Err(ScimError::bad_request(
-                        "noTarget",
+                        ScimType::NoTarget,
                         format!("no `{}` value matches the filter", attr.name),
                     ));
                 }
@@ -315,7 +320,7 @@ fn apply_path(
 fn need_value(value: Option<&Value>, attr: &Attr) -> Result<Value, ScimError> {
     value.cloned().ok_or_else(|| {
         ScimError::bad_request(
-            "invalidValue",
+            ScimType::InvalidValue,
             format!("operation on `{}` needs a `value`", attr.name),
         )
     })
@@ -432,7 +437,7 @@ fn sub_attr(
     let name = attr.name.to_string();
     if attr.kind != Kind::Complex {
         return Err(ScimError::bad_request(
-            "invalidPath",
+            ScimType::InvalidPath,
             format!("`{name}` has no sub-attributes"),
         ));
     }
@@ -485,7 +490,7 @@ fn filtered(
     let name = attr.name.to_string();
     if !attr.multi {
         return Err(ScimError::bad_request(
-            "invalidFilter",
+            ScimType::InvalidFilter,
             format!("`{name}` is not multi-valued and cannot take a value filter"),
         ));
     }

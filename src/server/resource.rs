@@ -5,9 +5,9 @@
 //! becomes `{"value": id}`, `$ref: null` and other nulls are dropped), unknown attributes are
 //! dropped. Outgoing resources are projected with `attributes` / `excludedAttributes`.
 
-use super::error::ScimError;
+use super::error::{ScimError, ScimType};
 use super::filter::{AttrPath, as_bool};
-use super::schema::{Attr, Kind, ResourceKind, Schema, catalog};
+use super::schema::{Attr, Kind, Mutability, ResourceKind, Schema, catalog};
 use serde_json::{Map, Value};
 
 /// How strictly incoming values are read (defect switches).
@@ -110,7 +110,7 @@ pub(crate) fn coerce(
 
 fn invalid(attr: &Attr, value: &Value) -> ScimError {
     ScimError::bad_request(
-        "invalidValue",
+        ScimType::InvalidValue,
         format!("attribute `{}` cannot take the value {value}", attr.name),
     )
 }
@@ -165,7 +165,7 @@ pub fn from_body(
 ) -> Result<Map<String, Value>, ScimError> {
     let Some(obj) = body.as_object() else {
         return Err(ScimError::bad_request(
-            "invalidSyntax",
+            ScimType::InvalidSyntax,
             "the request body must be a JSON object",
         ));
     };
@@ -183,12 +183,12 @@ pub fn from_body(
     };
     for (key, value) in obj {
         match key_slot(kind, key) {
-            Slot::Core(attr) if attr.mutability != "readOnly" => {
+            Slot::Core(attr) if attr.mutability != Mutability::ReadOnly => {
                 if let Some(v) = coerce(attr, value, how)? {
                     core.insert(attr.name.to_string(), v);
                 }
             }
-            Slot::Extension(schema, attr) if attr.mutability != "readOnly" => {
+            Slot::Extension(schema, attr) if attr.mutability != Mutability::ReadOnly => {
                 if let Some(v) = coerce(attr, value, how)? {
                     put(schema, attr, v);
                 }
@@ -199,12 +199,14 @@ pub fn from_body(
                         continue;
                     }
                     return Err(ScimError::bad_request(
-                        "invalidSyntax",
+                        ScimType::InvalidSyntax,
                         format!("the extension `{}` must be a JSON object", schema.id),
                     ));
                 };
                 for (k, v) in block {
-                    if let Some(attr) = schema.attr(k).filter(|a| a.mutability != "readOnly")
+                    if let Some(attr) = schema
+                        .attr(k)
+                        .filter(|a| a.mutability != Mutability::ReadOnly)
                         && let Some(v) = coerce(attr, v, how)?
                     {
                         put(schema, attr, v);
@@ -229,7 +231,7 @@ pub(crate) fn check_required(
     for attr in kind.core().attrs.iter().filter(|a| a.required) {
         if !resource.get(attr.name).is_some_and(|v| v.is_string()) {
             return Err(ScimError::bad_request(
-                "invalidValue",
+                ScimType::InvalidValue,
                 format!("required attribute `{}` is missing", attr.name),
             ));
         }
@@ -265,7 +267,8 @@ impl Projection {
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .map(|p| {
-                        AttrPath::parse(p).map_err(|e| ScimError::bad_request("invalidPath", e))
+                        AttrPath::parse(p)
+                            .map_err(|e| ScimError::bad_request(ScimType::InvalidPath, e))
                     })
                     .collect()
             })
@@ -457,7 +460,7 @@ mod tests {
         );
         assert!(err.unwrap_err().detail.contains("displayName"));
         let err = from_body(ResourceKind::User, &json!("x"), Coercion::default());
-        assert_eq!(err.unwrap_err().scim_type, Some("invalidSyntax"));
+        assert_eq!(err.unwrap_err().scim_type, Some(ScimType::InvalidSyntax));
     }
 
     #[test]

@@ -73,6 +73,44 @@ impl Kind {
     }
 }
 
+/// Who may write an attribute (RFC 7643 §2.2 `mutability`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mutability {
+    /// Written on create and on update.
+    ReadWrite,
+    /// Only the server writes it.
+    ReadOnly,
+    /// Written on create only.
+    Immutable,
+    /// Written, never returned.
+    WriteOnly,
+}
+
+impl Mutability {
+    /// Every value, in the RFC's order.
+    pub const ALL: [Mutability; 4] = [
+        Mutability::ReadWrite,
+        Mutability::ReadOnly,
+        Mutability::Immutable,
+        Mutability::WriteOnly,
+    ];
+
+    /// The name as written in a schema.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Mutability::ReadWrite => "readWrite",
+            Mutability::ReadOnly => "readOnly",
+            Mutability::Immutable => "immutable",
+            Mutability::WriteOnly => "writeOnly",
+        }
+    }
+
+    /// The value named `name`, exactly as a schema writes it.
+    pub fn parse(name: &str) -> Option<Mutability> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
 /// One attribute of a schema.
 #[derive(Debug, Clone)]
 pub struct Attr {
@@ -86,8 +124,8 @@ pub struct Attr {
     pub case_exact: bool,
     /// Whether the attribute is required on create.
     pub required: bool,
-    /// `readWrite`, `readOnly`, `immutable`, `writeOnly`.
-    pub mutability: &'static str,
+    /// Who may write it (RFC 7643 §2.2).
+    pub mutability: Mutability,
     /// `always`, `default`, `request`, `never`.
     pub returned: &'static str,
     /// `none`, `server`, `global`.
@@ -107,7 +145,7 @@ impl Attr {
             multi: false,
             case_exact: false,
             required: false,
-            mutability: "readWrite",
+            mutability: Mutability::ReadWrite,
             returned: "default",
             uniqueness: "none",
             subs: Vec::new(),
@@ -131,7 +169,7 @@ impl Attr {
         self
     }
     fn read_only(mut self) -> Self {
-        self.mutability = "readOnly";
+        self.mutability = Mutability::ReadOnly;
         self
     }
     fn returned(mut self, returned: &'static str) -> Self {
@@ -161,7 +199,7 @@ impl Attr {
             "description": format!("{} attribute.", self.name),
             "required": self.required,
             "caseExact": self.case_exact,
-            "mutability": self.mutability,
+            "mutability": self.mutability.name(),
             "returned": self.returned,
             "uniqueness": self.uniqueness,
         });
@@ -509,11 +547,12 @@ fn parse_attr(v: &Value) -> Result<Attr, String> {
         multi: flag("multiValued"),
         case_exact: flag("caseExact"),
         required: flag("required"),
-        mutability: word(
+        mutability: Mutability::parse(word(
             "mutability",
             "readWrite",
-            &["readWrite", "readOnly", "immutable", "writeOnly"],
-        )?,
+            &Mutability::ALL.map(Mutability::name),
+        )?)
+        .expect("word() answers one of the names"),
         returned: word(
             "returned",
             "default",

@@ -48,4 +48,4 @@ echo '--- the failing request:'
   --data-raw '{"userName":"scimtest-r1-ann@contoso.example","note":"***"}' \
   "${TARGET}"'/Users/'"${ID_1}"
 echo
-echo '--- scimtest expected: /active equals at /active: expected false, got true'
+echo '--- scimtest expected: equals at /active: expected false, got true'

@@ -5,6 +5,52 @@ use crate::model::{Capability, Case, Profile, Suite};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// A case's stable name, `SUITE::CASE[PROFILE]`, as filters, baselines and reports write it;
+/// a baseline entry may leave the profile out to name the case under every profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CaseId<'a> {
+    /// The suite's name.
+    pub(crate) suite: &'a str,
+    /// The case's name.
+    pub(crate) case: &'a str,
+    /// The profile's name, when given.
+    pub(crate) profile: Option<&'a str>,
+}
+
+impl<'a> CaseId<'a> {
+    /// Reads `SUITE::CASE` or `SUITE::CASE[PROFILE]`; `None` for anything else.
+    pub(crate) fn parse(name: &'a str) -> Option<CaseId<'a>> {
+        let (suite, rest) = name.split_once("::")?;
+        let (case, profile) = match rest.split_once('[') {
+            Some((case, p)) => (case, Some(p.strip_suffix(']')?)),
+            None => (rest, None),
+        };
+        Some(CaseId {
+            suite,
+            case,
+            profile,
+        })
+    }
+
+    /// Whether this id names `other`: the same case, under the same profile unless this id
+    /// names none.
+    pub(crate) fn covers(&self, other: &CaseId<'_>) -> bool {
+        self.suite == other.suite
+            && self.case == other.case
+            && (self.profile.is_none() || self.profile == other.profile)
+    }
+}
+
+impl std::fmt::Display for CaseId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}::{}", self.suite, self.case)?;
+        match self.profile {
+            Some(p) => write!(f, "[{p}]"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One case under one profile, ready to run.
 #[derive(Debug, Clone)]
 pub struct PlannedCase {
@@ -55,7 +101,12 @@ pub(crate) fn plan_with(
                     Arc::new(c)
                 };
                 out.push(PlannedCase {
-                    name: format!("{}::{}[{}]", suite.name, case.name, profile),
+                    name: CaseId {
+                        suite: &suite.name,
+                        case: &case.name,
+                        profile: Some(profile.name()),
+                    }
+                    .to_string(),
                     suite: suite.name.clone(),
                     file: suite.file.clone(),
                     case,
@@ -82,4 +133,23 @@ fn skip_reason(missing: &[Capability], profile: Profile) -> String {
         );
     }
     reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaseId;
+
+    #[test]
+    fn case_ids_read_back_what_they_write() {
+        for name in ["entra-users::disable_user[entra-flag]", "s::c"] {
+            assert_eq!(CaseId::parse(name).unwrap().to_string(), name);
+        }
+        assert_eq!(CaseId::parse("no-suite"), None);
+        assert_eq!(CaseId::parse("s::c[entra"), None);
+        let all = CaseId::parse("s::c").unwrap();
+        let one = CaseId::parse("s::c[entra]").unwrap();
+        assert!(all.covers(&one) && one.covers(&one));
+        assert!(!one.covers(&all));
+        assert!(!all.covers(&CaseId::parse("s::cc[entra]").unwrap()));
+    }
 }
