@@ -32,36 +32,13 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Environment(format!("cannot start the async runtime: {e}")))?;
-    let mut options = args.connection.client_options().map_err(Error::Usage)?;
     let server_rt = match args.target {
         None => Some(super::runtime()?),
         Some(_) => None,
     };
-    let builtin = super::target::Builtin {
-        defects: settings.defects.clone(),
-        throttle_every: args.throttle_every,
-        limits: crate::server::store::Limits {
-            max_resources: args.users.max(args.groups).saturating_add(1000),
-            ..Default::default()
-        },
-    };
     // The built-in server (if it is the target) serves as long as `target` and `server_rt`.
-    let target = super::target::start(
-        args.target.as_deref(),
-        builtin,
-        server_rt.as_ref().unwrap_or(&rt),
-        &mut options,
-    )?;
+    let (target, http) = connect(&args, &settings, server_rt.as_ref().unwrap_or(&rt), &rt)?;
     let base_url = target.base_url.clone();
-    let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
-    let http = Http::with_options(options).map_err(Error::Usage)?;
-    rt.block_on(crate::run::preflight(
-        &http,
-        &base_url,
-        has_credentials,
-        "userName",
-    ))
-    .map_err(|crate::run::Diagnosis(line)| Error::Target(format!("{line}\n(nothing was sent)")))?;
     let journal = std::fs::create_dir_all(&report_dir)
         .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
         .map_err(|e| {
@@ -123,6 +100,77 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
+    let record = finish(
+        &engine,
+        &args,
+        &settings,
+        Figures {
+            run_id: run_id.clone(),
+            seed,
+            shown,
+            cycles,
+            requests,
+            seconds,
+            leftovers,
+        },
+        &log_path,
+    );
+    write_reports(&record, http.redactor(), &report_dir, &log_path);
+    drop((target, server_rt));
+    Ok(Exit::failed_if(!record.passed()))
+}
+
+/// The target (the built-in server started on `server_rt` unless `--target`), the client,
+/// and the preflight: Test Connection's query, once.
+fn connect(
+    args: &CycleArgs,
+    settings: &CycleSettings,
+    server_rt: &tokio::runtime::Runtime,
+    rt: &tokio::runtime::Runtime,
+) -> Result<(super::target::Target, Http), Error> {
+    let mut options = args.connection.client_options().map_err(Error::Usage)?;
+    let builtin = super::target::Builtin {
+        defects: settings.defects.clone(),
+        throttle_every: args.throttle_every,
+        limits: crate::server::store::Limits {
+            max_resources: args.users.max(args.groups).saturating_add(1000),
+            ..Default::default()
+        },
+    };
+    let target = super::target::start(args.target.as_deref(), builtin, server_rt, &mut options)?;
+    let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
+    let http = Http::with_options(options).map_err(Error::Usage)?;
+    rt.block_on(crate::run::preflight(
+        &http,
+        &target.base_url,
+        has_credentials,
+        "userName",
+    ))
+    .map_err(|crate::run::Diagnosis(line)| Error::Target(format!("{line}\n(nothing was sent)")))?;
+    Ok((target, http))
+}
+
+/// What the cycles measured, before the engine's own figures are added.
+struct Figures {
+    run_id: String,
+    seed: u64,
+    /// The target as shown (redacted).
+    shown: String,
+    cycles: Vec<CycleFigures>,
+    /// Requests before the cleanup.
+    requests: u64,
+    seconds: f64,
+    leftovers: Vec<String>,
+}
+
+/// Closes the provisioning log and gathers everything into the record.
+fn finish(
+    engine: &Engine,
+    args: &CycleArgs,
+    settings: &CycleSettings,
+    figures: Figures,
+    log_path: &Path,
+) -> CycleRecord {
     let (tally, log_error) = engine
         .log
         .lock()
@@ -139,29 +187,26 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
         .lock()
         .map(|s| (s.latencies_us.clone(), s.per_second.clone(), s.throttled))
         .unwrap_or_default();
-    let record = CycleRecord {
-        run_id: run_id.clone(),
-        target: shown,
+    CycleRecord {
+        run_id: figures.run_id,
+        target: figures.shown,
         settings: json!({
             "users": args.users, "groups": args.groups, "members_per_group": args.members_per_group,
             "rate": args.rate, "concurrency": args.concurrency, "profile": settings.profile.name(),
-            "incremental": args.incremental, "seed": seed,
+            "incremental": args.incremental, "seed": figures.seed,
             "entra_schema": args.entra_schema.as_ref().map(|p| p.display().to_string()),
         }),
         health: health(&tally),
         tally,
-        cycles,
-        requests,
-        seconds,
+        cycles: figures.cycles,
+        requests: figures.requests,
+        seconds: figures.seconds,
         throttled,
         latencies_us,
         per_second,
-        cleanup_requests: engine.requests.load(Ordering::Relaxed) - requests,
-        leftovers,
-    };
-    write_reports(&record, http.redactor(), &report_dir, &log_path);
-    drop((target, server_rt));
-    Ok(Exit::failed_if(!record.passed()))
+        cleanup_requests: engine.requests.load(Ordering::Relaxed) - figures.requests,
+        leftovers: figures.leftovers,
+    }
 }
 
 /// What the command line and the config file settle before anything is sent.

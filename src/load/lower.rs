@@ -393,16 +393,13 @@ impl Lowerer<'_> {
         out
     }
 
-    fn step(
+    /// A step's own `profiles:`, each among the case's.
+    fn step_profiles(
         &mut self,
-        rs: Spanned<RawStep>,
-        index: usize,
+        list: Option<&[Spanned<String>]>,
         case_profiles: &[Profile],
-        defined: &mut Vec<String>,
-    ) -> Vec<Step> {
-        let loc = rs.referenced;
-        let rs = rs.value;
-        let profiles = match &rs.profiles {
+    ) -> Option<Vec<Profile>> {
+        match list {
             Some(list) => {
                 let ps = self.profiles(list);
                 for (p, raw) in ps.iter().zip(list) {
@@ -417,26 +414,13 @@ impl Lowerer<'_> {
                 Some(ps)
             }
             None => None,
-        };
-        let active: Vec<Profile> = profiles.clone().unwrap_or_else(|| case_profiles.to_vec());
-        let request = self.request(&rs.request, &active, defined);
-        let expect = match &rs.expect {
-            Some(e) => self.expect(e, defined),
-            None => {
-                self.err(&loc, "the step has no `expect`".into(), Some("every step must check at least its status: a check that cannot fail proves nothing"));
-                None
-            }
-        };
-        let name = rs.name.clone().unwrap_or_else(|| {
-            format!(
-                "step {} ({} {})",
-                index + 1,
-                rs.request.value.method.value,
-                rs.request.value.path.value
-            )
-        });
+        }
+    }
+
+    /// A step's `capture:` map: each a JSON pointer or `{header: Name}`, never a built-in name.
+    fn captures(&mut self, raw: &Ordered<Spanned<Value>>) -> Vec<Capture> {
         let mut captures = Vec::new();
-        for (k, v) in &rs.capture.0 {
+        for (k, v) in &raw.0 {
             let source = match &v.value {
                 Value::String(p) if p.is_empty() || p.starts_with('/') => {
                     Some(CaptureSource::Pointer(p.clone()))
@@ -477,6 +461,37 @@ impl Lowerer<'_> {
                 });
             }
         }
+        captures
+    }
+
+    fn step(
+        &mut self,
+        rs: Spanned<RawStep>,
+        index: usize,
+        case_profiles: &[Profile],
+        defined: &mut Vec<String>,
+    ) -> Vec<Step> {
+        let loc = rs.referenced;
+        let rs = rs.value;
+        let profiles = self.step_profiles(rs.profiles.as_deref(), case_profiles);
+        let active: Vec<Profile> = profiles.clone().unwrap_or_else(|| case_profiles.to_vec());
+        let request = self.request(&rs.request, &active, defined);
+        let expect = match &rs.expect {
+            Some(e) => self.expect(e, defined),
+            None => {
+                self.err(&loc, "the step has no `expect`".into(), Some("every step must check at least its status: a check that cannot fail proves nothing"));
+                None
+            }
+        };
+        let name = rs.name.clone().unwrap_or_else(|| {
+            format!(
+                "step {} ({} {})",
+                index + 1,
+                rs.request.value.method.value,
+                rs.request.value.path.value
+            )
+        });
+        let captures = self.captures(&rs.capture);
         defined.extend(captures.iter().map(|c| c.name.clone()));
         let mut read_back = match &rs.read_back {
             Some(rb) => {
@@ -511,6 +526,56 @@ impl Lowerer<'_> {
         out
     }
 
+    /// Where a `read_back` reads: the written resource's path (for a POST, the collection and
+    /// the captured id) and its collection.
+    fn read_back_paths(
+        &mut self,
+        rb: &Spanned<super::raw::RawReadBack>,
+        write: &Spanned<RawRequest>,
+        id_var: Option<&str>,
+    ) -> Option<(String, String)> {
+        let method = write.value.method.value.to_ascii_uppercase();
+        let path = &write.value.path;
+        match method.as_str() {
+            "POST" => {
+                let Some(id_var) = id_var else {
+                    self.err(
+                        &rb.referenced,
+                        "`read_back` after a POST reads the created resource by its id, but this step captures no `/id`".into(),
+                        Some("add `capture: {id: /id}` to the step"),
+                    );
+                    return None;
+                };
+                Some((
+                    format!("{}/${{{id_var}}}", path.value.trim_end_matches('/')),
+                    path.value.clone(),
+                ))
+            }
+            "PATCH" | "PUT" => match path.value.rsplit_once('/') {
+                Some((coll, _)) if !coll.is_empty() => Some((path.value.clone(), coll.to_string())),
+                _ => {
+                    self.err(
+                        &path.referenced,
+                        format!(
+                            "`read_back` needs a resource path such as `/Users/${{id}}`, not `{}`",
+                            path.value
+                        ),
+                        None,
+                    );
+                    None
+                }
+            },
+            other => {
+                self.err(
+                    &rb.referenced,
+                    format!("`read_back` follows a write (POST, PATCH or PUT), not {other}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
     /// The two reads a `read_back` stands for: GET the written resource by id (for a POST,
     /// `<path>/${<id_var>}`, the variable the step captured `/id` into), then the matching query on its collection,
     /// which must find exactly it. Both answers must satisfy the same checks.
@@ -523,44 +588,9 @@ impl Lowerer<'_> {
         profiles: &Option<Vec<Profile>>,
         defined: &[String],
     ) -> Vec<Step> {
-        let method = write.value.method.value.to_ascii_uppercase();
         let path = &write.value.path;
-        let (by_id, collection) = match method.as_str() {
-            "POST" => {
-                let Some(id_var) = id_var else {
-                    self.err(
-                        &rb.referenced,
-                        "`read_back` after a POST reads the created resource by its id, but this step captures no `/id`".into(),
-                        Some("add `capture: {id: /id}` to the step"),
-                    );
-                    return Vec::new();
-                };
-                (
-                    format!("{}/${{{id_var}}}", path.value.trim_end_matches('/')),
-                    path.value.clone(),
-                )
-            }
-            "PATCH" | "PUT" => {
-                match path.value.rsplit_once('/') {
-                    Some((coll, _)) if !coll.is_empty() => (path.value.clone(), coll.to_string()),
-                    _ => {
-                        self.err(
-                        &path.referenced,
-                        format!("`read_back` needs a resource path such as `/Users/${{id}}`, not `{}`", path.value),
-                        None,
-                    );
-                        return Vec::new();
-                    }
-                }
-            }
-            other => {
-                self.err(
-                    &rb.referenced,
-                    format!("`read_back` follows a write (POST, PATCH or PUT), not {other}"),
-                    None,
-                );
-                return Vec::new();
-            }
+        let Some((by_id, collection)) = self.read_back_paths(rb, write, id_var) else {
+            return Vec::new();
         };
         let collection_name = collection
             .rsplit('/')
