@@ -677,6 +677,76 @@ impl Lowerer<'_> {
         ]
     }
 
+    /// A request's `headers:`; Authorization is refused (credentials never sit in a suite).
+    fn request_headers(&mut self, raw: &RawRequest, defined: &[String]) -> Vec<(String, Template)> {
+        let mut headers = Vec::new();
+        for (k, v) in &raw.headers.0 {
+            if k.value.eq_ignore_ascii_case("authorization") {
+                self.err(&k.referenced, "suites must not set Authorization".into(), Some("credentials come from --token / SCIM_TOKEN so they never sit in a suite file"));
+            }
+            if let Some(t) = self.template(v, defined) {
+                headers.push((k.value.clone(), t));
+            }
+        }
+        headers
+    }
+
+    /// A request's body: inline, from a file per profile, or raw text, at most one; and
+    /// whether it could be used.
+    fn request_body(
+        &mut self,
+        r: &Spanned<RawRequest>,
+        profiles: &[Profile],
+        defined: &[String],
+    ) -> (Option<Body>, bool) {
+        let raw = &r.value;
+        let mut ok = true;
+        let given = [
+            raw.body.is_some(),
+            raw.body_file.is_some(),
+            raw.body_raw.is_some(),
+        ];
+        if given.iter().filter(|b| **b).count() > 1 {
+            self.err(
+                &r.referenced,
+                "give only one of `body`, `body_file` and `body_raw`".into(),
+                None,
+            );
+            ok = false;
+        }
+        let body = if let Some(b) = &raw.body {
+            self.value_templates(&b.value, &b.referenced, defined);
+            Some(Body::Inline(b.value.clone()))
+        } else if let Some(f) = &raw.body_file {
+            self.body_file(f, profiles, defined).map(Body::PerProfile)
+        } else {
+            raw.body_raw.as_ref().map(|b| Body::Raw(b.value.clone()))
+        };
+        if raw.body_file.is_some() && body.is_none() {
+            ok = false;
+        }
+        (body, ok)
+    }
+
+    /// A request's `auth:`: the run's credentials (default), none, or a made-up token.
+    fn request_auth(&mut self, raw: &RawRequest) -> Auth {
+        match raw.auth.as_ref().map(|a| a.value.as_str()) {
+            None | Some("default") => Auth::Default,
+            Some("none") => Auth::None,
+            Some("invalid") => Auth::Invalid,
+            Some(other) => {
+                let a = raw.auth.as_ref().expect("matched Some");
+                let hint = suggestion(other, ["default", "none", "invalid"]);
+                self.err(
+                    &a.referenced,
+                    format!("unknown auth `{other}`"),
+                    Some(&hint),
+                );
+                Auth::Default
+            }
+        }
+    }
+
     fn request(
         &mut self,
         r: &Spanned<RawRequest>,
@@ -722,55 +792,11 @@ impl Lowerer<'_> {
                     None
                 }
             });
-        let mut headers = Vec::new();
-        for (k, v) in &raw.headers.0 {
-            if k.value.eq_ignore_ascii_case("authorization") {
-                self.err(&k.referenced, "suites must not set Authorization".into(), Some("credentials come from --token / SCIM_TOKEN so they never sit in a suite file"));
-                ok = false;
-            }
-            if let Some(t) = self.template(v, defined) {
-                headers.push((k.value.clone(), t));
-            }
-        }
-        let given = [
-            raw.body.is_some(),
-            raw.body_file.is_some(),
-            raw.body_raw.is_some(),
-        ];
-        if given.iter().filter(|b| **b).count() > 1 {
-            self.err(
-                &r.referenced,
-                "give only one of `body`, `body_file` and `body_raw`".into(),
-                None,
-            );
-            ok = false;
-        }
-        let body = if let Some(b) = &raw.body {
-            self.value_templates(&b.value, &b.referenced, defined);
-            Some(Body::Inline(b.value.clone()))
-        } else if let Some(f) = &raw.body_file {
-            self.body_file(f, profiles, defined).map(Body::PerProfile)
-        } else {
-            raw.body_raw.as_ref().map(|b| Body::Raw(b.value.clone()))
-        };
-        let auth = match raw.auth.as_ref().map(|a| a.value.as_str()) {
-            None | Some("default") => Auth::Default,
-            Some("none") => Auth::None,
-            Some("invalid") => Auth::Invalid,
-            Some(other) => {
-                let a = raw.auth.as_ref().expect("matched Some");
-                let hint = suggestion(other, ["default", "none", "invalid"]);
-                self.err(
-                    &a.referenced,
-                    format!("unknown auth `{other}`"),
-                    Some(&hint),
-                );
-                Auth::Default
-            }
-        };
-        if raw.body_file.is_some() && body.is_none() {
-            ok = false;
-        }
+        // Every problem below is reported as an error, which the count below notices.
+        let headers = self.request_headers(raw, defined);
+        let (body, body_ok) = self.request_body(r, profiles, defined);
+        ok &= body_ok;
+        let auth = self.request_auth(raw);
         (ok && self.errors.len() == before).then_some(())?;
         Some(Request {
             method: reqwest::Method::from_bytes(method.as_bytes()).ok()?,
@@ -928,9 +954,10 @@ impl Lowerer<'_> {
         list.iter().filter_map(|c| self.check(c, defined)).collect()
     }
 
-    fn check(&mut self, c: &Spanned<RawCheck>, defined: &[String]) -> Option<Check> {
+    /// Where a check reads: a JSON pointer or a SCIM attribute path, exactly one.
+    fn check_target(&mut self, c: &Spanned<RawCheck>, defined: &[String]) -> Option<CheckTarget> {
         let raw = &c.value;
-        let target = match (&raw.pointer, &raw.path) {
+        Some(match (&raw.pointer, &raw.path) {
             (Some(p), None) => {
                 let pointer = self.template(p, defined)?;
                 if !(p.value.is_empty() || p.value.starts_with('/')) {
@@ -962,7 +989,12 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-        };
+        })
+    }
+
+    /// Every assertion a check gives (the caller requires exactly one); `None` when one
+    /// cannot be used at all (an invalid regular expression).
+    fn check_ops(&mut self, raw: &RawCheck, defined: &[String]) -> Option<Vec<CheckOp>> {
         let mut ops: Vec<CheckOp> = Vec::new();
         if let Some(d) = &raw.discoverable {
             ops.push(CheckOp::Discoverable {
@@ -1035,6 +1067,13 @@ impl Lowerer<'_> {
             self.value_templates(&Value::Array(v.value.clone()), &v.referenced, defined);
             ops.push(CheckOp::OneOf(v.value.clone()));
         }
+        Some(ops)
+    }
+
+    fn check(&mut self, c: &Spanned<RawCheck>, defined: &[String]) -> Option<Check> {
+        let raw = &c.value;
+        let target = self.check_target(c, defined)?;
+        let mut ops = self.check_ops(raw, defined)?;
         if ops.len() != 1 {
             self.err(
                 &c.referenced,

@@ -224,11 +224,68 @@ impl Http {
             request_body: req.body.as_ref().map(|b| self.kept(b)),
             ..Exchange::default()
         };
+        let builder = match self.builder(req, stale_token, &mut exchange).await {
+            Ok(b) => b,
+            Err(e) => return Err((exchange, e)),
+        };
+        let mut response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                exchange.elapsed = start.elapsed();
+                let plain = super::preflight::explain_transport(&describe(&e), &req.url);
+                return Err((exchange, self.redactor.redact(&plain)));
+            }
+        };
+        exchange.status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        exchange.response_headers = headers
+            .iter()
+            .map(|(k, v)| (k.clone(), self.redactor.header(k, v)))
+            .collect();
+        let body = match self.read_body(&mut response, &mut exchange, start).await {
+            Ok(b) => b,
+            Err(e) => return Err((exchange, e)),
+        };
+        exchange.elapsed = start.elapsed();
+        exchange.response_body = self.kept(&body);
+        let (json, json_error) = if body.iter().all(u8::is_ascii_whitespace) {
+            (None, None)
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(v) => (Some(v), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        };
+        Ok(Received {
+            exchange,
+            headers,
+            json,
+            json_error,
+        })
+    }
+
+    /// The request with its credentials, headers and body; `exchange` records what is sent,
+    /// masked. Fails when credentials cannot be had (an OAuth token endpoint refusing).
+    async fn builder(
+        &self,
+        req: &OutRequest,
+        stale_token: bool,
+        exchange: &mut Exchange,
+    ) -> Result<reqwest::RequestBuilder, String> {
         let mut builder = self.client.request(req.method.clone(), &req.url);
         let authorization = match req.auth {
             Auth::Default => match self.authorizer.header(&self.client, stale_token).await {
                 Ok(h) => h,
-                Err(e) => return Err((exchange, e)),
+                Err(e) => return Err(e),
             },
             Auth::None => None,
             // Random, so it can never be a valid credential.
@@ -261,29 +318,16 @@ impl Http {
         if let Some(body) = &req.body {
             builder = builder.body(body.clone());
         }
-        let mut response = match builder.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                exchange.elapsed = start.elapsed();
-                let plain = super::preflight::explain_transport(&describe(&e), &req.url);
-                return Err((exchange, self.redactor.redact(&plain)));
-            }
-        };
-        exchange.status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        exchange.response_headers = headers
-            .iter()
-            .map(|(k, v)| (k.clone(), self.redactor.header(k, v)))
-            .collect();
+        Ok(builder)
+    }
+
+    /// The response body, read up to the limit; on failure `exchange` keeps what was read.
+    async fn read_body(
+        &self,
+        response: &mut reqwest::Response,
+        exchange: &mut Exchange,
+        start: Instant,
+    ) -> Result<Vec<u8>, String> {
         // Sized from Content-Length (within the limit) so that reading does not double the
         // buffer past what the body needs.
         let expected = response
@@ -299,12 +343,9 @@ impl Http {
                             "<body larger than {} bytes; reading stopped>",
                             self.body_limit
                         );
-                        return Err((
-                            exchange,
-                            format!(
-                                "the response body exceeds {} MiB; scimtest stopped reading it",
-                                self.body_limit / (1024 * 1024)
-                            ),
+                        return Err(format!(
+                            "the response body exceeds {} MiB; scimtest stopped reading it",
+                            self.body_limit / (1024 * 1024)
                         ));
                     }
                     body.extend_from_slice(&chunk);
@@ -313,32 +354,14 @@ impl Http {
                 Err(e) => {
                     exchange.elapsed = start.elapsed();
                     exchange.response_body = self.kept(&body);
-                    return Err((
-                        exchange,
-                        self.redactor.redact(&format!(
-                            "the response body could not be read: {}",
-                            describe(&e)
-                        )),
-                    ));
+                    return Err(self.redactor.redact(&format!(
+                        "the response body could not be read: {}",
+                        describe(&e)
+                    )));
                 }
             }
         }
-        exchange.elapsed = start.elapsed();
-        exchange.response_body = self.kept(&body);
-        let (json, json_error) = if body.iter().all(u8::is_ascii_whitespace) {
-            (None, None)
-        } else {
-            match serde_json::from_slice(&body) {
-                Ok(v) => (Some(v), None),
-                Err(e) => (None, Some(e.to_string())),
-            }
-        };
-        Ok(Received {
-            exchange,
-            headers,
-            json,
-            json_error,
-        })
+        Ok(body)
     }
 
     /// A body as reports keep it: masked first (whole, so no secret is cut in two), then cut
