@@ -379,6 +379,77 @@ fn identity(body: &Value, prefix: &str) -> Vec<(String, String)> {
     out
 }
 
+/// Journals a POST to a collection before it is sent: the ticket and the collection.
+fn journal_create(st: &mut State<'_>, req: &OutRequest) -> Option<(Ticket, String)> {
+    match (&req.method, collection_of(&st.cx.base_url, &req.url)) {
+        (&reqwest::Method::POST, Some(coll)) => {
+            let body = req
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                .unwrap_or(Value::Null);
+            let prefix = format!("{PREFIX}-{}-", st.cx.run_id).to_ascii_lowercase();
+            let t = st
+                .cx
+                .journal
+                .intend(&st.case, &coll, identity(&body, &prefix));
+            st.tickets.push(t);
+            Some((t, coll))
+        }
+        _ => None,
+    }
+}
+
+/// Takes the step's captures from the answer into the case's variables; a capture that finds
+/// nothing is a failed check (later steps need it). Whether every capture was taken.
+fn capture(
+    st: &mut State<'_>,
+    step: &Step,
+    got: &Received,
+    redactor: &crate::redact::Redactor,
+    checks: &mut Vec<CheckRecord>,
+) -> bool {
+    let mut capture_failed = false;
+    for c in &step.captures {
+        let value = match &c.source {
+            CaptureSource::Pointer(p) => got.json.as_ref().and_then(|j| j.pointer(p)).cloned(),
+            CaptureSource::Header(h) => got
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(h))
+                .map(|(_, v)| Value::String(v.clone())),
+        };
+        match value {
+            Some(v) if !v.is_null() => {
+                st.vars.insert(c.name.clone(), v);
+            }
+            other => {
+                capture_failed = true;
+                let from = match &c.source {
+                    CaptureSource::Pointer(p) => format!("body {p}"),
+                    CaptureSource::Header(h) => format!("header {h}"),
+                };
+                checks.push(CheckRecord {
+                    what: CheckKind::Capture {
+                        name: c.name.clone(),
+                        from,
+                    },
+                    passed: false,
+                    pointer: match &c.source {
+                        CaptureSource::Pointer(p) => Some(p.clone()),
+                        CaptureSource::Header(_) => None,
+                    },
+                    expected: "a value".into(),
+                    actual: other.map_or_else(|| "absent".into(), |v| show(redactor, &v)),
+                    because: Some("later steps need it".into()),
+                    at: None,
+                });
+            }
+        }
+    }
+    !capture_failed
+}
+
 async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) {
     let mut record = StepRecord {
         name: step.name.clone(),
@@ -401,23 +472,7 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
     let url = req.url.clone();
     let method = req.method.clone();
     // A create is journaled before it is sent.
-    let ticket = match (&method, collection_of(&st.cx.base_url, &url)) {
-        (&reqwest::Method::POST, Some(coll)) => {
-            let body = req
-                .body
-                .as_deref()
-                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-                .unwrap_or(Value::Null);
-            let prefix = format!("{PREFIX}-{}-", st.cx.run_id).to_ascii_lowercase();
-            let t = st
-                .cx
-                .journal
-                .intend(&st.case, &coll, identity(&body, &prefix));
-            st.tickets.push(t);
-            Some((t, coll))
-        }
-        _ => None,
-    };
+    let ticket = journal_create(st, &req);
     let got = match st.cx.http.send(req).await {
         Ok(got) => got,
         Err((exchange, e)) => {
@@ -451,44 +506,7 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
             st.lookup(n)
         });
     checks.extend(evaluated);
-    let mut capture_failed = false;
-    for c in &step.captures {
-        let value = match &c.source {
-            CaptureSource::Pointer(p) => got.json.as_ref().and_then(|j| j.pointer(p)).cloned(),
-            CaptureSource::Header(h) => got
-                .headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(h))
-                .map(|(_, v)| Value::String(v.clone())),
-        };
-        match value {
-            Some(v) if !v.is_null() => {
-                st.vars.insert(c.name.clone(), v);
-            }
-            other => {
-                capture_failed = true;
-                let from = match &c.source {
-                    CaptureSource::Pointer(p) => format!("body {p}"),
-                    CaptureSource::Header(h) => format!("header {h}"),
-                };
-                checks.push(CheckRecord {
-                    what: CheckKind::Capture {
-                        name: c.name.clone(),
-                        from,
-                    },
-                    passed: false,
-                    pointer: match &c.source {
-                        CaptureSource::Pointer(p) => Some(p.clone()),
-                        CaptureSource::Header(_) => None,
-                    },
-                    expected: "a value".into(),
-                    actual: other.map_or_else(|| "absent".into(), |v| show(&redactor, &v)),
-                    because: Some("later steps need it".into()),
-                    at: None,
-                });
-            }
-        }
-    }
+    let capture_failed = !capture(st, step, &got, &redactor, &mut checks);
     record.exchange = Some(got.exchange);
     record.checks = checks;
     let outcome = if !status_ok || capture_failed || not_ours {

@@ -628,38 +628,43 @@ fn render(kind: ResourceKind, r: &Resource, projection: &Projection, base_url: &
     Value::Object(out)
 }
 
-fn list(
+/// A list request's filter, unless a defect ignores or refuses it.
+fn list_filter(
     app: &AppState,
-    kind: ResourceKind,
     params: &[(String, String)],
-    base_url: &str,
-) -> Result<Reply, ScimError> {
-    let projection = projection(app, kind, params)?;
-    let filter = match param(params, "filter").filter(|f| !f.trim().is_empty()) {
-        Some(_) if app.has(Defect::FilterIgnored) => None,
-        Some(f)
-            if app.has(Defect::AndFilterRejected) && f.to_ascii_lowercase().contains(" and ") =>
-        {
-            return Err(ScimError::bad_request(
-                ScimType::InvalidFilter,
-                format!("`and` is not supported in `{f}`"),
-            ));
-        }
-        Some(f) => Some(filter::parse(f).map_err(|e| {
-            if app.has(Defect::InvalidFilter500) {
-                return ScimError {
-                    status: 500,
-                    scim_type: None,
-                    detail: "internal error".into(),
-                };
+) -> Result<Option<filter::Filter>, ScimError> {
+    Ok(
+        match param(params, "filter").filter(|f| !f.trim().is_empty()) {
+            Some(_) if app.has(Defect::FilterIgnored) => None,
+            Some(f)
+                if app.has(Defect::AndFilterRejected)
+                    && f.to_ascii_lowercase().contains(" and ") =>
+            {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidFilter,
+                    format!("`and` is not supported in `{f}`"),
+                ));
             }
-            ScimError::bad_request(
-                ScimType::InvalidFilter,
-                format!("invalid filter `{f}`: {e}"),
-            )
-        })?),
-        None => None,
-    };
+            Some(f) => Some(filter::parse(f).map_err(|e| {
+                if app.has(Defect::InvalidFilter500) {
+                    return ScimError {
+                        status: 500,
+                        scim_type: None,
+                        detail: "internal error".into(),
+                    };
+                }
+                ScimError::bad_request(
+                    ScimType::InvalidFilter,
+                    format!("invalid filter `{f}`: {e}"),
+                )
+            })?),
+            None => None,
+        },
+    )
+}
+
+/// A list request's query: filter, sort and page (RFC 7644 §3.4.2).
+fn query(app: &AppState, params: &[(String, String)]) -> Result<Query, ScimError> {
     let number = |name: &str, default: usize| -> Result<usize, ScimError> {
         match param(params, name) {
             None | Some("") => Ok(default),
@@ -676,8 +681,8 @@ fn list(
         }
     };
     let paginate = !app.has(Defect::PaginationIgnored);
-    let query = Query {
-        filter,
+    Ok(Query {
+        filter: list_filter(app, params)?,
         sort_by: param(params, "sortBy")
             .map(filter::AttrPath::parse)
             .transpose()
@@ -694,7 +699,17 @@ fn list(
         } else {
             usize::MAX
         },
-    };
+    })
+}
+
+fn list(
+    app: &AppState,
+    kind: ResourceKind,
+    params: &[(String, String)],
+    base_url: &str,
+) -> Result<Reply, ScimError> {
+    let projection = projection(app, kind, params)?;
+    let query = query(app, params)?;
     let page = app.store.query(kind, &query);
     if page.total == 0 && query.filter.is_some() && app.has(Defect::EmptyQuery404) {
         return Err(ScimError {

@@ -206,6 +206,58 @@ fn apply_map(
     Ok(())
 }
 
+/// Whether a defect silently drops this write (the server answers success, stores nothing).
+fn dropped_by_defect(
+    kind: ResourceKind,
+    attr: &Attr,
+    ext: Option<&str>,
+    op: Op,
+    defects: &Defects,
+) -> bool {
+    (defects.has(Defect::ActivePatchIgnored) && attr.name == "active")
+        || (ext == Some(ENTERPRISE) && defects.has(Defect::EnterpriseDropped))
+        || (ext.is_some() && op == Op::Remove && defects.has(Defect::UrnPathRemoveIgnored))
+        || (kind == ResourceKind::Group
+            && attr.name == "externalId"
+            && defects.has(Defect::GroupExternalIdImmutable))
+}
+
+/// The errors a defect answers a value-path write with: value paths refused altogether, or
+/// an `add` whose filter matches nothing refused with `noTarget`.
+fn refused_by_defect(
+    kind: ResourceKind,
+    container: &Map<String, Value>,
+    attr: &Attr,
+    path: &PatchPath,
+    f: &filter::Filter,
+    op: Op,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    if defects.has(Defect::ValuePathPatchRejected) {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidPath,
+            "value filters in PATCH paths are not supported",
+        ));
+    }
+    if defects.has(Defect::ValuePathAddNoTarget) && op == Op::Add {
+        let any = container
+            .get(attr.name)
+            .and_then(Value::as_array)
+            .is_some_and(|items| {
+                items.iter().any(|e| {
+                    filter::element_matches(f, e, kind, &path.attr, EvalOptions::default())
+                })
+            });
+        if !any {
+            return Err(ScimError::bad_request(
+                ScimType::NoTarget,
+                format!("no `{}` value matches the filter", attr.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn apply_path(
     kind: ResourceKind,
     resource: &mut Map<String, Value>,
@@ -237,20 +289,7 @@ fn apply_path(
             format!("attribute `{}` is read-only", attr.name),
         ));
     }
-    if defects.has(Defect::ActivePatchIgnored) && attr.name == "active" {
-        return Ok(());
-    }
-    let in_ext = ext.is_some();
-    if ext == Some(ENTERPRISE) && defects.has(Defect::EnterpriseDropped) {
-        return Ok(());
-    }
-    if in_ext && op == Op::Remove && defects.has(Defect::UrnPathRemoveIgnored) {
-        return Ok(());
-    }
-    if kind == ResourceKind::Group
-        && attr.name == "externalId"
-        && defects.has(Defect::GroupExternalIdImmutable)
-    {
+    if dropped_by_defect(kind, attr, ext, op, defects) {
         return Ok(());
     }
     let container = if let Some(urn) = ext {
@@ -281,28 +320,7 @@ fn apply_path(
         (None, None) => whole(container, attr, op, value, how, defects)?,
         (None, Some(sub)) => sub_attr(container, attr, sub, op, value, how)?,
         (Some(f), sub) => {
-            if defects.has(Defect::ValuePathPatchRejected) {
-                return Err(ScimError::bad_request(
-                    ScimType::InvalidPath,
-                    "value filters in PATCH paths are not supported",
-                ));
-            }
-            if defects.has(Defect::ValuePathAddNoTarget) && op == Op::Add {
-                let any = container
-                    .get(attr.name)
-                    .and_then(Value::as_array)
-                    .is_some_and(|items| {
-                        items.iter().any(|e| {
-                            filter::element_matches(f, e, kind, &path.attr, EvalOptions::default())
-                        })
-                    });
-                if !any {
-                    return Err(ScimError::bad_request(
-                        ScimType::NoTarget,
-                        format!("no `{}` value matches the filter", attr.name),
-                    ));
-                }
-            }
+            refused_by_defect(kind, container, attr, path, f, op, defects)?;
             filtered(kind, container, attr, &path.attr, f, sub, op, value, how)?
         }
     }
