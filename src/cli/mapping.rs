@@ -194,6 +194,19 @@ pub(super) async fn cross_check(
             return out;
         }
     };
+    let groups_declared = !absent.contains(&Capability::Groups);
+    out.extend(capability_contradictions(&schemas, absent));
+    out.extend(endpoint_contradictions(http, base_url, groups_declared).await);
+    if let Some(m) = mapping {
+        out.extend(undiscoverable(&schemas, m, groups_declared));
+    }
+    out
+}
+
+/// Declared group and manager support against what `/Schemas` describes.
+fn capability_contradictions(schemas: &[Value], absent: &[Capability]) -> Vec<String> {
+    let mut out = Vec::new();
+    let groups_declared = !absent.contains(&Capability::Groups);
     let has_schema = |id: &str| {
         schemas.iter().any(|s| {
             s.get("id")
@@ -202,7 +215,6 @@ pub(super) async fn cross_check(
         })
     };
     let group_schema = has_schema("urn:ietf:params:scim:schemas:core:2.0:Group");
-    let groups_declared = !absent.contains(&Capability::Groups);
     if groups_declared && !group_schema {
         out.push("groups are declared supported, but the target's /Schemas does not describe the core Group schema (Microsoft's gallery validation then fails every group test); declare `groups = false` or publish the schema".into());
     }
@@ -211,7 +223,7 @@ pub(super) async fn cross_check(
     }
     let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     let manager_missing = !crate::run::discover::missing(
-        &schemas,
+        schemas,
         "urn:ietf:params:scim:schemas:core:2.0:User",
         &[format!("{ent}:manager")],
     )
@@ -222,6 +234,17 @@ pub(super) async fn cross_check(
     if absent.contains(&Capability::Manager) && !manager_missing {
         out.push("the manager is declared unsupported (`manager = false`), but the target's /Schemas describes the enterprise `manager`".into());
     }
+    out
+}
+
+/// Declared group support against `/ResourceTypes`, and what `/ServiceProviderConfig` says
+/// of PATCH and filtering, which Entra needs.
+async fn endpoint_contradictions(
+    http: &Http,
+    base_url: &str,
+    groups_declared: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
     if let Ok(rt) = get_json(http, base_url, "/ResourceTypes").await {
         let listed = |name: &str| {
             rt.get("Resources")
@@ -254,29 +277,33 @@ pub(super) async fn cross_check(
             out.push("the target's /ServiceProviderConfig says filtering is not supported; Entra matches every object with a filter query".into());
         }
     }
-    if let Some(m) = mapping {
-        for (object, schema) in [
-            (
-                ObjectKind::User,
-                "urn:ietf:params:scim:schemas:core:2.0:User",
-            ),
-            (
-                ObjectKind::Group,
-                "urn:ietf:params:scim:schemas:core:2.0:Group",
-            ),
-        ] {
-            if object == ObjectKind::Group && (!m.groups || !groups_declared) {
-                continue;
-            }
-            let wanted: Vec<String> = m.of(object).map(|a| a.path.clone()).collect();
-            let missing = crate::run::discover::missing(&schemas, schema, &wanted);
-            if !missing.is_empty() {
-                out.push(format!(
+    out
+}
+
+/// Mapped attributes `/Schemas` does not make discoverable.
+fn undiscoverable(schemas: &[Value], m: &Mapping, groups_declared: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (object, schema) in [
+        (
+            ObjectKind::User,
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+        ),
+        (
+            ObjectKind::Group,
+            "urn:ietf:params:scim:schemas:core:2.0:Group",
+        ),
+    ] {
+        if object == ObjectKind::Group && (!m.groups || !groups_declared) {
+            continue;
+        }
+        let wanted: Vec<String> = m.of(object).map(|a| a.path.clone()).collect();
+        let missing = crate::run::discover::missing(schemas, schema, &wanted);
+        if !missing.is_empty() {
+            out.push(format!(
                     "mapped {} attributes the target's /Schemas does not make discoverable (the gallery's Schema_Discoverability_Test lists them): {}",
                     object.name(),
                     crate::diagnostic::backticked(&missing)
                 ));
-            }
         }
     }
     out

@@ -251,36 +251,7 @@ impl CycleRecord {
             self.health.state,
             esc(&self.health.reason)
         );
-        // Throughput chart.
-        let (w, h) = (800.0, 200.0);
-        let max = f64::from(self.per_second.iter().copied().max().unwrap_or(1).max(1));
-        let n = self.per_second.len().max(1) as f64;
-        let bar = w / n;
-        let _ = write!(
-            out,
-            "<h2>Throughput (requests completed per second)</h2><svg width=\"{w}\" height=\"{}\" viewBox=\"0 0 {w} {}\" role=\"img\" aria-label=\"requests per second\">",
-            h + 20.0,
-            h + 20.0
-        );
-        for (i, v) in self.per_second.iter().enumerate() {
-            let bh = f64::from(*v) / max * h;
-            let _ = write!(
-                out,
-                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#36c\"><title>second {i}: {v} requests</title></rect>",
-                i as f64 * bar,
-                h - bh,
-                (bar - 1.0).max(0.5),
-                bh
-            );
-        }
-        let _ = write!(
-            out,
-            "<text x=\"4\" y=\"{}\" font-size=\"12\">0 s</text><text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{} s</text><text x=\"4\" y=\"12\" font-size=\"12\">{max:.0}/s</text></svg>",
-            h + 16.0,
-            w - 4.0,
-            h + 16.0,
-            self.per_second.len()
-        );
+        self.throughput_chart(&mut out);
         let lat = self.latency();
         let _ = write!(
             out,
@@ -311,6 +282,47 @@ impl CycleRecord {
             }
             out.push_str("</table>");
         }
+        self.differences_html(&mut out);
+        out.push_str("</body></html>\n");
+        out
+    }
+
+    /// Requests completed per second, as an SVG bar chart.
+    fn throughput_chart(&self, out: &mut String) {
+        let (w, h) = (800.0, 200.0);
+        let max = f64::from(self.per_second.iter().copied().max().unwrap_or(1).max(1));
+        let n = self.per_second.len().max(1) as f64;
+        let bar = w / n;
+        let _ = write!(
+            out,
+            "<h2>Throughput (requests completed per second)</h2><svg width=\"{w}\" height=\"{}\" viewBox=\"0 0 {w} {}\" role=\"img\" aria-label=\"requests per second\">",
+            h + 20.0,
+            h + 20.0
+        );
+        for (i, v) in self.per_second.iter().enumerate() {
+            let bh = f64::from(*v) / max * h;
+            let _ = write!(
+                out,
+                "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{:.2}\" fill=\"#36c\"><title>second {i}: {v} requests</title></rect>",
+                i as f64 * bar,
+                h - bh,
+                (bar - 1.0).max(0.5),
+                bh
+            );
+        }
+        let _ = write!(
+            out,
+            "<text x=\"4\" y=\"{}\" font-size=\"12\">0 s</text><text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{} s</text><text x=\"4\" y=\"12\" font-size=\"12\">{max:.0}/s</text></svg>",
+            h + 16.0,
+            w - 4.0,
+            h + 16.0,
+            self.per_second.len()
+        );
+    }
+
+    /// The first 500 differences between the source and the target, per cycle.
+    fn differences_html(&self, out: &mut String) {
+        let esc = crate::report::escape_html;
         out.push_str("<h2>Differences from the source</h2>");
         let diffs: Vec<(&str, &Difference)> = self
             .cycles
@@ -336,7 +348,5 @@ impl CycleRecord {
             }
             out.push_str("</table>");
         }
-        out.push_str("</body></html>\n");
-        out
     }
 }
