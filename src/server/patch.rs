@@ -75,7 +75,22 @@ pub fn apply(
     body: &Value,
     defects: &Defects,
 ) -> Result<(), ScimError> {
-    let syntax = |m: &str| ScimError::bad_request(ScimType::InvalidSyntax, m.to_string());
+    let how = Coercion {
+        strict_booleans: defects.has(Defect::StringBooleansRejected),
+        strict_manager: defects.has(Defect::ManagerStringRejected),
+    };
+    for op in operations(body, defects)? {
+        apply_op(kind, resource, op, how, defects)?;
+    }
+    Ok(())
+}
+
+fn syntax(message: &str) -> ScimError {
+    ScimError::bad_request(ScimType::InvalidSyntax, message.to_string())
+}
+
+/// The `Operations` of a PatchOp message (RFC 7644 §3.5.2), after checking its envelope.
+fn operations<'a>(body: &'a Value, defects: &Defects) -> Result<&'a [Value], ScimError> {
     let obj = body
         .as_object()
         .ok_or_else(|| syntax("the PATCH body must be a JSON object"))?;
@@ -98,77 +113,82 @@ pub fn apply(
     if ops.is_empty() {
         return Err(syntax("`Operations` is empty"));
     }
-    let how = Coercion {
-        strict_booleans: defects.has(Defect::StringBooleansRejected),
-        strict_manager: defects.has(Defect::ManagerStringRejected),
-    };
-    let ops = if defects.has(Defect::PatchFirstOpOnly) {
+    Ok(if defects.has(Defect::PatchFirstOpOnly) {
         &ops[..1]
     } else {
         &ops[..]
+    })
+}
+
+/// An operation's `op`: any case, unless a defect wants it lower-case.
+fn op_kind(op: &Value, defects: &Defects) -> Result<Op, ScimError> {
+    let op_name = filter::get_ci(op, "op")
+        .and_then(Value::as_str)
+        .ok_or_else(|| syntax("every operation needs an `op`"))?;
+    let name = if defects.has(Defect::PascalCaseOpsRejected) {
+        op_name.to_string()
+    } else {
+        op_name.to_ascii_lowercase()
     };
-    for op in ops {
-        let op_name = filter::get_ci(op, "op")
-            .and_then(Value::as_str)
-            .ok_or_else(|| syntax("every operation needs an `op`"))?;
-        let parsed = if defects.has(Defect::PascalCaseOpsRejected) {
-            match op_name {
-                "add" => Some(Op::Add),
-                "replace" => Some(Op::Replace),
-                "remove" => Some(Op::Remove),
-                _ => None,
+    match name.as_str() {
+        "add" => Ok(Op::Add),
+        "replace" => Ok(Op::Replace),
+        "remove" => Ok(Op::Remove),
+        _ => Err(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!("unknown op `{op_name}`"),
+        )),
+    }
+}
+
+/// One operation: on a path, on a whole extension, or path-less (a map of attributes).
+fn apply_op(
+    kind: ResourceKind,
+    resource: &mut Map<String, Value>,
+    op: &Value,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let op_kind = op_kind(op, defects)?;
+    let value = filter::get_ci(op, "value");
+    match filter::get_ci(op, "path").and_then(Value::as_str) {
+        // The whole enterprise extension as the path (RFC 7644 §3.5.2 allows it; third-party
+        // checkers send it): its value is a map of the extension's attributes.
+        Some(path) if kind.extension(path).is_some() => {
+            let urn = kind.extension(path).map_or(ENTERPRISE, |s| s.id);
+            if op_kind == Op::Remove {
+                resource.remove(urn);
+                return Ok(());
             }
-        } else {
-            match op_name.to_ascii_lowercase().as_str() {
-                "add" => Some(Op::Add),
-                "replace" => Some(Op::Replace),
-                "remove" => Some(Op::Remove),
-                _ => None,
+            let map = value.and_then(Value::as_object).ok_or_else(|| {
+                ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    "a value for the whole extension must be an object",
+                )
+            })?;
+            for (k, v) in map {
+                let path = PatchPath::parse(&format!("{urn}:{k}"))?;
+                apply_path(kind, resource, op_kind, &path, Some(v), how, defects)?;
             }
-        };
-        let op_kind = parsed.ok_or_else(|| {
-            ScimError::bad_request(ScimType::InvalidSyntax, format!("unknown op `{op_name}`"))
-        })?;
-        let value = filter::get_ci(op, "value");
-        match filter::get_ci(op, "path").and_then(Value::as_str) {
-            // The whole enterprise extension as the path (RFC 7644 §3.5.2 allows it; third-party
-            // checkers send it): its value is a map of the extension's attributes.
-            Some(path) if kind.extension(path).is_some() => {
-                let urn = kind.extension(path).map_or(ENTERPRISE, |s| s.id);
-                if op_kind == Op::Remove {
-                    resource.remove(urn);
-                    continue;
-                }
-                let map = value.and_then(Value::as_object).ok_or_else(|| {
-                    ScimError::bad_request(
-                        ScimType::InvalidValue,
-                        "a value for the whole extension must be an object",
-                    )
-                })?;
-                for (k, v) in map {
-                    let path = PatchPath::parse(&format!("{urn}:{k}"))?;
-                    apply_path(kind, resource, op_kind, &path, Some(v), how, defects)?;
-                }
+        }
+        Some(path) if !path.trim().is_empty() => {
+            let path = PatchPath::parse(path)?;
+            apply_path(kind, resource, op_kind, &path, value, how, defects)?;
+        }
+        _ => {
+            if op_kind == Op::Remove {
+                return Err(ScimError::bad_request(
+                    ScimType::NoTarget,
+                    "remove needs a `path`",
+                ));
             }
-            Some(path) if !path.trim().is_empty() => {
-                let path = PatchPath::parse(path)?;
-                apply_path(kind, resource, op_kind, &path, value, how, defects)?;
-            }
-            _ => {
-                if op_kind == Op::Remove {
-                    return Err(ScimError::bad_request(
-                        ScimType::NoTarget,
-                        "remove needs a `path`",
-                    ));
-                }
-                let map = value.and_then(Value::as_object).ok_or_else(|| {
-                    ScimError::bad_request(
-                        ScimType::InvalidValue,
-                        "a path-less operation needs an object `value`",
-                    )
-                })?;
-                apply_map(kind, resource, op_kind, map, how, defects)?;
-            }
+            let map = value.and_then(Value::as_object).ok_or_else(|| {
+                ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    "a path-less operation needs an object `value`",
+                )
+            })?;
+            apply_map(kind, resource, op_kind, map, how, defects)?;
         }
     }
     Ok(())
