@@ -1,26 +1,36 @@
 //! The console summary printed after libtest-mimic's lines: counts per severity, each
 //! failing case with its reason, Entra's consequence and a curl reproduction, known failures
-//! and stale baseline entries, and where the reports are. Colour only on a terminal, and
-//! never with `NO_COLOR` set.
+//! and stale baseline entries, and where the reports are. Colour as anstream decides it for
+//! stdout (the same rules as clap's help: a terminal, not `NO_COLOR`, `CLICOLOR_FORCE` forces).
 
 use crate::model::Severity;
 use crate::record::{CaseResult, RunRecord, Status};
 use crate::redact::Redactor;
 use crate::report::terminal_safe;
+use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 
 /// Whether to colour console output.
 pub(crate) fn use_colour() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
+const BOLD: Style = Style::new().bold();
+const RED: Style = AnsiColor::Red.on_default();
+const GREEN: Style = AnsiColor::Green.on_default();
+const YELLOW: Style = AnsiColor::Yellow.on_default();
+const MAGENTA: Style = AnsiColor::Magenta.on_default();
+const BOLD_RED: Style = RED.bold();
+const BOLD_GREEN: Style = GREEN.bold();
+const BOLD_YELLOW: Style = YELLOW.bold();
+
+/// Styles text when colour is on.
 struct Paint(bool);
 
 impl Paint {
-    fn on(&self, code: &str, text: &str) -> String {
+    fn on(&self, style: Style, text: &str) -> String {
         if self.0 {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
@@ -93,7 +103,7 @@ impl Summary<'_> {
         let _ = writeln!(
             out,
             "\n{} {} cases ({} requests) against {} (run id {}) in {:.2}s",
-            self.paint.on("1", "scimtest:"),
+            self.paint.on(BOLD, "scimtest:"),
             run.cases.len(),
             run.requests(),
             self.safe(&run.target),
@@ -106,7 +116,7 @@ impl Summary<'_> {
                 out,
                 "  {}",
                 self.paint.on(
-                    "33",
+                    YELLOW,
                     &format!(
                         "{throttled} answers were throttled (429/503 with Retry-After) and retried; the gallery requires 25 requests per second without throttling"
                     )
@@ -118,7 +128,7 @@ impl Summary<'_> {
                 out,
                 "  {}",
                 self.paint
-                    .on("33", "TLS certificates were NOT verified (--insecure)")
+                    .on(YELLOW, "TLS certificates were NOT verified (--insecure)")
             );
         }
     }
@@ -154,7 +164,7 @@ impl Summary<'_> {
                     String::new()
                 }
             );
-            let counts = self.paint.on(if failed > 0 { "31" } else { "32" }, &counts);
+            let counts = self.paint.on(if failed > 0 { RED } else { GREEN }, &counts);
             let _ = writeln!(out, "  {:<12} {counts}", sev.name());
         }
     }
@@ -216,7 +226,7 @@ impl Summary<'_> {
             let _ = write!(
                 out,
                 "  {} {} [{}]",
-                self.paint.on("1;31", tag),
+                self.paint.on(BOLD_RED, tag),
                 c.name,
                 c.severity
             );
@@ -291,7 +301,7 @@ impl Summary<'_> {
                 let _ = writeln!(
                     out,
                     "  {} {} — {}",
-                    self.paint.on("35", "KNOWN  "),
+                    self.paint.on(MAGENTA, "KNOWN  "),
                     c.name,
                     c.known_failure.as_deref().unwrap_or_default()
                 );
@@ -337,7 +347,7 @@ impl Summary<'_> {
             let _ = writeln!(
                 out,
                 "\n{} the target contradicts what this run declared:",
-                self.paint.on("1;33", "CHECK YOUR SETTINGS")
+                self.paint.on(BOLD_YELLOW, "CHECK YOUR SETTINGS")
             );
             for c in &run.contradictions {
                 let _ = writeln!(out, "  {}", self.safe(c));
@@ -354,7 +364,7 @@ impl Summary<'_> {
         let _ = writeln!(
             out,
             "\n{} {} resources this run created may still be on the target:",
-            self.paint.on("1;33", "LEFT BEHIND"),
+            self.paint.on(BOLD_YELLOW, "LEFT BEHIND"),
             run.leftovers.len()
         );
         for l in &run.leftovers {
@@ -369,9 +379,9 @@ impl Summary<'_> {
     fn verdict(&self, out: &mut String) {
         let verdict = super::verdict(self.run, &self.causes);
         let colour = if self.run.required_failed() || self.run.interrupted {
-            "1;31"
+            BOLD_RED
         } else {
-            "1;32"
+            BOLD_GREEN
         };
         let _ = writeln!(out, "{}", self.paint.on(colour, &self.safe(&verdict)));
     }
