@@ -86,8 +86,8 @@ pub(crate) struct RunArgs {
     /// Run only the suites given with --suite, not the built-in ones.
     #[arg(long)]
     pub no_builtin: bool,
-    /// Only these client profiles: entra, entra-flag, validator, gallery (repeatable).
-    #[arg(long = "profile", value_name = "NAME")]
+    /// Only these client profiles (repeatable).
+    #[arg(long = "profile", value_name = "NAME", value_parser = profile_names())]
     pub profiles: Vec<String>,
     /// Where reports are written (default `reports`).
     #[arg(long, value_name = "DIR")]
@@ -198,7 +198,7 @@ pub(crate) struct ConnectionArgs {
     pub oauth_scope: Option<String>,
     /// How the client authenticates at the token endpoint: `basic` (client_secret_basic, the
     /// default) or `post` (client_secret_post).
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_parser = ["basic", "post"])]
     pub oauth_auth_method: Option<String>,
     /// Extra header on every request, `Name: value` (repeatable); values are masked in output.
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
@@ -375,8 +375,8 @@ pub(crate) struct CycleArgs {
     /// Requests in flight at most.
     #[arg(long, value_name = "C", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
-    /// Client mode whose request shapes are sent: `entra` or `entra-flag`.
-    #[arg(long, value_name = "P", default_value = "entra")]
+    /// Client mode whose request shapes are sent.
+    #[arg(long, value_name = "P", default_value = "entra", value_parser = ["entra", "entra-flag"])]
     pub profile: String,
     /// Incremental rounds after the initial cycle.
     #[arg(long, value_name = "ROUNDS", default_value_t = 1)]
@@ -411,4 +411,10 @@ pub(crate) struct LintArgs {
     /// Suite files or folders (default: the built-in suites).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+}
+
+/// The profile names `--profile` takes (config files give them as text and are checked where
+/// they are merged).
+fn profile_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(crate::model::Profile::ALL.iter().map(|p| p.name()))
 }
