@@ -50,18 +50,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     let run_id = run_id();
     let seed = args.seed.unwrap_or_else(rand::random);
     let shown = http.redactor().redact(&base_url);
-    eprintln!(
-        "scimtest cycle: run id {run_id}, seed {seed}: {} users, {} groups of {} members, {} incremental rounds, {} at most {} in flight, against {shown}",
-        args.users,
-        args.groups,
-        args.members_per_group,
-        args.incremental,
-        args.rate
-            .map_or("as fast as the target answers".to_string(), |r| format!(
-                "{r} requests/s"
-            )),
-        args.concurrency
-    );
+    announce(&args, &run_id, seed, &shown);
     let mut directory = Directory::generate(
         &run_id,
         seed,
@@ -118,6 +107,22 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     write_reports(&record, http.redactor(), &report_dir, &log_path);
     drop((target, server_rt));
     Ok(Exit::failed_if(!record.passed()))
+}
+
+/// The one line saying what this cycle will do, and its run id and seed (to repeat it).
+fn announce(args: &CycleArgs, run_id: &str, seed: u64, shown: &str) {
+    eprintln!(
+        "scimtest cycle: run id {run_id}, seed {seed}: {} users, {} groups of {} members, {} incremental rounds, {} at most {} in flight, against {shown}",
+        args.users,
+        args.groups,
+        args.members_per_group,
+        args.incremental,
+        args.rate
+            .map_or("as fast as the target answers".to_string(), |r| format!(
+                "{r} requests/s"
+            )),
+        args.concurrency
+    );
 }
 
 /// The target (the built-in server started on `server_rt` unless `--target`), the client,

@@ -563,6 +563,43 @@ impl Engine {
         .await;
     }
 
+    /// The PATCH operations of a change, in the profile's shapes (none for a delete).
+    fn patch_ops(&self, change: &Change) -> Vec<Value> {
+        let member_values = |ids: &[usize]| -> Vec<Value> {
+            ids.iter()
+                .filter_map(|&m| self.user_id(m))
+                .map(|v| json!({"$ref": null, "value": v}))
+                .collect()
+        };
+        match change {
+            Change::Update(_, attrs) => attrs
+                .iter()
+                .map(|(p, v)| json!({"op": self.op("Replace"), "path": p, "value": v}))
+                .collect(),
+            Change::Disable(_) => vec![
+                json!({"op": self.op("Replace"), "path": "active", "value": self.bool_value(false)}),
+            ],
+            Change::Enable(_) => vec![
+                json!({"op": self.op("Replace"), "path": "active", "value": self.bool_value(true)}),
+            ],
+            Change::AddMembers(_, ids) => {
+                vec![json!({"op": self.op("Add"), "path": "members", "value": member_values(ids)})]
+            }
+            Change::RemoveMembers(_, ids) => match self.settings.profile {
+                // The flag removes by value filter, one member per op (§3.3).
+                Profile::Entra => {
+                    vec![json!({"op": "Remove", "path": "members", "value": member_values(ids)})]
+                }
+                _ => ids
+                    .iter()
+                    .filter_map(|&m| self.user_id(m))
+                    .map(|v| json!({"op": "remove", "path": format!("members[value eq \"{v}\"]")}))
+                    .collect(),
+            },
+            Change::Delete(_) => Vec::new(),
+        }
+    }
+
     async fn apply(&self, cycle: &str, dir: &Directory, change: &Change) {
         let (object, collection, index) = match change {
             Change::AddMembers(g, _) | Change::RemoveMembers(g, _) => ("group", "Groups", *g),
@@ -609,39 +646,7 @@ impl Engine {
                 return self.record(cycle, object, &name, action, out);
             }
         }
-        let member_values = |ids: &[usize]| -> Vec<Value> {
-            ids.iter()
-                .filter_map(|&m| self.user_id(m))
-                .map(|v| json!({"$ref": null, "value": v}))
-                .collect()
-        };
-        let ops: Vec<Value> = match change {
-            Change::Update(_, attrs) => attrs
-                .iter()
-                .map(|(p, v)| json!({"op": self.op("Replace"), "path": p, "value": v}))
-                .collect(),
-            Change::Disable(_) => vec![
-                json!({"op": self.op("Replace"), "path": "active", "value": self.bool_value(false)}),
-            ],
-            Change::Enable(_) => vec![
-                json!({"op": self.op("Replace"), "path": "active", "value": self.bool_value(true)}),
-            ],
-            Change::AddMembers(_, ids) => {
-                vec![json!({"op": self.op("Add"), "path": "members", "value": member_values(ids)})]
-            }
-            Change::RemoveMembers(_, ids) => match self.settings.profile {
-                // The flag removes by value filter, one member per op (§3.3).
-                Profile::Entra => {
-                    vec![json!({"op": "Remove", "path": "members", "value": member_values(ids)})]
-                }
-                _ => ids
-                    .iter()
-                    .filter_map(|&m| self.user_id(m))
-                    .map(|v| json!({"op": "remove", "path": format!("members[value eq \"{v}\"]")}))
-                    .collect(),
-            },
-            Change::Delete(_) => Vec::new(),
-        };
+        let ops = self.patch_ops(change);
         let a = if matches!(change, Change::Delete(_)) {
             let a = self.call(reqwest::Method::DELETE, &path, &[], None).await;
             if matches!(a.status, 200 | 204 | 404) {
@@ -700,7 +705,6 @@ impl Engine {
     }
 
     async fn verify_user(&self, dir: &Directory, i: usize) -> Vec<Difference> {
-        let u = &dir.users[i];
         let diff = |attribute: &str, expected: String, actual: String| Difference {
             object: "user",
             source: dir.user_name(i),
@@ -716,6 +720,27 @@ impl Engine {
             Ok(r) => r,
             Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
         };
+        let mut out: Vec<Difference> = self
+            .expected_and_found(dir, i, &r)
+            .into_iter()
+            .filter(|(_, e, a)| e != a)
+            .map(|(k, e, a)| diff(k, e, a))
+            .collect();
+        for (path, expected, actual) in mapped_differences(dir, i, &r) {
+            out.push(diff(&path, expected, actual));
+        }
+        out
+    }
+
+    /// User `i`'s core and enterprise attributes: (attribute, expected from the source,
+    /// found in the target's resource `r`), as text.
+    fn expected_and_found(
+        &self,
+        dir: &Directory,
+        i: usize,
+        r: &Value,
+    ) -> Vec<(&'static str, String, String)> {
+        let u = &dir.users[i];
         let text = |v: Option<&Value>| match v {
             None | Some(Value::Null) => "(absent)".to_string(),
             Some(Value::String(s)) => s.clone(),
@@ -732,7 +757,7 @@ impl Engine {
             .and_then(|e| e.get("manager"))
             .map(|m| m.get("value").unwrap_or(m));
         let expected_manager = u.manager.and_then(|m| self.user_id(m));
-        let checks: Vec<(&str, String, String)> = vec![
+        vec![
             ("userName", dir.user_name(i), text(r.get("userName"))),
             ("externalId", dir.external_id(i), text(r.get("externalId"))),
             (
@@ -771,33 +796,7 @@ impl Engine {
                 expected_manager.unwrap_or_else(|| "(absent)".into()),
                 text(manager),
             ),
-        ];
-        let mut out: Vec<Difference> = checks
-            .into_iter()
-            .filter(|(_, e, a)| e != a)
-            .map(|(k, e, a)| diff(k, e, a))
-            .collect();
-        // The app's own attributes: the same JSON value, type included (a date-time may
-        // come back with fractional seconds).
-        for (a, expected) in dir.extra_values(i) {
-            let actual = crate::model::ScimPath::parse(&a.path)
-                .ok()
-                .and_then(|p| p.resolve(&r).cloned())
-                .unwrap_or(Value::Null);
-            let same = actual == expected
-                || (a.kind == crate::model::ValueType::DateTime
-                    && actual
-                        .as_str()
-                        .zip(expected.as_str())
-                        .is_some_and(|(x, y)| {
-                            x.trim_end_matches('Z').trim_end_matches(".000")
-                                == y.trim_end_matches('Z')
-                        }));
-            if !same {
-                out.push(diff(&a.path, expected.to_string(), actual.to_string()));
-            }
-        }
-        out
+        ]
     }
 
     async fn verify_group(&self, dir: &Directory, g: usize) -> Vec<Difference> {
@@ -950,6 +949,31 @@ impl Outcome {
             );
         }
     }
+}
+
+/// The app's own mapped attributes of user `i` that differ in the target's resource `r`:
+/// (path, expected, found). The same JSON value, type included (a date-time may come back
+/// with fractional seconds).
+fn mapped_differences(dir: &Directory, i: usize, r: &Value) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for (a, expected) in dir.extra_values(i) {
+        let actual = crate::model::ScimPath::parse(&a.path)
+            .ok()
+            .and_then(|p| p.resolve(r).cloned())
+            .unwrap_or(Value::Null);
+        let same = actual == expected
+            || (a.kind == crate::model::ValueType::DateTime
+                && actual
+                    .as_str()
+                    .zip(expected.as_str())
+                    .is_some_and(|(x, y)| {
+                        x.trim_end_matches('Z').trim_end_matches(".000") == y.trim_end_matches('Z')
+                    }));
+        if !same {
+            out.push((a.path.clone(), expected.to_string(), actual.to_string()));
+        }
+    }
+    out
 }
 
 /// The object a create is about, as its matching query and its proof see it.

@@ -576,6 +576,25 @@ impl Lowerer<'_> {
         }
     }
 
+    /// The JSON Schemas of a collection's resource and of its list, when the collection is
+    /// one of SCIM's: `Users` → `User` and `UserList`.
+    fn resource_schemas(&self, collection_name: &str) -> (Option<String>, Option<String>) {
+        let kind = collection_name.trim_end_matches('s');
+        let schema = self
+            .cx
+            .schemas
+            .iter()
+            .any(|s| s == kind)
+            .then(|| kind.to_string());
+        let list_schema = format!("{kind}List");
+        let list_schema = self
+            .cx
+            .schemas
+            .contains(&list_schema)
+            .then_some(list_schema);
+        (schema, list_schema)
+    }
+
     /// The two reads a `read_back` stands for: GET the written resource by id (for a POST,
     /// `<path>/${<id_var>}`, the variable the step captured `/id` into), then the matching query on its collection,
     /// which must find exactly it. Both answers must satisfy the same checks.
@@ -613,20 +632,7 @@ impl Lowerer<'_> {
         }
         let checks = self.checks(&rb.value.checks, defined);
         let id_only = self.checks(&rb.value.by_id_checks, defined);
-        // The resource's schema, when the collection is one of SCIM's: `/Users` → `User`.
-        let kind = collection_name.trim_end_matches('s');
-        let schema = self
-            .cx
-            .schemas
-            .iter()
-            .any(|s| s == kind)
-            .then(|| kind.to_string());
-        let list_schema = format!("{kind}List");
-        let list_schema = self
-            .cx
-            .schemas
-            .contains(&list_schema)
-            .then_some(list_schema);
+        let (schema, list_schema) = self.resource_schemas(&collection_name);
         let (Some(by_id), Some(collection)) = (by_id, collection) else {
             return Vec::new();
         };

@@ -115,6 +115,50 @@ fn push(mapping: &mut Mapping, attr: MappedAttribute) {
     }
 }
 
+/// One attribute mapping (`am`) of an object mapping: its target path, typed by the target
+/// directory's attribute definitions.
+fn mapped_attribute(
+    object: ObjectKind,
+    path: &str,
+    am: &Value,
+    definitions: &[Value],
+) -> MappedAttribute {
+    let def = definitions
+        .iter()
+        .find(|d| text(d, "name").is_some_and(|n| n.eq_ignore_ascii_case(path)));
+    let kind = def
+        .and_then(|d| text(d, "type"))
+        .and_then(ValueType::parse)
+        .unwrap_or(ValueType::String);
+    let mutability = def
+        .and_then(|d| text(d, "mutability"))
+        .and_then(Mutability::parse)
+        .unwrap_or(Mutability::ReadWrite);
+    let flag = |k: &str| def.and_then(|d| d.get(k)).and_then(Value::as_bool) == Some(true);
+    let priority = am
+        .get("matchingPriority")
+        .and_then(Value::as_i64)
+        .filter(|p| *p > 0)
+        .map(|p| p as u32);
+    let source = am.get("source").and_then(|s| {
+        text(s, "expression")
+            .or_else(|| text(s, "name"))
+            .map(str::to_string)
+    });
+    MappedAttribute {
+        object,
+        path: path.to_string(),
+        kind,
+        multi: flag("multivalued") && !path.contains('['),
+        mutability,
+        required: flag("required"),
+        canonical: Vec::new(),
+        matching: priority,
+        create_only: text(am, "flowType").is_some_and(|f| f.eq_ignore_ascii_case("ObjectAddOnly")),
+        source,
+    }
+}
+
 /// Reads an Entra synchronization schema (the text of `origin`). Errors name the JSON
 /// position or the missing part.
 pub(crate) fn from_entra_schema(origin: &str, source: &str) -> Result<Mapping, String> {
@@ -163,44 +207,9 @@ pub(crate) fn from_entra_schema(origin: &str, source: &str) -> Result<Mapping, S
                 let Some(path) = text(am, "targetAttributeName").filter(|p| !p.is_empty()) else {
                     continue;
                 };
-                let def = definitions
-                    .iter()
-                    .find(|d| text(d, "name").is_some_and(|n| n.eq_ignore_ascii_case(path)));
-                let kind = def
-                    .and_then(|d| text(d, "type"))
-                    .and_then(ValueType::parse)
-                    .unwrap_or(ValueType::String);
-                let mutability = def
-                    .and_then(|d| text(d, "mutability"))
-                    .and_then(Mutability::parse)
-                    .unwrap_or(Mutability::ReadWrite);
-                let flag =
-                    |k: &str| def.and_then(|d| d.get(k)).and_then(Value::as_bool) == Some(true);
-                let priority = am
-                    .get("matchingPriority")
-                    .and_then(Value::as_i64)
-                    .filter(|p| *p > 0)
-                    .map(|p| p as u32);
-                let source = am.get("source").and_then(|s| {
-                    text(s, "expression")
-                        .or_else(|| text(s, "name"))
-                        .map(str::to_string)
-                });
                 push(
                     &mut mapping,
-                    MappedAttribute {
-                        object,
-                        path: path.to_string(),
-                        kind,
-                        multi: flag("multivalued") && !path.contains('['),
-                        mutability,
-                        required: flag("required"),
-                        canonical: Vec::new(),
-                        matching: priority,
-                        create_only: text(am, "flowType")
-                            .is_some_and(|f| f.eq_ignore_ascii_case("ObjectAddOnly")),
-                        source,
-                    },
+                    mapped_attribute(object, path, am, &definitions),
                 );
             }
         }

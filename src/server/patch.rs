@@ -372,93 +372,113 @@ fn whole(
     how: Coercion,
     defects: &Defects,
 ) -> Result<(), ScimError> {
-    let name = attr.name.to_string();
     match op {
-        Op::Remove => {
-            let listed = value.map(|v| coerce(attr, v, how)).transpose()?.flatten();
-            match (listed, attr.multi, container.get_mut(&name)) {
-                // Entra's default job: remove exactly the listed members.
-                (Some(Value::Array(listed)), true, Some(Value::Array(items)))
-                    if !defects.has(Defect::RemoveValueArrayEmptiesGroup) =>
-                {
-                    let gone: Vec<&Value> = listed.iter().filter_map(|m| m.get("value")).collect();
-                    items.retain(|m| m.get("value").is_none_or(|v| !gone.contains(&v)));
-                    if items.is_empty() {
-                        container.remove(&name);
-                    }
+        Op::Remove => remove_whole(container, attr, value, how, defects),
+        Op::Add | Op::Replace => write_whole(container, attr, op, value, how, defects),
+    }
+}
+
+/// `remove` on a whole attribute: the listed members only (Entra's default job), else all.
+fn remove_whole(
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    value: Option<&Value>,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let name = attr.name.to_string();
+    let listed = value.map(|v| coerce(attr, v, how)).transpose()?.flatten();
+    match (listed, attr.multi, container.get_mut(&name)) {
+        // Entra's default job: remove exactly the listed members.
+        (Some(Value::Array(listed)), true, Some(Value::Array(items)))
+            if !defects.has(Defect::RemoveValueArrayEmptiesGroup) =>
+        {
+            let gone: Vec<&Value> = listed.iter().filter_map(|m| m.get("value")).collect();
+            items.retain(|m| m.get("value").is_none_or(|v| !gone.contains(&v)));
+            if items.is_empty() {
+                container.remove(&name);
+            }
+        }
+        _ => {
+            container.remove(&name);
+        }
+    }
+    Ok(())
+}
+
+/// `add` or `replace` on a whole attribute: a list grows (add) or is replaced, a complex
+/// value merges (add), anything else is replaced; `""` clears.
+fn write_whole(
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    op: Op,
+    value: Option<&Value>,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let name = attr.name.to_string();
+    let raw = need_value(value, attr)?;
+    if attr.name == "active"
+        && defects.has(Defect::ReactivationIgnored)
+        && container.get("active") == Some(&Value::Bool(false))
+        && coerce(attr, &raw, how)? == Some(Value::Bool(true))
+    {
+        return Ok(());
+    }
+    let Some(new) = coerce(attr, &raw, how)? else {
+        // Entra clears with "" (manager) and Microsoft's null-update test with "".
+        container.remove(&name);
+        return Ok(());
+    };
+    match (op, attr.multi, attr.kind, container.get_mut(&name)) {
+        (Op::Add, true, _, Some(Value::Array(items))) => {
+            let Value::Array(mut new) = new else {
+                unreachable!("multi coerces to array")
+            };
+            if defects.has(Defect::MultiValuedAddReplaces) {
+                items.clear();
+            }
+            if attr.name == "members" && defects.has(Defect::MemberAddIgnored) && !items.is_empty()
+            {
+                new.clear();
+            }
+            for v in new {
+                if !items.contains(&v) {
+                    items.push(v);
                 }
-                _ => {
-                    container.remove(&name);
+            }
+            if attr.name == "members" {
+                dedup_members(items);
+            }
+        }
+        (Op::Add, false, Kind::Complex, Some(Value::Object(existing))) => {
+            if let Value::Object(new) = new {
+                existing.extend(new);
+            }
+        }
+        (_, true, _, Some(Value::Array(items)))
+            if op == Op::Replace && defects.has(Defect::MultiValuedReplaceMerges) =>
+        {
+            if let Value::Array(new) = new {
+                for v in new {
+                    if !items.contains(&v) {
+                        items.push(v);
+                    }
                 }
             }
         }
-        Op::Add | Op::Replace => {
-            let raw = need_value(value, attr)?;
-            if attr.name == "active"
-                && defects.has(Defect::ReactivationIgnored)
-                && container.get("active") == Some(&Value::Bool(false))
-                && coerce(attr, &raw, how)? == Some(Value::Bool(true))
-            {
-                return Ok(());
+        (_, true, _, _) => {
+            let mut new = new;
+            if let (Value::Array(items), "members") = (&mut new, attr.name) {
+                if defects.has(Defect::MemberAddIgnored) {
+                    items.truncate(1);
+                }
+                dedup_members(items);
             }
-            let Some(new) = coerce(attr, &raw, how)? else {
-                // Entra clears with "" (manager) and Microsoft's null-update test with "".
-                container.remove(&name);
-                return Ok(());
-            };
-            match (op, attr.multi, attr.kind, container.get_mut(&name)) {
-                (Op::Add, true, _, Some(Value::Array(items))) => {
-                    let Value::Array(mut new) = new else {
-                        unreachable!("multi coerces to array")
-                    };
-                    if defects.has(Defect::MultiValuedAddReplaces) {
-                        items.clear();
-                    }
-                    if attr.name == "members"
-                        && defects.has(Defect::MemberAddIgnored)
-                        && !items.is_empty()
-                    {
-                        new.clear();
-                    }
-                    for v in new {
-                        if !items.contains(&v) {
-                            items.push(v);
-                        }
-                    }
-                    if attr.name == "members" {
-                        dedup_members(items);
-                    }
-                }
-                (Op::Add, false, Kind::Complex, Some(Value::Object(existing))) => {
-                    if let Value::Object(new) = new {
-                        existing.extend(new);
-                    }
-                }
-                (_, true, _, Some(Value::Array(items)))
-                    if op == Op::Replace && defects.has(Defect::MultiValuedReplaceMerges) =>
-                {
-                    if let Value::Array(new) = new {
-                        for v in new {
-                            if !items.contains(&v) {
-                                items.push(v);
-                            }
-                        }
-                    }
-                }
-                (_, true, _, _) => {
-                    let mut new = new;
-                    if let (Value::Array(items), "members") = (&mut new, attr.name) {
-                        if defects.has(Defect::MemberAddIgnored) {
-                            items.truncate(1);
-                        }
-                        dedup_members(items);
-                    }
-                    container.insert(name, new);
-                }
-                _ => {
-                    container.insert(name, new);
-                }
-            }
+            container.insert(name, new);
+        }
+        _ => {
+            container.insert(name, new);
         }
     }
     Ok(())
