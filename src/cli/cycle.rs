@@ -39,14 +39,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     // The built-in server (if it is the target) serves as long as `target` and `server_rt`.
     let (target, http) = connect(&args, &settings, server_rt.as_ref().unwrap_or(&rt), &rt)?;
     let base_url = target.base_url.clone();
-    let journal = std::fs::create_dir_all(&report_dir)
-        .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
-        .map_err(|e| {
-            Error::Environment(format!(
-                "the report folder {} cannot be written: {e}",
-                report_dir.display()
-            ))
-        })?;
+    let journal = super::run::journal_in(&report_dir)?;
     let run_id = run_id();
     let seed = args.seed.unwrap_or_else(rand::random);
     let shown = http.redactor().redact(&base_url);

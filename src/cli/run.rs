@@ -412,14 +412,7 @@ fn run_cases(
     let run_id = run_id();
     // The journal of creates lives in the report folder: a folder that cannot be written is
     // found now, before anything is sent.
-    let journal = std::fs::create_dir_all(report_dir)
-        .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
-        .map_err(|e| {
-            Error::Environment(format!(
-                "the report folder {} cannot be written: {e}",
-                report_dir.display()
-            ))
-        })?;
+    let journal = journal_in(report_dir)?;
     let sweep = sweep_command(base_url, &run_id, journal.file().as_deref(), args);
     eprintln!(
         "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
@@ -457,6 +450,19 @@ fn run_cases(
         repro_dir: None,
         contradictions,
     })
+}
+
+/// The journal of creates, `journal.jsonl` in the report folder (created if needed), for
+/// `run` and `cycle`: a folder that cannot be written is an error before anything is sent.
+pub(super) fn journal_in(report_dir: &Path) -> Result<Journal, Error> {
+    std::fs::create_dir_all(report_dir)
+        .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
+        .map_err(|e| {
+            Error::Environment(format!(
+                "the report folder {} cannot be written: {e}",
+                report_dir.display()
+            ))
+        })
 }
 
 /// What the journal says may still be on the target, one line each.
