@@ -469,7 +469,7 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     let last = stdout.lines().last().unwrap_or_default();
     assert!(last.contains("blocked by a failing set-up step"), "{last}");
     assert!(
-        last.starts_with("Verdict: FAIL: ") && last.contains("from 1 root cause;"),
+        last.starts_with("Verdict: FAIL: ") && last.contains("from 1 root cause "),
         "{last}"
     );
     let json: serde_json::Value =

@@ -375,8 +375,23 @@ impl Summary<'_> {
         }
     }
 
-    /// The one-line verdict, red when the run fails.
+    /// One line per client question (Entra provisioning, gallery validation), then the
+    /// one-line verdict of the exit code, red when the run fails.
     fn verdict(&self, out: &mut String) {
+        for v in super::verdicts(self.run) {
+            let colour = match v.outcome {
+                super::Outcome::Pass => BOLD_GREEN,
+                super::Outcome::Fail => BOLD_RED,
+                super::Outcome::CannotPassYet | super::Outcome::NotRun => BOLD_YELLOW,
+            };
+            let _ = writeln!(
+                out,
+                "{}: {} — {}",
+                v.question,
+                self.paint.on(colour, v.outcome.label()),
+                self.safe(&v.reason)
+            );
+        }
         let verdict = super::verdict(self.run, &self.causes);
         let colour = if self.run.required_failed() || self.run.interrupted {
             BOLD_RED

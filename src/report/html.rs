@@ -124,6 +124,7 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     header(&mut out, run, r);
     summary_tables(&mut out, run);
     root_causes(&mut out, &causes, r);
+    verdicts(&mut out, run, r);
     let _ = write!(
         out,
         "<p class=\"verdict\">{}</p>",
@@ -138,6 +139,24 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     }
     let _ = writeln!(out, "</div></main><script>{SCRIPT}</script></body></html>");
     out
+}
+
+/// One line per client question: Entra provisioning, Microsoft gallery validation.
+fn verdicts(out: &mut String, run: &RunRecord, r: &Redactor) {
+    out.push_str("<ul class=\"verdicts\">");
+    for v in super::verdicts(run) {
+        let _ = write!(
+            out,
+            "<li data-verdict=\"{}\" data-outcome=\"{}\"><b>{}</b>: <span class=\"outcome o-{}\">{}</span> — {}</li>",
+            v.key,
+            v.outcome.name(),
+            esc(v.question),
+            v.outcome.name(),
+            v.outcome.label(),
+            esc(&r.redact(&v.reason))
+        );
+    }
+    out.push_str("</ul>");
 }
 
 /// The document head and the page header: target, run id, figures, the verdict badge.

@@ -130,6 +130,12 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
         },
         "summary": summary(run),
         "verdict": r.redact(&super::verdict(run, &causes)),
+        "verdicts": super::verdicts(run).iter().map(|v| json!({
+            "key": v.key,
+            "question": v.question,
+            "outcome": v.outcome.name(),
+            "reason": r.redact(&v.reason),
+        })).collect::<Vec<_>>(),
         "root_causes": causes.iter().map(|g| json!({
             "summary": r.redact(&g.summary),
             "severity": g.severity.name(),

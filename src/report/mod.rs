@@ -2,6 +2,7 @@
 //! string they emit passes through the run's redactor.
 
 mod console;
+mod gallery;
 mod har;
 mod html;
 mod json;
@@ -11,9 +12,11 @@ mod repro;
 mod root_cause;
 mod terminal;
 mod transcript;
+mod verdict;
 
 pub use console::summary;
 pub(crate) use console::use_colour;
+pub use gallery::{Category, GATE_TESTS, GateTest, RATE};
 pub use har::har;
 pub use html::html;
 pub use json::results_json;
@@ -23,3 +26,4 @@ pub use repro::{ReproAuth, ReproSettings, repro_script, script_name};
 pub use root_cause::{RootCause, root_causes, verdict};
 pub(crate) use terminal::terminal_safe;
 pub use transcript::transcript;
+pub use verdict::{Outcome, Verdict, verdicts};

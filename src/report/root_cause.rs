@@ -84,7 +84,7 @@ pub fn verdict(run: &RunRecord, causes: &[RootCause]) -> String {
             String::new()
         };
         return format!(
-            "Verdict: FAIL: {n} required case{} fail{}{blocked} from {} root cause{}; Entra provisioning or Microsoft's gallery validation would not accept this endpoint as it is.",
+            "Verdict: FAIL: {n} required case{} fail{}{blocked} from {} root cause{} (see each client's verdict).",
             plural(n),
             if n == 1 { "s" } else { "" },
             required.len(),

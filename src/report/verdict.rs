@@ -1,0 +1,366 @@
+//! One verdict per client question: would Entra provisioning work with this endpoint, and
+//! would Microsoft's gallery validation pass it (later: the Okta OIN gate). Each is computed
+//! from the run's results alone; the exit code keeps its own rule (required cases).
+
+use super::gallery::{Category, GATE_TESTS, GateTest};
+use crate::model::{Profile, Severity};
+use crate::record::{CaseResult, RunRecord, Status};
+
+/// The answer to one client question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The client (or its gate) would accept the endpoint, as far as the run could replay it.
+    Pass,
+    /// It would not: a case it depends on failed.
+    Fail,
+    /// Nothing replayed failed, but the gate cannot pass with this run's set-up (for example a
+    /// static bearer token, where the gate needs its credentials test).
+    CannotPassYet,
+    /// The run did not replay enough of it to say (filtered out, interrupted).
+    NotRun,
+}
+
+impl Outcome {
+    /// Machine name (`results.json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::CannotPassYet => "cannot_pass_yet",
+            Outcome::NotRun => "not_run",
+        }
+    }
+
+    /// Console and HTML label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::CannotPassYet => "CANNOT PASS YET",
+            Outcome::NotRun => "NOT RUN",
+        }
+    }
+}
+
+/// One client question's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Stable key (`entra`, `gallery`; `okta-oin` later).
+    pub key: &'static str,
+    /// The question, as shown: "Entra provisioning", "Microsoft gallery validation".
+    pub question: &'static str,
+    /// The answer.
+    pub outcome: Outcome,
+    /// One line: why.
+    pub reason: String,
+}
+
+/// Every client question the run answers, in a fixed order.
+pub fn verdicts(run: &RunRecord) -> Vec<Verdict> {
+    vec![entra(run), gallery(run)]
+}
+
+fn failing(c: &CaseResult) -> bool {
+    matches!(c.status, Status::Failed | Status::Errored)
+}
+
+fn names(list: &[&str]) -> String {
+    const SHOWN: usize = 4;
+    let mut out = list
+        .iter()
+        .take(SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if list.len() > SHOWN {
+        out.push_str(&format!(" and {} more", list.len() - SHOWN));
+    }
+    out
+}
+
+/// Entra provisioning: every required case of the provisioning profiles (all but the gallery's
+/// direct calls). A baselined failure still counts: Entra does not read the baseline.
+fn entra(run: &RunRecord) -> Verdict {
+    let verdict = |outcome, reason: String| Verdict {
+        key: "entra",
+        question: "Entra provisioning",
+        outcome,
+        reason,
+    };
+    if run.interrupted {
+        return verdict(Outcome::NotRun, "the run was interrupted".into());
+    }
+    let ours: Vec<&CaseResult> = run
+        .cases
+        .iter()
+        .filter(|c| c.profile != Profile::Gallery && c.severity == Severity::Required)
+        .collect();
+    if ours.iter().all(|c| c.status == Status::Skipped) {
+        return verdict(
+            Outcome::NotRun,
+            "no required case of the entra, entra-flag or validator profiles ran".into(),
+        );
+    }
+    let failed: Vec<&str> = ours
+        .iter()
+        .filter(|c| failing(c))
+        .map(|c| c.name.as_str())
+        .collect();
+    if failed.is_empty() {
+        let ran = ours.iter().filter(|c| c.status != Status::Skipped).count();
+        return verdict(
+            Outcome::Pass,
+            format!("all {ran} required cases of Entra's request shapes passed"),
+        );
+    }
+    let known = ours
+        .iter()
+        .filter(|c| failing(c) && c.known_failure.is_some())
+        .count();
+    let known = if known > 0 {
+        format!(" ({known} of them baselined as known failures)")
+    } else {
+        String::new()
+    };
+    verdict(
+        Outcome::Fail,
+        format!(
+            "{} required case{} failed{known}: {}",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            names(&failed)
+        ),
+    )
+}
+
+/// How the run answered one gate test, as the Orchestrator would read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TestResult {
+    Passed,
+    Failed,
+    /// Every case replaying it was skipped (a capability declared absent): `SKIPPED`.
+    Skipped,
+    /// No case replaying it was in the run.
+    Absent,
+}
+
+fn result_of(run: &RunRecord, test: &GateTest) -> TestResult {
+    let cases: Vec<&CaseResult> = run
+        .cases
+        .iter()
+        .filter(|c| test.cases.contains(&c.name.as_str()))
+        .collect();
+    if cases.is_empty() {
+        TestResult::Absent
+    } else if cases.iter().any(|c| failing(c)) {
+        TestResult::Failed
+    } else if cases.iter().all(|c| c.status == Status::Skipped) {
+        TestResult::Skipped
+    } else {
+        TestResult::Passed
+    }
+}
+
+/// Microsoft's gallery validation, as Orchestrator @3372c7e8 `Evaluate_Test_Results` decides
+/// it: every mandatory test passed or skipped, and at least one authentication test passed.
+fn gallery(run: &RunRecord) -> Verdict {
+    let verdict = |outcome, reason: String| Verdict {
+        key: "gallery",
+        question: "Microsoft gallery validation",
+        outcome,
+        reason,
+    };
+    if run.interrupted {
+        return verdict(Outcome::NotRun, "the run was interrupted".into());
+    }
+    let results: Vec<(&GateTest, TestResult)> =
+        GATE_TESTS.iter().map(|t| (t, result_of(run, t))).collect();
+    let with = |cat: Category, r: TestResult| -> Vec<&str> {
+        results
+            .iter()
+            .filter(|(t, x)| t.category == cat && *x == r && !t.cases.is_empty())
+            .map(|(t, _)| t.name)
+            .collect()
+    };
+    let failed = [
+        with(Category::Mandatory, TestResult::Failed),
+        with(Category::Authentication, TestResult::Failed),
+    ]
+    .concat();
+    let absent = with(Category::Mandatory, TestResult::Absent);
+    if !results
+        .iter()
+        .any(|(_, r)| matches!(r, TestResult::Passed | TestResult::Failed))
+    {
+        return verdict(
+            Outcome::NotRun,
+            "no case replaying the gallery validation's tests ran".into(),
+        );
+    }
+    if !failed.is_empty() {
+        return verdict(
+            Outcome::Fail,
+            format!(
+                "mandatory test{} would fail: {}",
+                if failed.len() == 1 { "" } else { "s" },
+                names(&failed)
+            ),
+        );
+    }
+    if !absent.is_empty() {
+        return verdict(
+            Outcome::NotRun,
+            format!(
+                "mandatory test{} not replayed in this run (filtered out): {}",
+                if absent.len() == 1 { "" } else { "s" },
+                names(&absent)
+            ),
+        );
+    }
+    if with(Category::Authentication, TestResult::Passed).is_empty() {
+        return verdict(
+            Outcome::CannotPassYet,
+            "every replayed mandatory test passed, but without OAuth client credentials the gate cannot pass: Orchestrator @3372c7e8 needs Validate_Credentials_Test or Federated_Identity_Test to pass (a static bearer token passes neither); give --oauth-token-url to replay the credentials test".into(),
+        );
+    }
+    let warnings = with(Category::Optional, TestResult::Failed);
+    let not_offline = GATE_TESTS
+        .iter()
+        .filter(|t| t.cases.is_empty() && t.category != Category::Authentication)
+        .count();
+    let warned = if warnings.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; optional tests reported as warnings: {}",
+            names(&warnings)
+        )
+    };
+    verdict(
+        Outcome::Pass,
+        format!(
+            "every replayed mandatory test and the credentials test passed ({not_offline} tests need a tenant and were not replayed){warned}"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::CaseResult;
+    use std::time::Duration;
+
+    fn case(name: &str, profile: Profile, severity: Severity, status: Status) -> CaseResult {
+        CaseResult {
+            name: name.into(),
+            suite: name.split("::").next().unwrap_or_default().into(),
+            file: "x.yaml".into(),
+            case: name.into(),
+            profile,
+            severity,
+            entra: None,
+            description: String::new(),
+            status,
+            reason: None,
+            steps: Vec::new(),
+            cleanup: Vec::new(),
+            duration: Duration::ZERO,
+            known_failure: None,
+        }
+    }
+
+    /// Every replayable gate test's cases, passed; the credentials test as `credentials`.
+    fn full(credentials: Status) -> RunRecord {
+        let mut cases = Vec::new();
+        for t in GATE_TESTS {
+            for name in t.cases {
+                let profile = if name.ends_with("[gallery]") {
+                    Profile::Gallery
+                } else {
+                    Profile::Entra
+                };
+                let status = if t.category == Category::Authentication {
+                    credentials
+                } else {
+                    Status::Passed
+                };
+                cases.push(case(name, profile, Severity::Required, status));
+            }
+        }
+        RunRecord {
+            cases,
+            ..RunRecord::default()
+        }
+    }
+
+    fn outcome(run: &RunRecord, key: &str) -> Outcome {
+        verdicts(run)
+            .into_iter()
+            .find(|v| v.key == key)
+            .map(|v| v.outcome)
+            .unwrap_or(Outcome::NotRun)
+    }
+
+    #[test]
+    fn a_static_token_cannot_pass_the_gate() {
+        let run = full(Status::Skipped);
+        assert_eq!(outcome(&run, "gallery"), Outcome::CannotPassYet);
+        assert_eq!(outcome(&run, "entra"), Outcome::Pass);
+        assert_eq!(outcome(&full(Status::Passed), "gallery"), Outcome::Pass);
+        assert_eq!(outcome(&full(Status::Failed), "gallery"), Outcome::Fail);
+    }
+
+    #[test]
+    fn mandatory_failures_fail_and_optional_ones_warn() {
+        let mut run = full(Status::Passed);
+        let set = |run: &mut RunRecord, name: &str, s: Status| {
+            run.cases
+                .iter_mut()
+                .filter(|c| c.name == name)
+                .for_each(|c| c.status = s);
+        };
+        set(
+            &mut run,
+            "entra-gallery::group_pagination[gallery]",
+            Status::Failed,
+        );
+        let v = &verdicts(&run)[1];
+        assert_eq!(v.outcome, Outcome::Pass);
+        assert!(
+            v.reason.contains("SCIM_Group_Pagination_Test"),
+            "{}",
+            v.reason
+        );
+        set(
+            &mut run,
+            "entra-gallery::user_update[gallery]",
+            Status::Errored,
+        );
+        let v = &verdicts(&run)[1];
+        assert_eq!(v.outcome, Outcome::Fail);
+        assert!(v.reason.contains("SCIM_User_Update_Test"), "{}", v.reason);
+        // A skipped mandatory test (a capability declared absent) is SKIPPED: it passes.
+        let mut run = full(Status::Passed);
+        set(
+            &mut run,
+            "entra-gallery::manager_set_change_remove[gallery]",
+            Status::Skipped,
+        );
+        assert_eq!(outcome(&run, "gallery"), Outcome::Pass);
+    }
+
+    #[test]
+    fn what_did_not_run_is_not_judged() {
+        let mut run = full(Status::Passed);
+        run.cases
+            .retain(|c| c.name != "entra-gallery::user_create[gallery]");
+        let v = &verdicts(&run)[1];
+        assert_eq!(v.outcome, Outcome::NotRun);
+        assert!(v.reason.contains("SCIM_User_Create_Test"), "{}", v.reason);
+        assert_eq!(outcome(&RunRecord::default(), "gallery"), Outcome::NotRun);
+        assert_eq!(outcome(&RunRecord::default(), "entra"), Outcome::NotRun);
+        let mut run = full(Status::Passed);
+        run.interrupted = true;
+        assert_eq!(outcome(&run, "gallery"), Outcome::NotRun);
+    }
+}
