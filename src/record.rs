@@ -1,7 +1,7 @@
 //! Results as plain data: what the runner produces and the reporters read.
 //! Nothing here holds a secret: exchanges are redacted when they are recorded.
 
-use crate::model::{Profile, Severity};
+use crate::model::{Evidence, Profile, Severity};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -141,6 +141,8 @@ pub struct CheckRecord {
     pub because: Option<String>,
     /// Line and column, in the case's suite file, of the check that produced this record.
     pub at: Option<(u32, u32)>,
+    /// What the check rests on (its own grade, else its step's, else its case's).
+    pub evidence: Option<Evidence>,
 }
 
 impl CheckRecord {
@@ -222,6 +224,10 @@ pub struct CaseResult {
     pub profile: Profile,
     /// Severity.
     pub severity: Severity,
+    /// What the case's requirement rests on.
+    pub evidence: Option<Evidence>,
+    /// Where that evidence is.
+    pub source: Option<String>,
     /// Entra consequence.
     pub entra: Option<String>,
     /// Case description.

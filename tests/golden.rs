@@ -11,7 +11,7 @@
 //! Only the JUnit `timestamp` (the time of writing) is masked before comparing. To accept a
 //! deliberate change, run `UPDATE_GOLDEN=1 cargo test --test golden` and review the diff.
 
-use scimtest::model::{Auth, Profile, Severity};
+use scimtest::model::{Auth, Evidence, Profile, Severity};
 use scimtest::record::{
     CaseResult, CheckKind, CheckRecord, CleanupRecord, Exchange, RunRecord, Status, StepRecord,
 };
@@ -50,6 +50,7 @@ fn check(what: CheckKind, passed: bool, expected: &str, actual: &str) -> CheckRe
         actual: actual.into(),
         because: None,
         at: None,
+        evidence: None,
     }
 }
 
@@ -75,6 +76,8 @@ fn case(name: &str, severity: Severity, status: Status, steps: Vec<StepRecord>) 
         case: name.into(),
         profile: Profile::Entra,
         severity,
+        evidence: None,
+        source: None,
         entra: None,
         description: format!("The {name} case."),
         status,
@@ -130,6 +133,8 @@ fn record() -> RunRecord {
     );
     failed.reason =
         Some("step `disable`: /active equals at /active: expected false, got true".into());
+    failed.evidence = Some(Evidence::Documented);
+    failed.source = Some("E2 (SCIM compatibility: disable user)".into());
     failed.cleanup = vec![CleanupRecord {
         path: "/Users/u-1".into(),
         status: 500,

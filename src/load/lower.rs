@@ -5,7 +5,7 @@
 use super::raw::{Ordered, RawCase, RawCheck, RawExpect, RawRequest, RawStep, RawSuite};
 use crate::diagnostic::{Diagnostic, suggestion};
 use crate::model::{
-    Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Expect,
+    Auth, BUILTINS, Body, Capture, CaptureSource, Case, Check, CheckOp, Encoding, Evidence, Expect,
     GENERATORS, HeaderCheck, Part, Profile, Request, Severity, Step, Suite, Template, value_vars,
 };
 use crate::model::{Capability, CheckTarget, ScimPath};
@@ -27,6 +27,8 @@ pub struct LowerContext<'a> {
 struct Lowerer<'a> {
     cx: &'a LowerContext<'a>,
     errors: Vec<Diagnostic>,
+    /// The severity of the case being lowered: a required case's grades must be Microsoft's.
+    severity: Severity,
 }
 
 fn pos(loc: &Location) -> (u32, u32) {
@@ -81,6 +83,7 @@ pub(super) fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagn
     let mut l = Lowerer {
         cx,
         errors: Vec::new(),
+        severity: Severity::Required,
     };
     let name = match &raw.suite {
         Some(n) => {
@@ -249,17 +252,9 @@ impl Lowerer<'_> {
                 Some("use lower-case letters, digits, `-` and `_` (it becomes part of the test path)"),
             );
         }
-        let severity = match &rc.severity {
-            Some(s) => match s.value.parse::<Severity>() {
-                Ok(sev) => sev,
-                Err(e) => {
-                    let hint = suggestion(&s.value, ["required", "recommended", "preview"]);
-                    self.err(&s.referenced, e, Some(&hint));
-                    Severity::Required
-                }
-            },
-            None => Severity::Required,
-        };
+        let severity = self.severity(rc.severity.as_ref());
+        self.severity = severity;
+        let evidence = self.case_evidence(&rc);
         let profiles = match &rc.profiles {
             Some(list) => {
                 let ps = self.profiles(list);
@@ -312,6 +307,8 @@ impl Lowerer<'_> {
             name: rc.name.value,
             description: rc.description.trim().to_string(),
             severity,
+            evidence,
+            source: rc.source.map(|s| s.trim().to_string()),
             entra: rc.entra.map(|e| e.trim().to_string()),
             profiles,
             skip: rc.skip,
@@ -509,6 +506,7 @@ impl Lowerer<'_> {
         };
         let entra = rs.entra.as_ref().map(|e| e.trim().to_string());
         let setup = rs.setup.unwrap_or(false);
+        let evidence = self.evidence(rs.evidence.as_ref());
         let mut out = vec![Step {
             name,
             profiles,
@@ -517,10 +515,12 @@ impl Lowerer<'_> {
             captures,
             entra: entra.clone(),
             setup,
+            evidence,
         }];
         for s in &mut read_back {
             s.entra.clone_from(&entra);
             s.setup = setup;
+            s.evidence = evidence;
         }
         out.extend(read_back);
         out
@@ -663,6 +663,7 @@ impl Lowerer<'_> {
                 captures: Vec::new(),
                 entra: None,
                 setup: false,
+                evidence: None,
             },
             Step {
                 name: format!("{name}: reads back through the matching query"),
@@ -679,6 +680,7 @@ impl Lowerer<'_> {
                 captures: Vec::new(),
                 entra: None,
                 setup: false,
+                evidence: None,
             },
         ]
     }
@@ -1088,11 +1090,63 @@ impl Lowerer<'_> {
             );
             return None;
         }
+        let evidence = self.evidence(raw.evidence.as_ref());
         Some(Check {
             at: pos(&c.referenced),
             target,
             op: ops.pop()?,
             because: raw.because.clone(),
+            evidence,
         })
+    }
+
+    /// A case's severity (default: required).
+    fn severity(&mut self, raw: Option<&Spanned<String>>) -> Severity {
+        let Some(s) = raw else {
+            return Severity::Required;
+        };
+        s.value.parse::<Severity>().unwrap_or_else(|e| {
+            let hint = suggestion(&s.value, ["required", "recommended", "preview"]);
+            self.err(&s.referenced, e, Some(&hint));
+            Severity::Required
+        })
+    }
+
+    /// A case's grade; every grade but `inferred` cites its source.
+    fn case_evidence(&mut self, rc: &RawCase) -> Option<Evidence> {
+        let evidence = self.evidence(rc.evidence.as_ref());
+        if let Some(e) = &rc.evidence
+            && e.value != "inferred"
+            && rc.source.as_deref().is_none_or(|s| s.trim().is_empty())
+        {
+            self.err(
+                &e.referenced,
+                format!("`evidence: {}` names no `source`", e.value),
+                Some("cite where the evidence is: the document and section, the workflow action, or the issue thread"),
+            );
+        }
+        evidence
+    }
+
+    /// An `evidence:` grade; in a required case only Microsoft's docs or its gate's code can
+    /// carry a requirement (docs/evidence.md).
+    fn evidence(&mut self, raw: Option<&Spanned<String>>) -> Option<Evidence> {
+        let raw = raw?;
+        match raw.value.parse::<Evidence>() {
+            Ok(e) if !e.can_require() && self.severity == Severity::Required => {
+                self.err(
+                    &raw.referenced,
+                    format!("a required case cannot rest on `{e}` evidence"),
+                    Some("only `documented` (Microsoft's docs) or `gate` (the Logic App or SCIM Validator) can make a requirement; make the case `severity: recommended`, or move this check into a recommended case"),
+                );
+                Some(e)
+            }
+            Ok(e) => Some(e),
+            Err(m) => {
+                let hint = suggestion(&raw.value, Evidence::ALL.iter().map(|e| e.name()));
+                self.err(&raw.referenced, m, Some(&hint));
+                None
+            }
+        }
     }
 }

@@ -73,6 +73,10 @@ pub(super) struct RawCase {
     pub description: String,
     /// `required`, `recommended` or `preview`.
     pub severity: Option<Spanned<String>>,
+    /// What the requirement rests on: `documented`, `gate`, `observed` or `inferred`.
+    pub evidence: Option<Spanned<String>>,
+    /// Where the evidence is.
+    pub source: Option<String>,
     /// The consequence in Entra's terms.
     pub entra: Option<String>,
     /// Profiles (default: the suite's).
@@ -110,6 +114,8 @@ pub(super) struct RawStep {
     /// The step only prepares what the case tests (a member user for a group case): when it
     /// fails, the case is reported as blocked by it.
     pub setup: Option<bool>,
+    /// The evidence of this step's checks, where it differs from the case's.
+    pub evidence: Option<Spanned<String>>,
 }
 
 /// `read_back`: after a write, GET the resource by id and through the query Entra matches
@@ -217,4 +223,6 @@ pub(super) struct RawCheck {
     pub one_of: Option<Spanned<Vec<Value>>>,
     /// Why the check matters.
     pub because: Option<String>,
+    /// What the check rests on, where it differs from its step's and case's.
+    pub evidence: Option<Spanned<String>>,
 }

@@ -1,11 +1,13 @@
 //! The validated suite model: what the runner sees. Built only by `load::lower`.
 
+mod evidence;
 mod mapping;
 mod profile;
 mod scim_path;
 mod suite;
 mod template;
 
+pub use evidence::Evidence;
 pub use mapping::{MappedAttribute, Mapping, Mutability, ObjectKind, ValueType};
 pub use profile::{Encoding, Profile};
 pub use scim_path::ScimPath;

@@ -1,6 +1,6 @@
 //! Suites, cases, steps and checks, as validated by the loader.
 
-use super::{Encoding, Profile, Template};
+use super::{Encoding, Evidence, Profile, Template};
 use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -111,6 +111,10 @@ pub struct Case {
     pub description: String,
     /// How much a failure matters.
     pub severity: Severity,
+    /// What the case's requirement rests on (None: not graded, in a user's own suite).
+    pub evidence: Option<Evidence>,
+    /// Where that evidence is (a document, a workflow action, an issue thread).
+    pub source: Option<String>,
     /// What Entra would do if the case fails (provisioning-log error, quarantine …).
     pub entra: Option<String>,
     /// Profiles the case runs under.
@@ -145,6 +149,8 @@ pub struct Step {
     pub entra: Option<String>,
     /// A prerequisite, not the case's subject: its failure blocks the case.
     pub setup: bool,
+    /// The evidence of this step's checks, where it differs from the case's.
+    pub evidence: Option<Evidence>,
 }
 
 /// A request template.
@@ -245,6 +251,8 @@ pub struct Check {
     pub op: CheckOp,
     /// Why it matters (shown on failure).
     pub because: Option<String>,
+    /// What this check rests on, where it differs from its step's and case's.
+    pub evidence: Option<Evidence>,
 }
 
 /// The assertion kinds.

@@ -260,6 +260,9 @@ impl Summary<'_> {
                 }
             }
         }
+        if let Some(e) = super::evidence_line(c) {
+            let _ = writeln!(out, "      Evidence: {}", self.safe(&e));
+        }
         if let Some(e) = c.consequence() {
             let _ = writeln!(out, "      Entra: {e}");
         }

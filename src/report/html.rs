@@ -34,6 +34,26 @@ const STYLE: &str = include_str!("assets/report.css");
 /// The filters' script (`assets/report.js`), inlined; the page reads without it.
 const SCRIPT: &str = include_str!("assets/report.js");
 
+/// The case's evidence grade and source (docs/evidence.md), when it is graded.
+fn evidence_html(out: &mut String, c: &CaseResult) {
+    if let Some(e) = c.evidence {
+        let source = c.source.as_deref().map(|s| format!(" — {}", esc(s)));
+        let _ = write!(
+            out,
+            "<div class=\"evidence\"><strong>Evidence:</strong> {e}{}</div>",
+            source.unwrap_or_default()
+        );
+    }
+}
+
+/// A check's name, with its grade where it differs from its case's.
+fn check_label(c: &CaseResult, k: &crate::record::CheckRecord) -> String {
+    match k.evidence.filter(|e| Some(*e) != c.evidence) {
+        Some(e) => format!("{} ({e})", k.what),
+        None => k.what.to_string(),
+    }
+}
+
 fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
     let status = label(c);
     let failing = matches!(status, "failed" | "errored");
@@ -56,6 +76,7 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
     if !c.description.is_empty() {
         let _ = write!(out, "<p>{}</p>", esc(&c.description));
     }
+    evidence_html(out, c);
     if let Some(k) = &c.known_failure {
         let _ = write!(
             out,
@@ -84,7 +105,7 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
                 if k.passed { "ok" } else { "bad" },
                 esc(&s.name),
                 if k.passed { "✓ " } else { "✗ " },
-                esc(&k.what.to_string()),
+                esc(&check_label(c, k)),
                 esc(k.pointer.as_deref().unwrap_or("")),
                 esc(&r.redact(&k.expected)),
                 esc(&r.redact(if k.passed { "" } else { &k.actual }))

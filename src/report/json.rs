@@ -47,6 +47,7 @@ fn check(r: &Redactor, c: &CheckRecord) -> Value {
         "because": c.because,
         "line": c.at.map(|(line, _)| line),
         "column": c.at.map(|(_, col)| col),
+        "evidence": c.evidence.map(|e| e.name()),
     })
 }
 
@@ -70,6 +71,8 @@ pub(super) fn case(r: &Redactor, c: &CaseResult) -> Value {
         "profile": c.profile.name(),
         "file": c.file.display().to_string(),
         "severity": c.severity.name(),
+        "evidence": c.evidence.map(|e| e.name()),
+        "source": c.source,
         "status": c.status.name(),
         "reason": c.reason.as_deref().map(|x| r.redact(x)),
         "known_failure": c.known_failure,

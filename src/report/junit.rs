@@ -34,6 +34,9 @@ fn failure_text(case: &CaseResult) -> String {
         let _ = writeln!(out, "Entra: {e}");
     }
     let _ = writeln!(out, "Severity: {}", case.severity);
+    if let Some(e) = super::evidence_line(case) {
+        let _ = writeln!(out, "Evidence: {e}");
+    }
     if let Some(step) = case.failing_step() {
         for c in step.checks.iter().filter(|c| !c.passed) {
             let _ = writeln!(out, "  step `{}`: {}", step.name, c.describe());
@@ -153,6 +156,25 @@ impl Document<'_> {
                 x,
                 "      <property name=\"scimtest.{k}\" value=\"{}\"/>",
                 esc(&self.redactor.redact(v))
+            );
+        }
+        // Each graded case's evidence, once per case (its profiles share it): the Ant schema
+        // has no per-testcase properties.
+        let mut seen = std::collections::BTreeSet::new();
+        for c in cases {
+            let Some(e) = c.evidence else { continue };
+            if !seen.insert(c.case.as_str()) {
+                continue;
+            }
+            let value = match &c.source {
+                Some(s) => format!("{e} — {s}"),
+                None => e.to_string(),
+            };
+            let _ = writeln!(
+                x,
+                "      <property name=\"scimtest.evidence.{}\" value=\"{}\"/>",
+                esc(&c.case),
+                esc(&self.redactor.redact(&value))
             );
         }
         x.push_str("    </properties>\n");

@@ -2,6 +2,7 @@
 //! string they emit passes through the run's redactor.
 
 mod console;
+mod evidence;
 mod gallery;
 mod har;
 mod html;
@@ -17,6 +18,7 @@ mod verdict;
 pub use console::summary;
 pub(crate) use console::use_colour;
 pub use gallery::{Category, GATE_TESTS, GateTest, RATE};
+pub(crate) use evidence::evidence_line;
 pub use har::har;
 pub use html::html;
 pub use json::results_json;

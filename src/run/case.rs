@@ -77,6 +77,8 @@ struct State<'a> {
     tickets: Vec<Ticket>,
     /// (collection, id) of resources this case created and proved its own.
     owned: Vec<(String, String, Ticket)>,
+    /// The case's evidence grade: what a check without its own rests on.
+    evidence: Option<crate::model::Evidence>,
 }
 
 impl State<'_> {
@@ -136,6 +138,7 @@ pub(crate) async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResu
         generated: HashSet::new(),
         tickets: Vec::new(),
         owned: Vec::new(),
+        evidence: case.evidence,
     };
     for (name, t) in &case.vars {
         if let Some(v) = cx.data.vars.get(name) {
@@ -193,6 +196,8 @@ pub(crate) fn empty_result(planned: &PlannedCase) -> CaseResult {
         case: case.name.clone(),
         profile: planned.profile,
         severity: case.severity,
+        evidence: case.evidence,
+        source: case.source.clone(),
         entra: case.entra.clone(),
         description: case.description.clone(),
         status: Status::Passed,
@@ -443,6 +448,7 @@ fn capture(
                     actual: other.map_or_else(|| "absent".into(), |v| show(redactor, &v)),
                     because: Some("later steps need it".into()),
                     at: None,
+                    evidence: None,
                 });
             }
         }
@@ -508,6 +514,10 @@ async fn run_step(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutcome) 
     checks.extend(evaluated);
     let capture_failed = !capture(st, step, &got, &redactor, &mut checks);
     record.exchange = Some(got.exchange);
+    // A check rests on its own grade, else its step's, else its case's.
+    for c in &mut checks {
+        c.evidence = c.evidence.or(step.evidence).or(st.evidence);
+    }
     record.checks = checks;
     let outcome = if !status_ok || capture_failed || not_ours {
         StepOutcome::Failed { stop: true }
@@ -551,6 +561,7 @@ fn ownership_check(passed: bool, expected: &str, actual: String) -> CheckRecord 
                 .into(),
         ),
         at: None,
+        evidence: None,
     }
 }
 

@@ -49,6 +49,7 @@ fn record(
         actual,
         because: None,
         at: None,
+        evidence: None,
     }
 }
 
@@ -270,6 +271,7 @@ fn check(c: &Check, body: &Value, r: &Redactor, lookup: &mut Lookup<'_>) -> Chec
     };
     rec.because = c.because.clone();
     rec.at = Some(c.at).filter(|&(line, _)| line > 0);
+    rec.evidence = c.evidence;
     rec
 }
 

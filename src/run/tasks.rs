@@ -80,6 +80,8 @@ mod tests {
             name: "boom".into(),
             description: String::new(),
             severity: crate::model::Severity::Required,
+            evidence: None,
+            source: None,
             entra: None,
             profiles: vec![crate::model::Profile::Entra],
             skip: None,
