@@ -17,8 +17,8 @@ mod verdict;
 
 pub use console::summary;
 pub(crate) use console::use_colour;
-pub use gallery::{Category, GATE_TESTS, GateTest, RATE};
 pub(crate) use evidence::evidence_line;
+pub use gallery::{Category, GATE_TESTS, GateTest, RATE};
 pub use har::har;
 pub use html::html;
 pub use json::results_json;
