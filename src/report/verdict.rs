@@ -258,6 +258,8 @@ mod tests {
             case: name.into(),
             profile,
             severity,
+            evidence: None,
+            source: None,
             entra: None,
             description: String::new(),
             status,
