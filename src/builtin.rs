@@ -61,8 +61,13 @@ pub(crate) fn export(dir: &Path, force: bool) -> Result<Vec<PathBuf>, String> {
     }
     if !clashes.is_empty() {
         return Err(format!(
-            "{} files already exist (first: {}); nothing was written. Add --force to overwrite them",
-            clashes.len(),
+            "{} already {} (first: {}); nothing was written. Add --force to overwrite them",
+            crate::words::count(clashes.len(), "file"),
+            if clashes.len() == 1 {
+                "exists"
+            } else {
+                "exist"
+            },
             clashes[0]
         ));
     }

@@ -26,3 +26,4 @@ pub mod report;
 pub mod run;
 pub mod schema_store;
 pub mod server;
+pub(crate) mod words;

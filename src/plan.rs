@@ -72,12 +72,13 @@ pub fn plan(suites: &[Suite], only: &[Profile]) -> Vec<PlannedCase> {
     plan_with(suites, only, &[])
 }
 
-/// [`plan`], for an app that lacks the capabilities in `absent`: a case that needs one is
-/// planned as skipped, saying which and why.
+/// [`plan`], for an app that lacks the capabilities in `absent` (each with what declared it,
+/// as the user wrote it: `--no-groups`): a case that needs one is planned as skipped, saying
+/// which and why.
 pub(crate) fn plan_with(
     suites: &[Suite],
     only: &[Profile],
-    absent: &[Capability],
+    absent: &[(Capability, String)],
 ) -> Vec<PlannedCase> {
     let mut out = Vec::new();
     for suite in suites {
@@ -87,11 +88,9 @@ pub(crate) fn plan_with(
                 if !only.is_empty() && !only.contains(&profile) {
                     continue;
                 }
-                let missing: Vec<Capability> = case
-                    .requires
+                let missing: Vec<&(Capability, String)> = absent
                     .iter()
-                    .copied()
-                    .filter(|c| absent.contains(c))
+                    .filter(|(c, _)| case.requires.contains(c))
                     .collect();
                 let case = if missing.is_empty() || case.skip.is_some() {
                     shared.clone()
@@ -118,16 +117,13 @@ pub(crate) fn plan_with(
     out
 }
 
-fn skip_reason(missing: &[Capability], profile: Profile) -> String {
+fn skip_reason(missing: &[&(Capability, String)], profile: Profile) -> String {
     let names: Vec<String> = missing
         .iter()
-        .map(|c| format!("`{} = false`", c.name()))
+        .map(|(c, said)| format!("{} ({said})", c.name()))
         .collect();
-    let mut reason = format!(
-        "the app does not support it ({} in the run's capabilities)",
-        names.join(", ")
-    );
-    if profile == Profile::Gallery && missing.contains(&Capability::Groups) {
+    let mut reason = format!("the app does not support {}", names.join(" or "));
+    if profile == Profile::Gallery && missing.iter().any(|(c, _)| *c == Capability::Groups) {
         reason.push_str(
             "; Microsoft's gallery validation requires group support (\"Group Tests Are Mandatory\"): a gallery submission without groups fails",
         );

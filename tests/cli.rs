@@ -56,7 +56,7 @@ fn a_defect_fails_the_run_with_exit_1_and_explains_it() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("FAILED  entra-users::disable_user[entra] [required]"),
+        all.contains("[required] PATCH /Users/{id} answered 400 (invalidValue), not 200 or 204"),
         "{all}"
     );
     assert!(all.contains("Entra: Deprovisioning fails"), "{all}");
@@ -163,7 +163,10 @@ fn wrong_token_stops_at_the_preflight_with_one_line() {
     let _ = child.wait();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
-    assert!(all.contains("expected 200, got 401"), "{all}");
+    assert!(
+        all.contains("GET /Users?filter=… answered 401, not 200"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -414,47 +417,85 @@ fn junit_failures_agree_with_the_exit_code() {
 #[test]
 fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     let dir = tmp("root-causes");
-    let out = bin()
-        .args([
-            "run",
-            "-q",
-            "--defect",
-            "unknown-schema-rejected",
-            "--report-dir",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let run = |extra: &[&str]| {
+        bin()
+            .args(["run", "--defect", "unknown-schema-rejected", "--report-dir"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let section: Vec<&str> = stdout
+    // The answer comes last: the verdict, the root causes, the reports.
+    let block: Vec<&str> = stdout
         .lines()
-        .skip_while(|l| !l.starts_with("Root causes"))
-        .take_while(|l| !l.is_empty())
+        .skip_while(|l| !l.starts_with("Verdict: "))
         .collect();
-    // One server defect, one root cause, however many cases it breaks.
-    assert_eq!(section.len(), 3, "{stdout}");
+    assert_eq!(block.len(), 7, "{stdout}");
+    // Above it, one verdict per client question.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines.len() - block.len();
     assert!(
-        section[1].starts_with("  #1 ")
-            && section[1]
+        lines[at - 2].starts_with("Entra provisioning: FAIL — ")
+            && lines[at - 1].starts_with("Microsoft gallery validation: "),
+        "{stdout}"
+    );
+    assert!(
+        block[0].contains("blocked by a failing set-up step"),
+        "{stdout}"
+    );
+    assert!(
+        block[0].starts_with("Verdict: FAIL: ") && block[0].contains("from 1 root cause "),
+        "{stdout}"
+    );
+    assert!(block[1].starts_with("Root causes"), "{stdout}");
+    // One server defect, one root cause, however many cases it breaks.
+    assert!(
+        block[2].starts_with("  #1 ")
+            && block[2]
                 .ends_with("cases: [required] POST /Groups answered 400 (invalidValue), not 201"),
         "{stdout}"
     );
-    assert!(section[2].contains(
+    assert!(block[3].contains(
         "unknown schema `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`"
     ));
-    // The failed check points at its place in the suite file, rendered like a load error.
+    assert!(
+        block[5].trim_start().starts_with("reproduce: bash "),
+        "{stdout}"
+    );
+    assert!(block[4].trim_start().starts_with("Entra: "), "{stdout}");
+    assert!(block[6].starts_with("Reports: ") && block[6].contains("report.html"));
+    // Each failing case shows once, as its live line: no libtest `failures:` list, no
+    // per-case details without --verbose.
+    assert!(!stdout.lines().any(|l| l == "failures:"), "{stdout}");
+    assert_eq!(
+        stdout.matches("entra-groups::add_member[entra]").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(stdout.contains("test result: FAILED."), "{stdout}");
+
+    let out = run(&["--verbose"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The failed check points at its place in the suite file, rendered like a load error,
+    // and says how to get a built-in suite's file.
     assert!(
         stdout.contains("--> <built-in>/suites/entra/")
-            && stdout.contains("status: expected 201, got 400"),
+            && stdout.contains("status: expected 201, got 400")
+            && stdout.contains(
+                "= a built-in suite: `scimtest suites export DIR` writes it to DIR/suites/entra/"
+            ),
         "{stdout}"
     );
     let caret = stdout
         .lines()
         .any(|l| l.trim_start().starts_with('|') && l.trim_end().ends_with('^'));
     assert!(caret, "{stdout}");
-    // Only the first case of the cause carries the details; the others point to it.
-    assert_eq!(stdout.matches("reproduce:").count(), 1, "{stdout}");
+    // Only the first case of the cause carries the details; the others point to it (and the
+    // root cause shows the same reproduction once more).
+    assert_eq!(stdout.matches("reproduce: bash").count(), 2, "{stdout}");
     // A failed status is the finding: the error body's other checks are not reported.
     assert!(!stdout.contains("header Content-Type"), "{stdout}");
     // The create is the subject of create_group; for add_member it is only a set-up step.
@@ -465,12 +506,6 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     assert!(
         stdout.contains("BLOCKED entra-groups::add_member[entra] [required]"),
         "{stdout}"
-    );
-    let last = stdout.lines().last().unwrap_or_default();
-    assert!(last.contains("blocked by a failing set-up step"), "{last}");
-    assert!(
-        last.starts_with("Verdict: FAIL: ") && last.contains("from 1 root cause "),
-        "{last}"
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
@@ -856,4 +891,32 @@ fn sigint_stops_the_run_cleans_up_and_writes_reports() {
     );
     server.kill().unwrap();
     let _ = server.wait();
+}
+
+#[test]
+fn a_baselined_pass_says_how_many_known_failures_it_carries() {
+    let dir = tmp("baselined-pass");
+    let baseline = dir.join("baseline.toml");
+    std::fs::write(
+        &baseline,
+        "[[known_failure]]\ncase = \"entra-users::disable_user[entra]\"\nreason = \"PROJ-123\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--defect", "string-booleans-rejected", "--baseline"])
+        .arg(&baseline)
+        .arg("--report-dir")
+        .arg(dir.join("reports"))
+        .args(["--exact", "entra-users::disable_user[entra]"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Verdict: PASS: every required case passed except 1 known failure the baseline accepts."
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 known failure\n"), "{stdout}");
 }

@@ -68,6 +68,17 @@ fn a_small_tenant_is_provisioned_changed_verified_and_cleaned_up() {
     ] {
         assert!(log.contains(action), "no {action} in the log");
     }
+    // A create logs the create's own status, not that of the read proving it this run's.
+    let creates: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "Create")
+        .collect();
+    assert_eq!(creates.len(), 43, "40 users and 3 groups");
+    assert!(
+        creates.iter().all(|e| e["http_status"] == 201),
+        "{creates:?}"
+    );
     assert!(
         std::fs::read_to_string(dir.join("cycle.html"))
             .unwrap()
@@ -277,4 +288,54 @@ fn a_create_answered_with_someone_elses_id_is_never_written_to() {
     assert!(m.has("Users", "real-person"));
     let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
     assert!(log.contains("does not show this run's userName"), "{log}");
+}
+
+#[test]
+fn a_mapping_without_groups_ignores_only_a_group_count_the_user_gave() {
+    let mut schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            common::root().join("fixtures/entra-schema/synchronization-schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for rule in schema["synchronizationRules"].as_array_mut().unwrap() {
+        rule["objectMappings"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|m| m["sourceObjectName"] != "Group");
+    }
+    let dir = tmp("cycle-no-group-mapping");
+    let file = dir.join("users-only.json");
+    std::fs::write(&file, schema.to_string()).unwrap();
+    let cycle = |extra: &[&str]| {
+        let out = bin()
+            .args([
+                "cycle",
+                "--users",
+                "5",
+                "--incremental",
+                "0",
+                "--entra-schema",
+            ])
+            .arg(&file)
+            .arg("--schema")
+            .arg(common::root().join("fixtures/entra-schema/acme-user-extension.json"))
+            .arg("--report-dir")
+            .arg(dir.join("reports"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        text(&out)
+    };
+    // Not given: nothing to ignore, and no groups are made.
+    let quiet = cycle(&[]);
+    assert!(!quiet.contains("is ignored"), "{quiet}");
+    assert!(quiet.contains("5 users, 0 groups"), "{quiet}");
+    let said = cycle(&["--groups", "4"]);
+    assert!(
+        said.contains("the mapping provisions no groups: --groups 4 is ignored"),
+        "{said}"
+    );
 }

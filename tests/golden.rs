@@ -269,7 +269,7 @@ fn console_summary() {
     ];
     golden(
         "console.txt",
-        &scimtest::report::summary(&record(), &redactor(), &reports, false),
+        &scimtest::report::summary(&record(), &redactor(), &reports, Default::default()),
     );
 }
 
@@ -277,7 +277,31 @@ fn console_summary() {
 fn console_summary_in_colour() {
     golden(
         "console-colour.txt",
-        &scimtest::report::summary(&record(), &redactor(), &[], true),
+        &scimtest::report::summary(
+            &record(),
+            &redactor(),
+            &[],
+            scimtest::report::Detail {
+                colour: true,
+                verbose: false,
+            },
+        ),
+    );
+}
+
+#[test]
+fn console_summary_verbose() {
+    golden(
+        "console-verbose.txt",
+        &scimtest::report::summary(
+            &record(),
+            &redactor(),
+            &["reports/junit.xml".to_string()],
+            scimtest::report::Detail {
+                colour: false,
+                verbose: true,
+            },
+        ),
     );
 }
 

@@ -241,7 +241,7 @@ fn the_action_and_the_container_recipe_install_and_run_the_binary() {
     assert!(docker.contains("ENTRYPOINT [\"/usr/local/bin/scimtest\"]"));
     assert_eq!(
         docker.matches("\nFROM ").count() + usize::from(docker.starts_with("FROM ")),
-        2,
-        "multi-stage"
+        3,
+        "multi-stage: build, ci, runtime (tests/recipes.rs checks each)"
     );
 }

@@ -269,18 +269,44 @@ fn a_no_groups_run_sends_nothing_to_groups_and_says_why_cases_were_skipped() {
     );
     // Generated data uses the declared domain.
     assert!(har.contains("@contoso.example"), "the domain is not used");
-    // The reference server publishes Group and manager: both declarations are contradicted.
+    // The message names the declaration as the user made it.
+    assert!(
+        gallery_group["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the app does not support groups (`groups = false` in the config file)"),
+        "{gallery_group}"
+    );
+    // Against the built-in server there is nothing to act on: no settings warning.
+    assert_eq!(r["run"]["contradictions"], serde_json::json!([]));
+    assert!(!all.contains("CHECK YOUR SETTINGS"), "{all}");
+
+    // A target publishing Group and manager contradicts both declarations.
+    let (mut server, url) = common::serve("tok-no-groups-0123456789", &[]);
+    let out = bin()
+        .current_dir(&work)
+        .args(["run", "-q", "--target", &url, "--no-groups"])
+        .env("SCIM_TOKEN", "tok-no-groups-0123456789")
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let r = results(&reports);
     let contradictions = r["run"]["contradictions"].as_array().unwrap();
     assert!(
-        contradictions
-            .iter()
-            .any(|c| c.as_str().unwrap().contains("core Group schema")),
+        contradictions.iter().any(|c| {
+            let c = c.as_str().unwrap();
+            // The flag given wins over the file's key, and is what the warning names.
+            c.contains("core Group schema") && c.contains("(--no-groups)")
+        }),
         "{contradictions:?}"
     );
     assert!(
-        contradictions
-            .iter()
-            .any(|c| c.as_str().unwrap().contains("`manager`")),
+        contradictions.iter().any(|c| {
+            let c = c.as_str().unwrap();
+            c.contains("`manager`") && c.contains("(`manager = false` in the config file)")
+        }),
         "{contradictions:?}"
     );
     assert!(all.contains("CHECK YOUR SETTINGS"), "{all}");

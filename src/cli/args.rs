@@ -159,6 +159,14 @@ pub(crate) struct RunArgs {
     /// One character per case instead of one line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// After the run, print every failing case with its details (the failed check at its
+    /// place in the suite file, Entra's consequence, a reproduction), not only the root causes.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// The capabilities `[capabilities]` of the config file declared absent (not a flag), so
+    /// that messages name what the user wrote.
+    #[arg(skip)]
+    pub config_absent: Vec<crate::model::Capability>,
 }
 
 /// Credentials, TLS and timeouts for talking to a target. Every secret can come from an
@@ -363,8 +371,12 @@ pub(crate) struct CycleArgs {
     /// Users in the source directory.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub users: usize,
-    /// Groups in the source directory.
-    #[arg(long, value_name = "M", default_value_t = 10)]
+    /// Groups in the source directory (default 10; none when the mapping has no groups).
+    #[arg(long = "groups", value_name = "M")]
+    pub groups_given: Option<usize>,
+    /// The groups the cycle creates: `--groups`, its default, or none for a mapping without
+    /// groups (set when the settings are read).
+    #[arg(skip = 10usize)]
     pub groups: usize,
     /// Members of each group.
     #[arg(long, value_name = "K", default_value_t = 10)]

@@ -155,9 +155,21 @@ impl super::RunArgs {
             self.server_schemas = c.schemas.unwrap_or_default();
         }
         let caps = c.capabilities;
-        self.no_groups |= caps.groups == Some(false);
-        self.no_manager |= caps.manager == Some(false);
-        self.soft_delete |= caps.hard_delete == Some(false);
+        use crate::model::Capability;
+        for (flag, key, capability) in [
+            (&mut self.no_groups, caps.groups, Capability::Groups),
+            (&mut self.no_manager, caps.manager, Capability::Manager),
+            (
+                &mut self.soft_delete,
+                caps.hard_delete,
+                Capability::HardDelete,
+            ),
+        ] {
+            if key == Some(false) && !*flag {
+                *flag = true;
+                self.config_absent.push(capability);
+            }
+        }
         self.domain = self.domain.take().or(caps.domain);
         // Command-line values come first; the file's fill in the rest.
         for (name, value) in c.vars {

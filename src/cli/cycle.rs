@@ -255,11 +255,12 @@ fn read_settings(args: &mut CycleArgs) -> Result<CycleSettings, Error> {
         Some(f) => Some(super::mapping::from_file(f).map_err(Error::Input)?),
         None => None,
     };
-    if mapping.as_ref().is_some_and(|m| !m.groups) && args.groups > 0 {
-        eprintln!(
-            "scimtest cycle: the mapping provisions no groups: --groups {} is ignored",
-            args.groups
-        );
+    args.groups = args.groups_given.unwrap_or(10);
+    if mapping.as_ref().is_some_and(|m| !m.groups) {
+        // Only a value the user gave can be "ignored"; the default just does not apply.
+        if let Some(n) = args.groups_given.filter(|n| *n > 0) {
+            eprintln!("scimtest cycle: the mapping provisions no groups: --groups {n} is ignored");
+        }
         args.groups = 0;
     }
     Ok(CycleSettings {

@@ -3,6 +3,7 @@
 use super::LintArgs;
 use super::error::{Error, Exit};
 use crate::load;
+use crate::words::count;
 
 pub(super) fn main(args: LintArgs) -> Result<Exit, Error> {
     let schemas = super::run::schema_store(&args.paths).map_err(Error::Input)?;
@@ -12,14 +13,15 @@ pub(super) fn main(args: LintArgs) -> Result<Exit, Error> {
             let n: usize = errors.iter().map(|e| e.diagnostics.len()).sum();
             Error::Suites {
                 rendered: errors.iter().map(|e| e.render()).collect(),
-                summary: format!("{n} problems in {} files", errors.len()),
+                summary: format!("{} in {}", count(n, "problem"), count(errors.len(), "file")),
             }
         },
     )?;
     let cases: usize = suites.iter().map(|s| s.cases.len()).sum();
     super::say!(
-        "{} suite files, {cases} cases: no problems found",
-        suites.len()
+        "{}, {}: no problems found",
+        count(suites.len(), "suite file"),
+        count(cases, "case")
     );
     Ok(Exit::Passed)
 }

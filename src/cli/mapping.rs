@@ -11,19 +11,34 @@ use crate::run::{Http, OutRequest, TestData};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The capabilities the run declares absent, with the flag or key that said so.
-pub(super) fn absent(args: &RunArgs) -> Vec<Capability> {
+/// The capabilities the run declares absent, each with the flag or key that said so, as the
+/// user wrote it (`--no-groups`, `groups = false` in the config file).
+pub(super) fn absent(args: &RunArgs) -> Vec<(Capability, String)> {
     let mut out = Vec::new();
-    if args.no_groups {
-        out.push(Capability::Groups);
-    }
-    if args.no_manager {
-        out.push(Capability::Manager);
-    }
-    if args.soft_delete {
-        out.push(Capability::HardDelete);
+    for (set, flag, c) in [
+        (args.no_groups, "--no-groups", Capability::Groups),
+        (args.no_manager, "--no-manager", Capability::Manager),
+        (args.soft_delete, "--soft-delete", Capability::HardDelete),
+    ] {
+        if !set {
+            continue;
+        }
+        let said = if args.config_absent.contains(&c) {
+            format!("`{} = false` in the config file", c.name())
+        } else {
+            flag.to_string()
+        };
+        out.push((c, said));
     }
     out
+}
+
+/// The flag or key that declared `c` absent, when the run declares it.
+fn declared(absent: &[(Capability, String)], c: Capability) -> Option<&str> {
+    absent
+        .iter()
+        .find(|(a, _)| *a == c)
+        .map(|(_, said)| said.as_str())
 }
 
 /// The run's test data from `--domain` and `--var NAME=VALUE`.
@@ -183,7 +198,7 @@ pub(super) fn describe(mapping: &Mapping) -> String {
 pub(super) async fn cross_check(
     http: &Http,
     base_url: &str,
-    absent: &[Capability],
+    absent: &[(Capability, String)],
     mapping: Option<&Mapping>,
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -194,7 +209,7 @@ pub(super) async fn cross_check(
             return out;
         }
     };
-    let groups_declared = !absent.contains(&Capability::Groups);
+    let groups_declared = declared(absent, Capability::Groups).is_none();
     out.extend(capability_contradictions(&schemas, absent));
     out.extend(endpoint_contradictions(http, base_url, groups_declared).await);
     if let Some(m) = mapping {
@@ -204,9 +219,10 @@ pub(super) async fn cross_check(
 }
 
 /// Declared group and manager support against what `/Schemas` describes.
-fn capability_contradictions(schemas: &[Value], absent: &[Capability]) -> Vec<String> {
+fn capability_contradictions(schemas: &[Value], absent: &[(Capability, String)]) -> Vec<String> {
     let mut out = Vec::new();
-    let groups_declared = !absent.contains(&Capability::Groups);
+    let no_groups = declared(absent, Capability::Groups);
+    let no_manager = declared(absent, Capability::Manager);
     let has_schema = |id: &str| {
         schemas.iter().any(|s| {
             s.get("id")
@@ -215,11 +231,10 @@ fn capability_contradictions(schemas: &[Value], absent: &[Capability]) -> Vec<St
         })
     };
     let group_schema = has_schema("urn:ietf:params:scim:schemas:core:2.0:Group");
-    if groups_declared && !group_schema {
-        out.push("groups are declared supported, but the target's /Schemas does not describe the core Group schema (Microsoft's gallery validation then fails every group test); declare `groups = false` or publish the schema".into());
-    }
-    if !groups_declared && group_schema {
-        out.push("groups are declared unsupported (`groups = false`), but the target's /Schemas describes the core Group schema; Entra's admin can still assign groups".into());
+    match no_groups {
+        None if !group_schema => out.push("groups are taken as supported, but the target's /Schemas does not describe the core Group schema (Microsoft's gallery validation then fails every group test); pass --no-groups if the app has no groups, or publish the schema".into()),
+        Some(said) if group_schema => out.push(format!("groups are declared unsupported ({said}), but the target's /Schemas describes the core Group schema; Entra's admin can still assign groups")),
+        _ => {}
     }
     let ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     let manager_missing = !crate::run::discover::missing(
@@ -228,11 +243,10 @@ fn capability_contradictions(schemas: &[Value], absent: &[Capability]) -> Vec<St
         &[format!("{ent}:manager")],
     )
     .is_empty();
-    if !absent.contains(&Capability::Manager) && manager_missing {
-        out.push("the manager is declared supported, but the target's /Schemas does not describe the enterprise `manager`; declare `manager = false` or publish it".into());
-    }
-    if absent.contains(&Capability::Manager) && !manager_missing {
-        out.push("the manager is declared unsupported (`manager = false`), but the target's /Schemas describes the enterprise `manager`".into());
+    match no_manager {
+        None if manager_missing => out.push("the manager is taken as supported, but the target's /Schemas does not describe the enterprise `manager`; pass --no-manager if the app has no manager, or publish it".into()),
+        Some(said) if !manager_missing => out.push(format!("the manager is declared unsupported ({said}), but the target's /Schemas describes the enterprise `manager`")),
+        _ => {}
     }
     out
 }
@@ -259,7 +273,7 @@ async fn endpoint_contradictions(
         };
         if groups_declared && !listed("Group") {
             out.push(
-                "groups are declared supported, but the target's /ResourceTypes has no Group"
+                "groups are taken as supported, but the target's /ResourceTypes has no Group; pass --no-groups if the app has no groups"
                     .into(),
             );
         }

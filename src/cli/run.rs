@@ -99,7 +99,8 @@ struct Settings {
     baseline: Option<Baseline>,
     profiles: Vec<Profile>,
     defects: Defects,
-    absent: Vec<Capability>,
+    /// Capabilities declared absent, each with what declared it (`--no-groups`, …).
+    absent: Vec<(Capability, String)>,
     data: TestData,
 }
 
@@ -208,7 +209,8 @@ impl Inputs {
                     Error::Suites {
                         rendered: errors.iter().map(|e| e.render()).collect(),
                         summary: format!(
-                            "{problems} problems in the suites; nothing was run (`scimtest lint` lists them all)"
+                            "{} in the suites; nothing was run (`scimtest lint` lists them all)",
+                            crate::words::count(problems, "problem")
                         ),
                     }
                 },
@@ -241,8 +243,16 @@ impl Inputs {
             .map_err(Error::Input)?;
         self.suites.retain(|s| s.name != suite.name);
         self.suites.push(suite);
-        if !m.groups && !settings.absent.contains(&Capability::Groups) {
-            settings.absent.push(Capability::Groups);
+        if !m.groups
+            && !settings
+                .absent
+                .iter()
+                .any(|(c, _)| *c == Capability::Groups)
+        {
+            settings.absent.push((
+                Capability::Groups,
+                format!("the mapping from {} has no group mapping", m.origin),
+            ));
         }
         self.generated = Some(text);
         self.mapping = Some(m);
@@ -285,7 +295,9 @@ impl Inputs {
         }
         let declared =
             self.mapping.is_some() || args.no_groups || args.no_manager || args.soft_delete;
-        if !declared {
+        // The built-in server publishes what it does: a contradiction with it is nothing the
+        // user could change.
+        if !declared || connection.server.is_some() {
             return Ok(Vec::new());
         }
         let contradictions = rt.block_on(mapping::cross_check(
@@ -509,7 +521,15 @@ fn report(
     let _ = write!(
         std::io::stdout().lock(),
         "{}",
-        report::summary(&record, redactor, &written, report::use_colour())
+        report::summary(
+            &record,
+            redactor,
+            &written,
+            report::Detail {
+                colour: report::use_colour(),
+                verbose: args.verbose,
+            }
+        )
     );
     record
 }

@@ -10,9 +10,9 @@ pub(super) fn main(cmd: SuitesCommand) -> Result<Exit, Error> {
         SuitesCommand::Export { dir, force } => {
             let written = builtin::export(&dir, force).map_err(Error::Usage)?;
             super::say!(
-                "wrote {} files under {}; run them with `scimtest run --suite {}`: a suite \
+                "wrote {} under {}; run them with `scimtest run --suite {}`: a suite \
                  named like a built-in one replaces it",
-                written.len(),
+                crate::words::count(written.len(), "file"),
                 dir.display(),
                 dir.join("suites").display()
             );
@@ -28,7 +28,12 @@ fn list() -> Result<Exit, Error> {
         summary: "the built-in suites do not load".into(),
     })?;
     for s in suites {
-        super::say!("{} ({}, {} cases)", s.name, s.file.display(), s.cases.len());
+        super::say!(
+            "{} ({}, {})",
+            s.name,
+            s.file.display(),
+            crate::words::count(s.cases.len(), "case")
+        );
     }
     Ok(Exit::Passed)
 }

@@ -496,7 +496,7 @@ impl Engine {
         let read = self
             .call(reqwest::Method::GET, &at(collection, id), &[], None)
             .await;
-        out.add(&read);
+        out.add_read(&read);
         let proof = read.json.filter(|_| read.status == 200);
         let fresh = lock(&self.answered_ids).insert(format!("/{collection}/{id}"));
         let ours = fresh && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
@@ -927,6 +927,12 @@ struct Outcome {
 impl Outcome {
     fn add(&mut self, a: &Answer) {
         self.status = a.status;
+        self.add_read(a);
+    }
+
+    /// Counts a read that checks the action's result: the log keeps the action's own status
+    /// (a create's 201, not the 200 of the read that proves it).
+    fn add_read(&mut self, a: &Answer) {
         self.requests += 1 + a.throttled;
         self.throttled += a.throttled;
     }

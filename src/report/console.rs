@@ -1,12 +1,16 @@
-//! The console summary printed after libtest-mimic's lines: counts per severity, each
-//! failing case with its reason, Entra's consequence and a curl reproduction, known failures
-//! and stale baseline entries, and where the reports are. Colour as anstream decides it for
-//! stdout (the same rules as clap's help: a terminal, not `NO_COLOR`, `CLICOLOR_FORCE` forces).
+//! The console summary printed after libtest-mimic's lines: counts per severity, known
+//! failures and stale baseline entries, warnings, and at the end the answer: the verdict
+//! lines, the root causes (each with an example and its reproduction) and where the reports
+//! are. Each failing case shows once, as its live line; `--verbose` adds every failing case
+//! with its reason at its place in the suite file, Entra's consequence and a reproduction.
+//! Colour as anstream decides it for stdout (the same rules as clap's help: a terminal, not
+//! `NO_COLOR`, `CLICOLOR_FORCE` forces).
 
 use crate::model::Severity;
 use crate::record::{CaseResult, RunRecord, Status};
 use crate::redact::Redactor;
 use crate::report::terminal_safe;
+use crate::words::count;
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
 
@@ -53,33 +57,62 @@ fn located(c: &CaseResult) -> Option<String> {
         d = d.hint(b.clone());
     }
     let source = crate::load::source_text(&c.file);
-    Some(
-        d.render(source.as_deref())
-            .trim_end()
-            .replacen("error: ", "", 1),
-    )
+    let mut shown = d
+        .render(source.as_deref())
+        .trim_end()
+        .replacen("error: ", "", 1);
+    if let Some(hint) = builtin_hint(&c.file) {
+        shown.push_str(&format!("\n  = {hint}"));
+    }
+    Some(shown)
 }
 
-/// The summary text; `colour` adds ANSI colours.
-pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], colour: bool) -> String {
+/// For a pointer into a built-in suite (`<built-in>/suites/…`, not a file on disk): how to
+/// get the file.
+pub(crate) fn builtin_hint(file: &std::path::Path) -> Option<String> {
+    let rel = file.strip_prefix(crate::builtin::PREFIX).ok()?;
+    Some(format!(
+        "a built-in suite: `scimtest suites export DIR` writes it to DIR/{}",
+        rel.display()
+    ))
+}
+
+/// How much the console says about failing cases.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Detail {
+    /// ANSI colours.
+    pub colour: bool,
+    /// Every failing case with its details (`--verbose`), not only the root causes.
+    pub verbose: bool,
+}
+
+/// Root causes listed in the closing block; the rest are counted, and listed in the reports.
+const SHOWN_CAUSES: usize = 6;
+
+/// The summary text: the run's figures and warnings, then the answer (verdict lines, root
+/// causes, report paths) as the last lines.
+pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], detail: Detail) -> String {
     let s = Summary {
         run,
         redactor,
-        paint: Paint(colour),
+        paint: Paint(detail.colour),
         causes: super::root_causes(run),
     };
     let mut out = String::new();
     s.header(&mut out);
     s.counts(&mut out);
-    s.root_causes(&mut out);
-    s.problems(&mut out);
+    if detail.verbose {
+        s.problems(&mut out);
+    }
     s.baseline(&mut out);
     s.notes(&mut out);
     s.leftovers(&mut out);
-    for r in reports {
-        let _ = writeln!(out, "Report: {r}");
-    }
+    // The answer, last: what a CI log's tail shows.
     s.verdict(&mut out);
+    s.root_causes(&mut out, detail.verbose);
+    if !reports.is_empty() {
+        let _ = writeln!(out, "Reports: {}", reports.join(", "));
+    }
     out
 }
 
@@ -102,10 +135,10 @@ impl Summary<'_> {
         let run = self.run;
         let _ = writeln!(
             out,
-            "\n{} {} cases ({} requests) against {} (run id {}) in {:.2}s",
+            "\n{} {} ({}) against {} (run id {}) in {:.2}s",
             self.paint.on(BOLD, "scimtest:"),
-            run.cases.len(),
-            run.requests(),
+            count(run.cases.len(), "case"),
+            count(run.requests(), "request"),
             self.safe(&run.target),
             run.run_id,
             run.duration.as_secs_f64()
@@ -118,7 +151,8 @@ impl Summary<'_> {
                 self.paint.on(
                     YELLOW,
                     &format!(
-                        "{throttled} answers were throttled (429/503 with Retry-After) and retried; the gallery requires 25 requests per second without throttling"
+                        "{} throttled (429/503 with Retry-After) and retried; the gallery requires 25 requests per second without throttling",
+                        if throttled == 1 { "1 answer was".to_string() } else { format!("{throttled} answers were") }
                     )
                 )
             );
@@ -159,7 +193,7 @@ impl Summary<'_> {
                 n(Status::Errored),
                 n(Status::Skipped),
                 if known > 0 {
-                    format!(", {known} known failures")
+                    format!(", {}", count(known, "known failure"))
                 } else {
                     String::new()
                 }
@@ -169,33 +203,69 @@ impl Summary<'_> {
         }
     }
 
-    /// The root causes, most cases first.
-    fn root_causes(&self, out: &mut String) {
+    /// The root causes, most cases first, each with an example and the reproduction of its
+    /// first case; past [`SHOWN_CAUSES`] (unless verbose) only counted.
+    fn root_causes(&self, out: &mut String, verbose: bool) {
         if self.causes.is_empty() {
             return;
         }
         let _ = writeln!(
             out,
-            "\nRoot causes (most cases first; details per case below):"
+            "Root causes (most cases first; {}):",
+            if verbose {
+                "each failing case is listed above"
+            } else {
+                "each failing case is in report.html, or with --verbose"
+            }
         );
-        for (i, g) in self.causes.iter().enumerate() {
+        let shown = if verbose {
+            self.causes.len()
+        } else {
+            SHOWN_CAUSES.min(self.causes.len())
+        };
+        for (i, g) in self.causes.iter().take(shown).enumerate() {
+            let n = g.cases.len();
             let _ = writeln!(
                 out,
-                "  #{} {:>4} {} [{}] {}",
+                "  #{:<2} {:>4} {:<6} [{}] {}",
                 i + 1,
-                g.cases.len(),
-                if g.cases.len() == 1 {
-                    "case: "
-                } else {
-                    "cases:"
-                },
+                n,
+                format!("{}:", crate::words::plural(n, "case")),
                 g.severity,
                 self.safe(&g.summary)
             );
             if let Some(e) = &g.example {
-                let _ = writeln!(out, "                 e.g. {}", self.safe(e));
+                let _ = writeln!(out, "                  e.g. {}", self.safe(e));
+            }
+            let first = g
+                .cases
+                .first()
+                .and_then(|name| self.run.cases.iter().find(|c| &c.name == name));
+            if let Some(e) = first.and_then(CaseResult::consequence) {
+                let _ = writeln!(out, "                  Entra: {}", self.safe(e));
+            }
+            if let Some(script) = first.and_then(|c| self.script_of(c)) {
+                let _ = writeln!(out, "                  reproduce: bash {script}");
             }
         }
+        let hidden = &self.causes[shown..];
+        if !hidden.is_empty() {
+            let cases: usize = hidden.iter().map(|g| g.cases.len()).sum();
+            let _ = writeln!(
+                out,
+                "  … {} more ({}): report.html and results.json list them, as does --verbose",
+                count(hidden.len(), "root cause"),
+                count(cases, "case")
+            );
+        }
+    }
+
+    /// The reproduction script written for case `c`, if there is one.
+    fn script_of(&self, c: &CaseResult) -> Option<String> {
+        let script = self.run.repro_dir.as_ref()?.join(super::script_name(c));
+        script
+            .exists()
+            .then(|| terminal_safe(&script.display().to_string()))
     }
 
     /// Each new failure, by severity; the first case of each root cause carries the details,
@@ -211,7 +281,7 @@ impl Summary<'_> {
         if new.is_empty() {
             return;
         }
-        let _ = writeln!(out, "\nProblems (by severity):");
+        let _ = writeln!(out, "\nFailing cases (by severity):");
         new.sort_by_key(|c| c.severity);
         let mut detailed = vec![false; self.causes.len()];
         for c in new {
@@ -321,20 +391,9 @@ impl Summary<'_> {
         }
     }
 
-    /// Why a run with failures passes, an interruption, and contradictions of the settings.
+    /// An interruption, and contradictions of the settings.
     fn notes(&self, out: &mut String) {
         let run = self.run;
-        let failing_but_fine = run
-            .cases
-            .iter()
-            .any(|c| matches!(c.status, Status::Failed | Status::Errored))
-            && !run.required_failed();
-        if failing_but_fine && !run.interrupted {
-            let _ = writeln!(
-                out,
-                "\nOnly recommended, preview or known failures: the run passes."
-            );
-        }
         if run.interrupted {
             let not_run = run
                 .cases
@@ -343,7 +402,8 @@ impl Summary<'_> {
                 .count();
             let _ = writeln!(
                 out,
-                "\nThe run was interrupted: {not_run} cases were not run; cases in flight were stopped and cleaned up."
+                "\nThe run was interrupted: {} not run; cases in flight were stopped and cleaned up.",
+                count(not_run, "case")
             );
         }
         if !run.contradictions.is_empty() {
@@ -366,41 +426,89 @@ impl Summary<'_> {
         }
         let _ = writeln!(
             out,
-            "\n{} {} resources this run created may still be on the target:",
+            "\n{} {} this run created may still be on the target:",
             self.paint.on(BOLD_YELLOW, "LEFT BEHIND"),
-            run.leftovers.len()
+            count(run.leftovers.len(), "resource")
         );
         for l in &run.leftovers {
             let _ = writeln!(out, "  {}", self.safe(l));
         }
         if let Some(cmd) = &run.sweep_command {
-            let _ = writeln!(out, "  Remove them with:\n    {}", self.safe(cmd));
+            let _ = writeln!(
+                out,
+                "  Remove {} with:\n    {}",
+                if run.leftovers.len() == 1 {
+                    "it"
+                } else {
+                    "them"
+                },
+                self.safe(cmd)
+            );
         }
     }
 
-    /// One line per client question (Entra provisioning, gallery validation), then the
-    /// one-line verdict of the exit code, red when the run fails.
+    /// The verdict lines, after a blank line: one per client question, then the exit code's,
+    /// each coloured by its outcome.
     fn verdict(&self, out: &mut String) {
-        for v in super::verdicts(self.run) {
-            let colour = match v.outcome {
-                super::Outcome::Pass => BOLD_GREEN,
-                super::Outcome::Fail => BOLD_RED,
-                super::Outcome::CannotPassYet | super::Outcome::NotRun => BOLD_YELLOW,
+        let _ = writeln!(out);
+        for (tone, line) in verdict_lines(self.run, &self.causes) {
+            let colour = match tone {
+                Tone::Pass => BOLD_GREEN,
+                Tone::Fail => BOLD_RED,
+                Tone::Neither => BOLD_YELLOW,
             };
-            let _ = writeln!(
-                out,
-                "{}: {} — {}",
-                v.question,
-                self.paint.on(colour, v.outcome.label()),
-                self.safe(&v.reason)
-            );
+            let _ = writeln!(out, "{}", self.paint.on(colour, &self.safe(&line)));
         }
-        let verdict = super::verdict(self.run, &self.causes);
-        let colour = if self.run.required_failed() || self.run.interrupted {
-            BOLD_RED
-        } else {
-            BOLD_GREEN
-        };
-        let _ = writeln!(out, "{}", self.paint.on(colour, &self.safe(&verdict)));
     }
+}
+
+/// How a verdict line reads: passing, failing, or neither (not run, cannot pass yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tone {
+    /// The client would accept the endpoint; the run passes.
+    Pass,
+    /// It would not; the run fails.
+    Fail,
+    /// No answer either way.
+    Neither,
+}
+
+impl Tone {
+    /// The CSS class of the HTML report.
+    pub(crate) fn class(self) -> &'static str {
+        match self {
+            Tone::Pass => "pass",
+            Tone::Fail => "fail",
+            Tone::Neither => "other",
+        }
+    }
+}
+
+/// The verdict lines, as the console and the HTML report show them: one per client question
+/// (Entra provisioning, Microsoft gallery validation, and any other client the run answers
+/// for), then the exit code's verdict.
+pub(crate) fn verdict_lines(run: &RunRecord, causes: &[super::RootCause]) -> Vec<(Tone, String)> {
+    let mut lines: Vec<(Tone, String)> = super::verdicts(run)
+        .into_iter()
+        .map(|v| {
+            let tone = match v.outcome {
+                super::Outcome::Pass => Tone::Pass,
+                super::Outcome::Fail => Tone::Fail,
+                super::Outcome::CannotPassYet | super::Outcome::NotRun => Tone::Neither,
+            };
+            (
+                tone,
+                format!("{}: {} — {}", v.question, v.outcome.label(), v.reason),
+            )
+        })
+        .collect();
+    let tone = if run.interrupted {
+        Tone::Neither
+    } else if run.required_failed() {
+        Tone::Fail
+    } else {
+        Tone::Pass
+    };
+    lines.push((tone, super::verdict(run, causes)));
+    lines
 }

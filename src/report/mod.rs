@@ -15,8 +15,8 @@ mod terminal;
 mod transcript;
 mod verdict;
 
-pub use console::summary;
 pub(crate) use console::use_colour;
+pub use console::{Detail, summary};
 pub(crate) use evidence::evidence_line;
 pub use gallery::{Category, GATE_TESTS, GateTest, RATE};
 pub use har::har;

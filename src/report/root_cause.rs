@@ -91,15 +91,30 @@ pub fn verdict(run: &RunRecord, causes: &[RootCause]) -> String {
             plural(required.len())
         );
     }
+    // A baselined PASS says what it carries: the known failures are still failures.
+    let known = run
+        .cases
+        .iter()
+        .filter(|c| c.severity == Severity::Required && c.known_failure.is_some())
+        .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
+        .count();
+    let passed = if known > 0 {
+        format!(
+            "Verdict: PASS: every required case passed except {known} known failure{} the baseline accepts",
+            plural(known)
+        )
+    } else {
+        "Verdict: PASS: every required case passed".into()
+    };
     let other = failing(Severity::Recommended) + failing(Severity::Preview);
     if other > 0 {
         format!(
-            "Verdict: PASS: every required case passed; {other} recommended or preview case{} fail{} (reported, not fatal).",
+            "{passed}; {other} recommended or preview case{} fail{} (reported, not fatal).",
             plural(other),
             if other == 1 { "s" } else { "" }
         )
     } else {
-        "Verdict: PASS: every required case passed.".into()
+        format!("{passed}.")
     }
 }
 

@@ -107,14 +107,19 @@ impl Progress {
                 use std::io::{Read as _, Write as _};
                 let mut buf = [0u8; 8192];
                 let mut stdout_open = true;
+                let mut filter = NoFailureList::default();
                 while let Ok(n) = reader.read(&mut buf) {
                     if n == 0 {
                         break;
                     }
-                    if stdout_open {
+                    let shown = filter.feed(&buf[..n]);
+                    if stdout_open && !shown.is_empty() {
                         let mut out = std::io::stdout().lock();
-                        stdout_open = out.write_all(&buf[..n]).and_then(|()| out.flush()).is_ok();
+                        stdout_open = out.write_all(&shown).and_then(|()| out.flush()).is_ok();
                     }
+                }
+                if stdout_open {
+                    let _ = std::io::stdout().lock().write_all(&filter.finish());
                 }
             });
             return Progress {
@@ -137,6 +142,74 @@ impl Progress {
         drop(self.writer.take());
         if let Some(c) = self.copier.take() {
             let _ = c.join();
+        }
+    }
+}
+
+/// libtest-mimic's output without its `failures:` block (each failing case's message, then
+/// their names again): the summary after it shows the failures by root cause, so each failing
+/// case shows once, as its live line. Text passes on as it comes, except the start of a line
+/// that may yet turn out to be the block's heading.
+#[derive(Debug, Default)]
+struct NoFailureList {
+    /// The current line's bytes held back (a blank line, or a prefix of the heading).
+    held: Vec<u8>,
+    /// The current line was already let through in part: the rest follows unexamined.
+    passing: bool,
+    /// Inside the block: lines are dropped until libtest's `test result:` line.
+    hiding: bool,
+}
+
+impl NoFailureList {
+    const HEADING: &'static [u8] = b"failures:\n";
+    const RESULT: &'static [u8] = b"test result:";
+
+    /// The part of `bytes` to print now.
+    fn feed(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        for &b in bytes {
+            if self.passing {
+                out.push(b);
+                self.passing = b != b'\n';
+                continue;
+            }
+            self.held.push(b);
+            if self.hiding {
+                if self.held == Self::RESULT {
+                    // libtest's closing line, after the blank line it printed before it.
+                    self.hiding = false;
+                    self.passing = true;
+                    out.push(b'\n');
+                    out.append(&mut self.held);
+                } else if b == b'\n' {
+                    self.held.clear();
+                }
+                continue;
+            }
+            // Blank lines are held with the line after them: the one before the heading goes
+            // with it.
+            let blanks = self.held.iter().take_while(|&&c| c == b'\n').count();
+            let line = &self.held[blanks..];
+            if line.is_empty() {
+                continue;
+            }
+            if line == Self::HEADING {
+                self.hiding = true;
+                self.held.clear();
+            } else if !Self::HEADING.starts_with(line) {
+                self.passing = b != b'\n';
+                out.append(&mut self.held);
+            }
+        }
+        out
+    }
+
+    /// What is still held when the output ends.
+    fn finish(&mut self) -> Vec<u8> {
+        if self.hiding {
+            Vec::new()
+        } else {
+            std::mem::take(&mut self.held)
         }
     }
 }
@@ -194,4 +267,34 @@ pub(crate) fn run_trials(
     let mut out = std::mem::take(&mut *results.lock().unwrap_or_else(|p| p.into_inner()));
     out.sort_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NoFailureList;
+
+    /// `text` through the filter in pieces of `chunk` bytes.
+    fn filtered(text: &str, chunk: usize) -> String {
+        let mut f = NoFailureList::default();
+        let mut out = Vec::new();
+        for piece in text.as_bytes().chunks(chunk) {
+            out.extend(f.feed(piece));
+        }
+        out.extend(f.finish());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn libtests_failure_list_is_left_out_and_the_rest_kept() {
+        let libtest = "\nrunning 3 tests\ntest a::one ... ok\ntest a::two ... FAILED\ntest a::failures ... ok\n\nfailures:\n\n---- a::two ----\n[required] failed: step `x`: status\n\n\nfailures:\n    a::two\n\ntest result: FAILED. 2 passed; 1 failed; 0 ignored\n\n";
+        let want = "\nrunning 3 tests\ntest a::one ... ok\ntest a::two ... FAILED\ntest a::failures ... ok\n\ntest result: FAILED. 2 passed; 1 failed; 0 ignored\n\n";
+        for chunk in [1, 2, 7, 4096] {
+            assert_eq!(filtered(libtest, chunk), want, "chunk {chunk}");
+        }
+        let passing = "\nrunning 1 test\ntest a::one ... ok\n\ntest result: ok. 1 passed\n\n";
+        assert_eq!(filtered(passing, 3), passing);
+        // A line that starts like the heading is not held back for ever.
+        assert_eq!(filtered("fail", 1), "fail");
+        assert_eq!(filtered("failures: 3\n", 1), "failures: 3\n");
+    }
 }
