@@ -528,7 +528,10 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
             .starts_with("Verdict: FAIL")
     );
     let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
-    assert!(html.contains("<h2>Root causes</h2>") && html.contains("class=\"verdict\""));
+    assert!(
+        html.contains("<h2>Root causes</h2>")
+            && html.contains("class=\"verdict fail\">Verdict: FAIL: ")
+    );
 }
 
 #[test]

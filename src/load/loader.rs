@@ -123,6 +123,7 @@ fn load_with(
         file,
         schemas,
         fixtures,
+        source: &text,
     };
     lower::lower(raw, &cx).map_err(|d| fail(Some(text), d))
 }

@@ -22,6 +22,8 @@ pub struct LowerContext<'a> {
     pub schemas: &'a [String],
     /// Where `body_file` paths resolve.
     pub fixtures: super::Fixtures,
+    /// The file's text, to point at a variable inside a value (not only at the value).
+    pub source: &'a str,
 }
 
 struct Lowerer<'a> {
@@ -33,6 +35,40 @@ struct Lowerer<'a> {
 
 fn pos(loc: &Location) -> (u32, u32) {
     (loc.line() as u32, loc.column() as u32)
+}
+
+/// Where `${var}` (or `${var:…}`) is first written in `source` at or after `from` (line and
+/// column, 1-based): inside the value that starts there, which holds it.
+fn written_at(source: &str, from: (u32, u32), var: &str) -> Option<(u32, u32)> {
+    let (line, col) = (from.0 as usize, from.1 as usize);
+    let line_start: usize = source
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = source.get(line_start..)?;
+    let start = line_start
+        + rest
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(0, |(i, _)| i);
+    let needle = format!("${{{var}");
+    let mut at = start;
+    loop {
+        at += source.get(at..)?.find(&needle)?;
+        let after = source[at + needle.len()..].chars().next();
+        if matches!(after, Some('}' | ':')) {
+            break;
+        }
+        at += needle.len();
+    }
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    Some((line as u32, col as u32))
 }
 
 fn valid_name(s: &str) -> bool {
@@ -177,7 +213,7 @@ impl Lowerer<'_> {
         match Template::parse(&s.value) {
             Ok(t) => {
                 for v in t.vars() {
-                    self.check_var(v, &s.referenced, defined);
+                    self.check_var(v, &s.referenced, defined, true);
                 }
                 Some(t)
             }
@@ -188,7 +224,10 @@ impl Lowerer<'_> {
         }
     }
 
-    fn check_var(&mut self, var: &str, loc: &Location, defined: &[String]) {
+    /// Checks that `var`, used in the value at `loc`, is a generator, a built-in or defined;
+    /// `inline`: the value is written in this file (not a fixture), so an undefined variable
+    /// is pointed at where it is written.
+    fn check_var(&mut self, var: &str, loc: &Location, defined: &[String], inline: bool) {
         let head = var.split(':').next().unwrap_or(var);
         let has_arg = var.contains(':');
         let takes_arg = matches!(head, "alnum" | "digits");
@@ -224,19 +263,32 @@ impl Lowerer<'_> {
             .chain(GENERATORS.iter().copied())
             .collect();
         let hint = suggestion(var, candidates.iter().copied());
-        self.err(
-            loc,
+        let (line, col) = inline
+            .then(|| written_at(self.cx.source, pos(loc), var))
+            .flatten()
+            .unwrap_or(pos(loc));
+        let d = Diagnostic::new(
+            self.cx.file,
+            line,
+            col,
             format!("variable `{var}` is not defined at this point"),
-            Some(&hint),
         );
+        self.errors.push(d.hint(hint));
     }
 
+    /// Checks the variables of a value written in this file at `loc`.
     fn value_templates(&mut self, v: &Value, loc: &Location, defined: &[String]) {
+        self.templates_in(v, loc, defined, true);
+    }
+
+    /// Checks the variables of `v`, found at `loc` (written there when `inline`; else read
+    /// from the fixture `loc` names).
+    fn templates_in(&mut self, v: &Value, loc: &Location, defined: &[String], inline: bool) {
         let mut vars = Vec::new();
         match value_vars(v, &mut vars) {
             Ok(()) => {
                 for var in vars {
-                    self.check_var(&var, loc, defined);
+                    self.check_var(&var, loc, defined, inline);
                 }
             }
             Err(m) => self.err(loc, m, Some("write `$${` for a literal `${`")),
@@ -861,7 +913,7 @@ impl Lowerer<'_> {
             match serde_json::from_str::<Value>(&text) {
                 Ok(v) => {
                     let before = self.errors.len();
-                    self.value_templates(&v, &f.referenced, defined);
+                    self.templates_in(&v, &f.referenced, defined, false);
                     for d in &mut self.errors[before..] {
                         d.message = format!("{} (in {})", d.message, path.display());
                     }

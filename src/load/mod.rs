@@ -1,6 +1,7 @@
 //! Loading suite files: YAML → raw structs (`raw`) → validated model (`lower`).
 //! The loader knows nothing of HTTP; its only output is a `Suite` or positioned diagnostics.
 
+mod emit;
 mod fixtures;
 mod loader;
 mod lower;

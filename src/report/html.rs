@@ -142,15 +142,10 @@ const LABELS: [&str; 5] = ["passed", "failed", "errored", "skipped", "known"];
 pub fn html(run: &RunRecord, r: &Redactor) -> String {
     let mut out = String::new();
     let causes = super::root_causes(run);
-    header(&mut out, run, r);
-    summary_tables(&mut out, run);
+    // The answer first, in the console's words: the verdicts, then the root causes.
+    header(&mut out, run, &causes, r);
     root_causes(&mut out, &causes, r);
-    verdicts(&mut out, run, r);
-    let _ = write!(
-        out,
-        "<p class=\"verdict\">{}</p>",
-        esc(&r.redact(&super::verdict(run, &causes)))
-    );
+    summary_tables(&mut out, run);
     notes(&mut out, run, r);
     filters(&mut out, run);
     let mut cases: Vec<&CaseResult> = run.cases.iter().collect();
@@ -162,26 +157,9 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     out
 }
 
-/// One line per client question: Entra provisioning, Microsoft gallery validation.
-fn verdicts(out: &mut String, run: &RunRecord, r: &Redactor) {
-    out.push_str("<ul class=\"verdicts\">");
-    for v in super::verdicts(run) {
-        let _ = write!(
-            out,
-            "<li data-verdict=\"{}\" data-outcome=\"{}\"><b>{}</b>: <span class=\"outcome o-{}\">{}</span> — {}</li>",
-            v.key,
-            v.outcome.name(),
-            esc(v.question),
-            v.outcome.name(),
-            v.outcome.label(),
-            esc(&r.redact(&v.reason))
-        );
-    }
-    out.push_str("</ul>");
-}
-
-/// The document head and the page header: target, run id, figures, the verdict badge.
-fn header(out: &mut String, run: &RunRecord, r: &Redactor) {
+/// The document head and the page header: target, run id, figures, the verdict lines (as
+/// the console prints them).
+fn header(out: &mut String, run: &RunRecord, causes: &[super::RootCause], r: &Redactor) {
     let passed = !run.required_failed() && !run.interrupted;
     let _ = write!(
         out,
@@ -190,27 +168,28 @@ fn header(out: &mut String, run: &RunRecord, r: &Redactor) {
     );
     let _ = write!(
         out,
-        "<header><div class=\"inner\"><h1>scimtest report</h1><p class=\"meta\">Target <code>{}</code> · run id <code>{}</code> · started {} · {} cases, {} requests in {:.2} s · TLS {}</p><div class=\"verdict {}\">{}</div></div></header><main>",
+        "<header><div class=\"inner\"><h1>scimtest report</h1><p class=\"meta\">Target <code>{}</code> · run id <code>{}</code> · started {} · {}, {} in {:.2} s · TLS {}</p>",
         esc(&r.redact(&run.target)),
         esc(&run.run_id),
         esc(&run.started),
-        run.cases.len(),
-        run.requests(),
+        crate::words::count(run.cases.len(), "case"),
+        crate::words::count(run.requests(), "request"),
         run.duration.as_secs_f64(),
         if run.tls_verified {
             "verified"
         } else {
             "NOT verified (--insecure)"
         },
-        if passed { "pass" } else { "fail" },
-        if passed {
-            "PASSED — every required case passed"
-        } else if run.interrupted {
-            "INTERRUPTED — the run did not finish"
-        } else {
-            "FAILED — required cases failed: Entra provisioning would not work as expected"
-        }
     );
+    for (tone, line) in super::console::verdict_lines(run, causes) {
+        let _ = write!(
+            out,
+            "<p class=\"verdict {}\">{}</p>",
+            tone.class(),
+            esc(&r.redact(&line))
+        );
+    }
+    out.push_str("</div></header><main>");
 }
 
 /// Counts per severity and per suite.
@@ -292,8 +271,8 @@ fn notes(out: &mut String, run: &RunRecord, r: &Redactor) {
     if !run.leftovers.is_empty() {
         let _ = write!(
             out,
-            "<div class=\"leftovers\"><h2>Left behind</h2><p>{} resources this run created may still be on the target:</p><ul>{}</ul>{}</div>",
-            run.leftovers.len(),
+            "<div class=\"leftovers\"><h2>Left behind</h2><p>{} this run created may still be on the target:</p><ul>{}</ul>{}</div>",
+            crate::words::count(run.leftovers.len(), "resource"),
             run.leftovers
                 .iter()
                 .map(|l| format!("<li><code>{}</code></li>", esc(&r.redact(l))))

@@ -167,3 +167,36 @@ pub fn all_files_text(dir: &Path) -> String {
     }
     out
 }
+
+/// One run with failures, known failures and a stale baseline entry, shared by the tests.
+pub fn failing_run(dir: &Path) -> String {
+    let baseline = dir.join("baseline.toml");
+    std::fs::write(
+        &baseline,
+        r#"
+[[known_failure]]
+case = "entra-users::disable_user[entra]"
+reason = "PROJ-1: string booleans not accepted yet"
+
+[[known_failure]]
+case = "entra-users::get_unknown_user"
+reason = "fixed last week"
+"#,
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--defect", "string-booleans-rejected", "--baseline"])
+        .arg(&baseline)
+        .arg("--report-dir")
+        .arg(dir)
+        .arg("entra-users::")
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "other required cases still fail: {all}"
+    );
+    all
+}
