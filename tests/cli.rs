@@ -56,7 +56,7 @@ fn a_defect_fails_the_run_with_exit_1_and_explains_it() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("[required] PATCH /Users/{id} answered 400 (invalidValue), not 200 or 204"),
+        all.contains("] PATCH /Users/{id} answered 400 (invalidValue), not 200 or 204"),
         "{all}"
     );
     assert!(all.contains("Entra: Deprovisioning fails"), "{all}");
@@ -454,8 +454,9 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     // One server defect, one root cause, however many cases it breaks.
     assert!(
         block[2].starts_with("  #1 ")
-            && block[2]
-                .ends_with("cases: [required] POST /Groups answered 400 (invalidValue), not 201"),
+            && block[2].ends_with(
+                "cases: [required, documented] POST /Groups answered 400 (invalidValue), not 201"
+            ),
         "{stdout}"
     );
     assert!(block[3].contains(

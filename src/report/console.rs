@@ -224,29 +224,7 @@ impl Summary<'_> {
             SHOWN_CAUSES.min(self.causes.len())
         };
         for (i, g) in self.causes.iter().take(shown).enumerate() {
-            let n = g.cases.len();
-            let _ = writeln!(
-                out,
-                "  #{:<2} {:>4} {:<6} [{}] {}",
-                i + 1,
-                n,
-                format!("{}:", crate::words::plural(n, "case")),
-                g.severity,
-                self.safe(&g.summary)
-            );
-            if let Some(e) = &g.example {
-                let _ = writeln!(out, "                  e.g. {}", self.safe(e));
-            }
-            let first = g
-                .cases
-                .first()
-                .and_then(|name| self.run.cases.iter().find(|c| &c.name == name));
-            if let Some(e) = first.and_then(CaseResult::consequence) {
-                let _ = writeln!(out, "                  Entra: {}", self.safe(e));
-            }
-            if let Some(script) = first.and_then(|c| self.script_of(c)) {
-                let _ = writeln!(out, "                  reproduce: bash {script}");
-            }
+            self.root_cause(i, g, out);
         }
         let hidden = &self.causes[shown..];
         if !hidden.is_empty() {
@@ -257,6 +235,38 @@ impl Summary<'_> {
                 count(hidden.len(), "root cause"),
                 count(cases, "case")
             );
+        }
+    }
+
+    /// Root cause number `i`: what went wrong (with the severity and the evidence grade of
+    /// its first case), an example, Entra's consequence, the reproduction of the first case.
+    fn root_cause(&self, i: usize, g: &super::RootCause, out: &mut String) {
+        let first = g
+            .cases
+            .first()
+            .and_then(|name| self.run.cases.iter().find(|c| &c.name == name));
+        let n = g.cases.len();
+        let grade = first
+            .and_then(|c| c.evidence)
+            .map(|e| format!(", {e}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  #{:<2} {:>4} {:<6} [{}{grade}] {}",
+            i + 1,
+            n,
+            format!("{}:", crate::words::plural(n, "case")),
+            g.severity,
+            self.safe(&g.summary)
+        );
+        if let Some(e) = &g.example {
+            let _ = writeln!(out, "                  e.g. {}", self.safe(e));
+        }
+        if let Some(e) = first.and_then(CaseResult::consequence) {
+            let _ = writeln!(out, "                  Entra: {}", self.safe(e));
+        }
+        if let Some(script) = first.and_then(|c| self.script_of(c)) {
+            let _ = writeln!(out, "                  reproduce: bash {script}");
         }
     }
 
