@@ -208,6 +208,69 @@ fn the_preflight_names_the_set_up_mistake() {
 }
 
 #[test]
+fn the_preflight_tells_a_scim_404_from_a_wrong_base_path() {
+    // An empty collection whose every query that matches nothing answers a SCIM 404: the
+    // defect Entra quarantines for, which the cases report; not a wrong base path.
+    let (mut child, url) = serve("right-token-1234", &["empty-query-404"]);
+    let out = bin()
+        .args([
+            "run",
+            "--target",
+            &url,
+            "--token",
+            "right-token-1234",
+            "--report-dir",
+        ])
+        .arg(tmp("preflight-404"))
+        .args(["--exact", "entra-connection::test_connection_users[entra]"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(!all.contains("no SCIM /Users here"), "{all}");
+    assert!(all.contains("answered 404"), "{all}");
+    child.kill().unwrap();
+    let _ = child.wait();
+}
+
+#[test]
+fn an_html_403_is_blamed_on_what_is_in_front_of_the_app_not_the_token() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let waf = std::thread::spawn(move || {
+        // One request is all the preflight sends before it stops.
+        if let Ok((mut s, _)) = listener.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = "<html><body><h1>403 Forbidden</h1>Request blocked.</body></html>";
+            let _ = write!(
+                s,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let out = bin()
+        .args([
+            "run",
+            "--target",
+            &format!("http://{addr}/scim"),
+            "--token",
+            "tok-1234567",
+        ])
+        .arg("--report-dir")
+        .arg(tmp("preflight-403"))
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("firewall, WAF or proxy"), "{all}");
+    assert!(!all.contains("refuses the credentials"), "{all}");
+    waf.join().unwrap();
+}
+
+#[test]
 fn unreachable_target_exits_2() {
     // Port 9 on loopback: nothing listens there.
     let out = bin()

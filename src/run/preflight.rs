@@ -55,13 +55,27 @@ pub async fn preflight(
             "{probe_line} answered {}: the target needs credentials and none were given; set SCIM_TOKEN (or --basic-user with SCIM_BASIC_PASSWORD, or --oauth-token-url)",
             ex.status
         ),
+        // A web page refusing the request comes from something in front of the app (a WAF,
+        // a proxy, a firewall), not from its SCIM code checking the token.
+        401 | 403 if html => format!(
+            "{probe_line} answered {} with a web page ({}), not a SCIM error: a firewall, WAF or proxy in front of the app refused the request before it reached SCIM (Entra's requests carry no User-Agent and come from the AzureActiveDirectory service tag's addresses); check its rules — the credentials may well be right",
+            ex.status,
+            if content_type.is_empty() {
+                "no Content-Type"
+            } else {
+                content_type.as_str()
+            }
+        ),
         401 | 403 => format!(
             "{probe_line} answered {}: the target refuses the credentials; check the token (SCIM_TOKEN / --token), or the Basic or OAuth settings, and that it is meant for this endpoint",
             ex.status
         ),
-        // An endpoint that answers an empty query with 404 (a defect Entra quarantines for)
-        // still lists /Users: that is for the cases to report, not a wrong base path.
+        // An endpoint that answers a query matching nothing with 404 (a defect Entra
+        // quarantines for) still lists /Users, or — with an empty collection that 404s too —
+        // answers /Users otherwise than a path that cannot exist: that is for the cases to
+        // report, not a wrong base path.
         404 if lists_users(http, base_url).await => return Ok(()),
+        404 if users_is_a_route(http, base_url, &got, &probe).await => return Ok(()),
         404 | 405 => format!(
             "{probe_line} answered {}: there is no SCIM /Users here; the Tenant URL must be the SCIM base that /Users hangs off (e.g. https://api.example.com/scim/v2), so check its path",
             ex.status
@@ -90,6 +104,44 @@ pub async fn preflight(
         _ => return Ok(()),
     };
     Err(Diagnosis(answer))
+}
+
+/// Whether `/Users` answered its 404 otherwise than a sibling path that cannot exist does: a
+/// wrong base path gives both the same page, a SCIM route its own answer (a SCIM error saying
+/// nothing matched). The probe's random value is taken out before comparing.
+async fn users_is_a_route(
+    http: &Http,
+    base_url: &str,
+    users: &super::http::Received,
+    probe: &str,
+) -> bool {
+    let nowhere = format!("/{probe}-no-such-collection");
+    let req = OutRequest {
+        method: reqwest::Method::GET,
+        url: compose(base_url, &nowhere, &[], Encoding::Plus),
+        headers: Vec::new(),
+        body: None,
+        auth: Auth::Default,
+    };
+    let Ok(other) = http.send(req).await else {
+        return false;
+    };
+    let shape = |r: &super::http::Received| {
+        let ct = r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| v.to_ascii_lowercase())
+            .unwrap_or_default();
+        let body = r
+            .exchange
+            .response_body
+            .replace(&nowhere, "")
+            .replace("/Users", "")
+            .replace(probe, "");
+        (r.exchange.status, ct, body)
+    };
+    shape(users) != shape(&other)
 }
 
 /// Whether an unfiltered `GET /Users` answers a ListResponse.

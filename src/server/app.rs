@@ -711,11 +711,11 @@ fn list(
     let projection = projection(app, kind, params)?;
     let query = query(app, params)?;
     let page = app.store.query(kind, &query);
-    if page.total == 0 && query.filter.is_some() && app.has(Defect::EmptyQuery404) {
+    if page.total == 0 && app.has(Defect::EmptyQuery404) {
         return Err(ScimError {
             status: 404,
             scim_type: None,
-            detail: "no resource matches the filter".into(),
+            detail: "no resource matches".into(),
         });
     }
     let resources = page

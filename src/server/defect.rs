@@ -34,7 +34,7 @@ macro_rules! defects {
 
 defects! {
     EmptyQuery404 = "empty-query-404":
-        "A filter query with no match answers 404 instead of 200 with an empty ListResponse (Entra quarantines the job).",
+        "A query with no match (a filter, or a list of an empty collection) answers 404 instead of 200 with an empty ListResponse (Entra quarantines the job).",
     CreateReturns200 = "create-returns-200":
         "POST answers 200 instead of 201 Created.",
     DuplicatesAccepted = "duplicates-accepted":
