@@ -51,24 +51,75 @@ pub struct ReproSettings {
     pub base_url: String,
 }
 
+/// `s` as one shell word that is data only: single quotes, or `$'…'` with `\xHH` escapes when
+/// it holds control characters, so the script file carries no raw terminal escape either.
 fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(unsafe_char) {
+        return format!("'{}'", s.replace('\'', "'\\''"));
+    }
+    let mut out = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            c if unsafe_char(c) => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let _ = write!(out, "\\x{b:02X}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
-/// `text` as one shell word, with each earlier id replaced by its variable.
-fn word(text: &str, ids: &[(String, String)]) -> String {
+/// Where a value the run used may be replaced by a script variable: only where it stands
+/// whole, so a short id (`1`) never rewrites unrelated text (`scimtest-…-1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// At the very start of a URL (the target's base URL).
+    UrlStart,
+    /// A whole path segment of a URL (an encoded id).
+    Segment,
+    /// A whole JSON string's content (an id in a header or body).
+    JsonString,
+}
+
+/// A value of the run, the script variable that replaces it, and where.
+#[derive(Debug, Clone)]
+struct Sub {
+    old: String,
+    var: String,
+    place: Place,
+}
+
+impl Sub {
+    fn fits(&self, text: &str, start: usize) -> bool {
+        let before = text[..start].chars().last();
+        let after = text[start + self.old.len()..].chars().next();
+        match self.place {
+            Place::UrlStart => start == 0,
+            Place::Segment => before == Some('/') && matches!(after, None | Some('/' | '?' | '#')),
+            Place::JsonString => before == Some('"') && after == Some('"'),
+        }
+    }
+}
+
+/// `text` as one shell word, with each earlier value replaced by its variable where it stands
+/// whole. Empty values are never looked for (an empty id would match everywhere).
+fn word(text: &str, subs: &[Sub]) -> String {
     let mut parts: Vec<(usize, usize, &str)> = Vec::new();
-    for (old, var) in ids {
-        let mut from = 0;
-        while let Some(i) = text[from..].find(old.as_str()) {
-            let start = from + i;
-            if !parts
-                .iter()
-                .any(|(s, e, _)| start < *e && start + old.len() > *s)
-            {
-                parts.push((start, start + old.len(), var));
+    for sub in subs.iter().filter(|s| !s.old.is_empty()) {
+        for (start, _) in text.match_indices(sub.old.as_str()) {
+            let end = start + sub.old.len();
+            let overlaps = parts.iter().any(|(s, e, _)| start < *e && end > *s);
+            if !overlaps && sub.fits(text, start) {
+                parts.push((start, end, &sub.var));
             }
-            from = start + old.len();
         }
     }
     parts.sort_by_key(|p| p.0);
@@ -87,13 +138,19 @@ fn word(text: &str, ids: &[(String, String)]) -> String {
     out
 }
 
-/// The id a create answered, when the answer is a resource.
+/// The id a create answered, when the answer is a resource: a string or a number, never
+/// empty.
 fn created_id(ex: &Exchange) -> Option<String> {
     if ex.method != "POST" || !(200..300).contains(&ex.status) {
         return None;
     }
     let v: serde_json::Value = serde_json::from_str(&ex.response_body).ok()?;
-    v.get("id")?.as_str().map(String::from)
+    let id = match v.get("id")? {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!id.is_empty()).then_some(id)
 }
 
 /// A file name for the case's script.
@@ -123,10 +180,11 @@ pub fn repro_script(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -
         .position(|s| s.error.is_some() || s.failed())?;
     let mut s = preamble(case, settings, r);
     // The target's base URL first, so that TARGET can point the script elsewhere.
-    let mut ids: Vec<(String, String)> = vec![(
-        settings.base_url.trim_end_matches('/').to_string(),
-        "TARGET".to_string(),
-    )];
+    let mut ids: Vec<Sub> = vec![Sub {
+        old: settings.base_url.trim_end_matches('/').to_string(),
+        var: "TARGET".to_string(),
+        place: Place::UrlStart,
+    }];
     let mut masked = false;
     for (n, step) in case.steps[..=failing].iter().enumerate() {
         let Some(ex) = &step.exchange else {
@@ -171,8 +229,10 @@ fn preamble(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -> String
         "TARGET=\"${{TARGET:-{}}}\"",
         r.redact(settings.base_url.trim_end_matches('/'))
             .replace(['"', '$', '`', '\\'], "")
+            .replace(char::is_control, "")
     );
-    let mut curl = vec!["curl".to_string(), "-sS".into()];
+    // --globoff: brackets and braces in a URL are data, never a glob.
+    let mut curl = vec!["curl".to_string(), "-sS".into(), "--globoff".into()];
     curl.push(format!("--max-time {}", settings.timeout_secs.max(1)));
     if let Some(ca) = &settings.ca_cert {
         curl.push(format!("--cacert {}", quote(&ca.display().to_string())));
@@ -182,11 +242,74 @@ fn preamble(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -> String
     }
     let _ = writeln!(s, "CURL=({})", curl.join(" "));
     s.push_str(&auth(&settings.auth, r));
-    s.push_str(
-        "NL=$'\\n'\nCREATED=()\ncleanup() {\n  if [ \"${KEEP:-0}\" = 1 ]; then\n    for p in \"${CREATED[@]}\"; do echo \"kept: $p\"; done\n    return\n  fi\n  local i\n  for ((i=${#CREATED[@]}-1; i>=0; i--)); do\n    \"${CURL[@]}\" -o /dev/null -w \"cleanup: DELETE ${CREATED[i]} → %{http_code}\\n\" -X DELETE \"${AUTH[@]}\" \"${CREATED[i]}\" || true\n  done\n}\ntrap cleanup EXIT\n\n# The id a create answered (the first top-level \"id\" of the body).\nid_of() { grep -o '\"id\" *: *\"[^\"]*\"' | head -n 1 | sed 's/.*\"\\([^\"]*\\)\"$/\\1/'; }\n\n",
-    );
+    s.push_str(SCRIPT_FUNCTIONS);
     s
 }
+
+/// The cleanup trap and the helpers that turn a create's answer into a path segment. Nothing a
+/// server answers reaches curl's `-w` format or a URL unencoded: the path is printed by
+/// `printf '%s'`, and ids are percent-encoded whole (`seg`).
+const SCRIPT_FUNCTIONS: &str = r#"NL=$'\n'
+CREATED=()
+cleanup() {
+  if [ "${KEEP:-0}" = 1 ]; then
+    for p in "${CREATED[@]}"; do printf 'kept: %s\n' "$p"; done
+    return
+  fi
+  local i code
+  for ((i=${#CREATED[@]}-1; i>=0; i--)); do
+    code=$("${CURL[@]}" -o /dev/null -w '%{http_code}' -X DELETE "${AUTH[@]}" "${CREATED[i]}") || code="not sent"
+    printf 'cleanup: DELETE %s → %s\n' "${CREATED[i]}" "$code"
+  done
+}
+trap cleanup EXIT
+
+# The first "id" of a JSON answer as JSON text: a string's escaped content, or a number.
+id_json() {
+  local m
+  m=$(grep -oE '"id"[[:space:]]*:[[:space:]]*("([^"\\]|\\.)*"|-?[0-9]+)' || true)
+  m=${m%%"$NL"*}
+  m=${m#*:}
+  m=${m#"${m%%[![:space:]]*}"}
+  case $m in \"*) m=${m:1:${#m}-2} ;; esac
+  printf '%s' "$m"
+}
+# A JSON string's content, unescaped.
+json_text() {
+  local s=$1 out= c h i=0
+  while ((i < ${#s})); do
+    c=${s:i:1}
+    i=$((i + 1))
+    if [ "$c" = '\' ]; then
+      c=${s:i:1}
+      i=$((i + 1))
+      case $c in
+        n) c=$'\n' ;; t) c=$'\t' ;; r) c=$'\r' ;; b) c=$'\b' ;; f) c=$'\f' ;;
+        u) h=${s:i:4}; c=; i=$((i + 4))
+           if [[ $h =~ ^[0-9a-fA-F]{4}$ ]]; then printf -v c "\\u$h"; fi ;;
+      esac
+    fi
+    out+=$c
+  done
+  printf '%s' "$out"
+}
+# A value as one URL path segment: every byte but the unreserved ones percent-encoded, and a
+# segment of dots encoded too (`.` and `..` would name another path).
+seg() (
+  LC_ALL=C
+  local s=$1 out= c h i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case $c in
+      [a-zA-Z0-9._~-]) out+=$c ;;
+      *) printf -v h '%%%02X' "'$c"; out+=$h ;;
+    esac
+  done
+  case $out in *[!.]*) ;; *) out=${out//./%2E} ;; esac
+  printf '%s' "$out"
+)
+
+"#;
 
 /// The `AUTH` array: credentials read from the environment, never written in the script.
 fn auth(auth: &ReproAuth, r: &Redactor) -> String {
@@ -225,7 +348,7 @@ fn auth(auth: &ReproAuth, r: &Redactor) -> String {
 
 /// curl's arguments for one exchange, with the ids of earlier creates as variables; and
 /// whether a masked secret stands in a header or the body.
-fn curl_args(auth: Auth, ex: &Exchange, ids: &[(String, String)]) -> (Vec<String>, bool) {
+fn curl_args(auth: Auth, ex: &Exchange, ids: &[Sub]) -> (Vec<String>, bool) {
     let mut masked = false;
     let mut args = vec![format!("-X {}", ex.method)];
     match auth {
@@ -275,13 +398,7 @@ fn failing_request(s: &mut String, step: &StepRecord, args: &[String], r: &Redac
 
 /// An earlier step, replayed: its status is printed, and the id it created is kept (as
 /// `ID_<n>`) for the later requests and the cleanup.
-fn replay(
-    s: &mut String,
-    n: usize,
-    ex: &Exchange,
-    args: &[String],
-    ids: &mut Vec<(String, String)>,
-) {
+fn replay(s: &mut String, n: usize, ex: &Exchange, args: &[String], ids: &mut Vec<Sub>) {
     let var = format!("ID_{n}");
     let _ = writeln!(
         s,
@@ -290,7 +407,10 @@ fn replay(
     );
     let _ = writeln!(s, "echo \"step {n}: {} → ${{OUT##*$NL}}\"", ex.method);
     if let Some(old) = created_id(ex) {
-        let _ = writeln!(s, "{var}=$(printf '%s' \"${{OUT%$NL*}}\" | id_of)");
+        let _ = writeln!(
+            s,
+            "JID_{n}=$(printf '%s' \"${{OUT%$NL*}}\" | id_json)\n{var}=$(json_text \"$JID_{n}\")\nSEG_{n}=$(seg \"${var}\")"
+        );
         let collection = word(
             ex.url
                 .split('?')
@@ -299,29 +419,74 @@ fn replay(
                 .trim_end_matches('/'),
             ids,
         );
-        let _ = writeln!(s, "[ -n \"${var}\" ] && CREATED+=({collection}/\"${var}\")");
-        ids.push((old, var));
+        let _ = writeln!(
+            s,
+            "if [ -n \"${var}\" ]; then CREATED+=({collection}/\"$SEG_{n}\"); fi"
+        );
+        let json = serde_json::to_string(&old).unwrap_or_default();
+        ids.push(Sub {
+            old: crate::run::encode_segment(&old),
+            var: format!("SEG_{n}"),
+            place: Place::Segment,
+        });
+        ids.push(Sub {
+            old: json[1..json.len() - 1].to_string(),
+            var: format!("JID_{n}"),
+            place: Place::JsonString,
+        });
     }
     s.push('\n');
 }
 
+/// `text` on one line with no raw control character: fit for a comment or an `echo`.
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::report::terminal_safe(&text.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::word;
+    use super::{Place, Sub, quote, word};
+
+    fn sub(old: &str, var: &str, place: Place) -> Sub {
+        Sub {
+            old: old.into(),
+            var: var.into(),
+            place,
+        }
+    }
 
     #[test]
     fn ids_become_variables_in_one_shell_word() {
-        let ids = vec![("abc".to_string(), "ID_1".to_string())];
-        assert_eq!(word("/Users/abc", &ids), "'/Users/'\"${ID_1}\"");
+        let ids = vec![
+            sub("abc", "SEG_1", Place::Segment),
+            sub("abc", "JID_1", Place::JsonString),
+        ];
+        assert_eq!(word("/Users/abc", &ids), "'/Users/'\"${SEG_1}\"");
         assert_eq!(
             word("{\"value\":\"abc\"}", &ids),
-            "'{\"value\":\"'\"${ID_1}\"'\"}'"
+            "'{\"value\":\"'\"${JID_1}\"'\"}'"
         );
         assert_eq!(word("it's", &[]), "'it'\\''s'");
         assert_eq!(word("", &[]), "''");
+    }
+
+    #[test]
+    fn short_and_empty_ids_replace_only_what_stands_whole() {
+        let ids = vec![
+            sub("1", "SEG_1", Place::Segment),
+            sub("", "SEG_2", Place::Segment),
+            sub("1", "JID_1", Place::JsonString),
+        ];
+        assert_eq!(
+            word("/Users/1?x=scimtest-1", &ids),
+            "'/Users/'\"${SEG_1}\"'?x=scimtest-1'"
+        );
+        assert_eq!(word("{\"a\":\"x1\"}", &ids), "'{\"a\":\"x1\"}'");
+    }
+
+    #[test]
+    fn control_characters_are_written_as_escapes() {
+        assert_eq!(quote("a\u{1b}[2J'\\"), "$'a\\x1B[2J\\'\\\\'");
+        assert_eq!(quote("\u{9b}"), "$'\\xC2\\x9B'");
     }
 }

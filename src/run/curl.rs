@@ -10,7 +10,8 @@ fn quote(s: &str) -> String {
 /// The curl command for `exchange` (whose Authorization is already masked).
 pub fn curl(exchange: &Exchange) -> String {
     let mut parts = vec![
-        "curl -sS -i".to_string(),
+        // --globoff: brackets and braces in the URL are data, never a glob.
+        "curl -sS -i --globoff".to_string(),
         format!("-X {}", exchange.method),
         quote(&exchange.url),
     ];
@@ -47,7 +48,7 @@ mod tests {
         let c = curl(&ex);
         assert_eq!(
             c,
-            "curl -sS -i \\\n  -X PATCH \\\n  'http://h/Users/1' \\\n  -H \"Authorization: Bearer $SCIM_TOKEN\" \\\n  -H 'X: it'\\''s' \\\n  --data-raw '{\"a\":\"b'\\''c\"}'"
+            "curl -sS -i --globoff \\\n  -X PATCH \\\n  'http://h/Users/1' \\\n  -H \"Authorization: Bearer $SCIM_TOKEN\" \\\n  -H 'X: it'\\''s' \\\n  --data-raw '{\"a\":\"b'\\''c\"}'"
         );
     }
 }

@@ -1,0 +1,208 @@
+//! The breaks of issue 23, each held: every test here failed before its fix. Servers are on
+//! 127.0.0.1 and every test is bounded in time.
+
+mod common;
+
+use common::mini::{self, Knobs};
+use scimtest::model::{Auth, Profile, Severity};
+use scimtest::record::{CaseResult, Exchange, Status, StepRecord};
+use scimtest::redact::Redactor;
+use scimtest::report::{ReproAuth, ReproSettings, repro_script};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn step(name: &str, exchange: Exchange, error: Option<&str>) -> StepRecord {
+    StepRecord {
+        name: name.into(),
+        exchange: Some(exchange),
+        checks: Vec::new(),
+        error: error.map(str::to_string),
+        curl: None,
+        ownership: Vec::new(),
+        entra: None,
+        setup: false,
+        auth: Auth::Default,
+    }
+}
+
+/// A failed case: a create answered with `id`, then a failing read of it (the URL as the run
+/// built it: the id as one encoded segment).
+fn created_then_failed(base: &str, id: &Value) -> CaseResult {
+    let text = match id {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let segment: String = text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let create = Exchange {
+        method: "POST".into(),
+        url: format!("{base}/Users"),
+        request_headers: vec![("Content-Type".into(), "application/scim+json".into())],
+        request_body: Some(r#"{"userName":"scimtest-r1-x@example.com"}"#.into()),
+        status: 201,
+        response_body: json!({"id": id, "userName": "scimtest-r1-x@example.com"}).to_string(),
+        ..Exchange::default()
+    };
+    let patch = Exchange {
+        method: "PATCH".into(),
+        url: format!("{base}/Users/{segment}"),
+        request_headers: vec![("Content-Type".into(), "application/scim+json".into())],
+        request_body: Some(
+            json!({"Operations": [{"op": "Replace", "path": "manager", "value": text}]})
+                .to_string(),
+        ),
+        status: 500,
+        ..Exchange::default()
+    };
+    CaseResult {
+        name: "red::repro[entra]".into(),
+        suite: "red".into(),
+        file: PathBuf::from("red.yaml"),
+        case: "repro".into(),
+        profile: Profile::Entra,
+        severity: Severity::Required,
+        entra: None,
+        description: String::new(),
+        status: Status::Errored,
+        reason: Some("failed".into()),
+        steps: vec![
+            step("create", create, None),
+            step("patch", patch, Some("answered 500")),
+        ],
+        cleanup: Vec::new(),
+        duration: Duration::ZERO,
+        known_failure: None,
+    }
+}
+
+fn settings(base: &str) -> ReproSettings {
+    ReproSettings {
+        auth: ReproAuth::None,
+        timeout_secs: 5,
+        base_url: base.into(),
+        ..ReproSettings::default()
+    }
+}
+
+fn have_curl() -> bool {
+    Command::new("curl").arg("--version").output().is_ok()
+}
+
+/// Break 1: a server-chosen id is inert data in a reproduction script. It reaches no curl
+/// format (`%{…}`), no URL glob (`{…}`, `[…]`), no shell; the script addresses exactly the
+/// resource the id names, and deletes everything it created (numeric ids, ids holding `"`
+/// or `:` included).
+#[test]
+fn repro_scripts_treat_server_ids_as_data_and_remove_what_they_create() {
+    if !have_curl() {
+        return;
+    }
+    let rt = common::runtime();
+    let hostile = [
+        json!("%{url_effective}%output{>>pwned}{a,b}[1-2]"),
+        json!("q\"uote"),
+        json!("urn:a:b"),
+        json!(42),
+        json!("x'y$(touch pwned)`touch pwned`"),
+        json!("a/b?c#d %25 +"),
+        json!("\u{e4}\u{1b}[2J"),
+    ];
+    for id in hostile {
+        let answer = id.clone();
+        let (m, base) = rt.block_on(mini::start(Knobs {
+            answer_id: Some(Arc::new(move |_| answer.clone())),
+            store_under_answer: true,
+            ..Default::default()
+        }));
+        let case = created_then_failed(&base, &id);
+        let script = repro_script(&case, &settings(&base), &Redactor::default()).unwrap();
+        assert!(
+            !script.contains('\u{1b}'),
+            "a raw terminal escape in the script"
+        );
+        let dir = std::env::temp_dir().join(format!("scimtest-red-repro-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("repro.sh"), &script).unwrap();
+        // The server runs on this runtime's threads while bash runs.
+        let out = rt.block_on(async {
+            tokio::task::spawn_blocking({
+                let dir = dir.clone();
+                move || {
+                    Command::new("bash")
+                        .arg("repro.sh")
+                        .current_dir(&dir)
+                        .output()
+                        .unwrap()
+                }
+            })
+            .await
+            .unwrap()
+        });
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = match &id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(files.len(), 1, "{id}: the script wrote {files:?}\n{shown}");
+        let log = m.log();
+        let paths: Vec<String> = log
+            .iter()
+            .map(|l| format!("{} {}", l.method, l.path))
+            .collect();
+        assert_eq!(
+            paths.len(),
+            3,
+            "{id}: POST, PATCH, DELETE expected: {paths:?}\n{script}\n{shown}"
+        );
+        for l in &log[1..] {
+            let seg = l.path.rsplit('/').next().unwrap();
+            assert_eq!(
+                scimtest::server::app::decode_component(seg),
+                text,
+                "{id}: {} went to {}\n{shown}",
+                l.method,
+                l.path
+            );
+        }
+        assert_eq!(m.count(), 0, "{id}: left behind\n{script}\n{shown}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Break 1: writing a script for a create answered `"id": ""` ends.
+#[test]
+fn a_create_answered_with_an_empty_id_does_not_hang_the_repro_writer() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let case = created_then_failed("http://127.0.0.1:9/scim", &json!(""));
+        let _ = tx.send(repro_script(
+            &case,
+            &settings("http://127.0.0.1:9/scim"),
+            &Redactor::default(),
+        ));
+    });
+    let script = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the repro writer hangs on an empty id");
+    let script = script.unwrap();
+    assert!(!script.contains("CREATED+=('"), "{script}");
+}
