@@ -1,6 +1,7 @@
 //! Redaction: every string that leaves the process passes through here, so tokens and other
 //! secrets never reach the console, a report, a transcript or a curl line.
 
+use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 
 /// Replaces known secrets with `***`. Clones share one list, so a secret learned later (an
@@ -48,6 +49,13 @@ impl Redactor {
         list.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     }
 
+    /// Adds the secrets a target URL carries (`url_secrets`).
+    pub fn add_url_secrets(&self, url: &str) {
+        for s in url_secrets(url) {
+            self.add(s);
+        }
+    }
+
     /// The length in bytes of the longest form of any secret (0 without secrets).
     pub(crate) fn longest(&self) -> usize {
         self.secrets
@@ -92,6 +100,39 @@ impl Redactor {
     }
 }
 
+/// The secrets a target URL carries: its user-info password, and the values of query keys that
+/// hold credentials by their name (`code`, as Azure Functions keys, and any key naming a key,
+/// token, secret, signature or password). A Tenant URL's `?code=…` never reaches a report.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if let Some((userinfo, _)) = authority.rsplit_once('@')
+        && let Some((_, password)) = userinfo.split_once(':')
+    {
+        out.push(password.to_string());
+    }
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let query = query.split('#').next().unwrap_or("");
+    for pair in query.split('&') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        let k = crate::percent::decode_component(k).to_ascii_lowercase();
+        let secret = k == "code"
+            || ["key", "token", "secret", "sig", "pass", "pwd", "auth"]
+                .iter()
+                .any(|w| k.contains(w));
+        if secret && !v.is_empty() {
+            out.push(v.to_string());
+            out.push(crate::percent::decode_component(v));
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out.dedup();
+    out
+}
+
 /// Secrets (and encoded forms) shorter than this are masked only where they stand alone, not
 /// inside a longer word: a token `x` must not turn `example.com` into `e***ample.com`. A
 /// short secret inside a longer word is not recognisable as that secret.
@@ -126,35 +167,17 @@ fn replace_whole_words(text: &str, secret: &str) -> String {
 /// without protecting anything.
 const MIN_FORM: usize = 6;
 
-/// The other forms a secret can take in an answer: JSON string escapes (`\"`, `\\`, `\/`) and
-/// percent-encoding (upper and lower case hex, `+` or `%20` for spaces); then, apart, base64
-/// (standard and URL-safe, alone or at any of the three alignments inside a longer encoded
-/// text).
+/// The other forms a secret can take in an answer: JSON string escapes (`\"`, `\\`, `\/`,
+/// `\u00e4` for non-ASCII, `\u0026` for HTML-sensitive characters), percent-encoding (upper
+/// and lower case hex, `+` or `%20` for spaces, `/` kept or not, form encoding, encoded twice),
+/// HTML entities; then, apart, base64 (standard and URL-safe, alone or at any of the three
+/// alignments inside a longer encoded text).
 fn encodings(secret: &str) -> (Vec<String>, Vec<String>) {
     use base64::Engine as _;
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    let mut out = Vec::new();
-    let json = serde_json::to_string(secret).unwrap_or_default();
-    let json = json.trim_matches('"').to_string();
-    out.push(json.replace('/', "\\/"));
-    out.push(json);
-    let mut upper = String::new();
-    let mut plus = String::new();
-    for b in secret.bytes() {
-        let plain = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-        if plain {
-            upper.push(b as char);
-            plus.push(b as char);
-        } else {
-            let e = format!("%{b:02X}");
-            upper.push_str(&e);
-            plus.push_str(if b == b' ' { "+" } else { &e });
-        }
-    }
-    out.push(lower_hex(&upper));
-    out.push(lower_hex(&plus));
-    out.push(upper);
-    out.push(plus);
+    let mut out = json_forms(secret);
+    out.extend(percent_forms(secret));
+    out.extend(html_forms(secret));
     let text = finish(out, secret);
     let mut out = Vec::new();
     for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
@@ -176,6 +199,101 @@ fn encodings(secret: &str) -> (Vec<String>, Vec<String>) {
         }
     }
     (text, finish(out, secret))
+}
+
+/// JSON string escapes: serde's, with `/` escaped, and the `\uXXXX` escapes other encoders
+/// use for non-ASCII characters and for `<`, `>`, `&` (Go), also `'` and `=` (JavaScript
+/// encoders), upper and lower case hex.
+fn json_forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    // Without the surrounding quotes (never `trim_matches`: a secret may end with `\"`).
+    let json = json[1..json.len() - 1].to_string();
+    let mut out = vec![json.replace('/', "\\/"), json.clone()];
+    for upper in [false, true] {
+        for html in ["", "<>&", "<>&'="] {
+            let mut f = String::new();
+            for c in json.chars() {
+                let escape = !c.is_ascii() || html.contains(c);
+                if !escape {
+                    f.push(c);
+                    continue;
+                }
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = if upper {
+                        write!(f, "\\u{u:04X}")
+                    } else {
+                        write!(f, "\\u{u:04x}")
+                    };
+                }
+            }
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Percent-encodings: every byte but the unreserved ones (space as `%20` or `+`), with `/`
+/// kept (as path encoders do), as HTML forms encode (`*` kept, `~` encoded), and each of them
+/// encoded a second time; upper and lower case hex.
+fn percent_forms(secret: &str) -> Vec<String> {
+    let encode = |keep: &dyn Fn(u8) -> bool, plus: bool| {
+        let mut f = String::new();
+        for b in secret.bytes() {
+            if keep(b) {
+                f.push(b as char);
+            } else if plus && b == b' ' {
+                f.push('+');
+            } else {
+                let _ = write!(f, "%{b:02X}");
+            }
+        }
+        f
+    };
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+    let path = |b: u8| unreserved(b) || b == b'/';
+    let form = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'*');
+    let mut once = Vec::new();
+    for plus in [false, true] {
+        once.push(encode(&unreserved, plus));
+        once.push(encode(&path, plus));
+        once.push(encode(&form, plus));
+    }
+    let mut out = Vec::new();
+    for f in once {
+        let twice = f.replace('%', "%25");
+        out.extend([lower_hex(&f), lower_hex(&twice), twice, f]);
+    }
+    out
+}
+
+/// HTML escapes of `& < > " '`, in the entity styles HTML encoders use.
+fn html_forms(secret: &str) -> Vec<String> {
+    if !secret.contains(['&', '<', '>', '"', '\'']) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (quot, apos) in [
+        ("&quot;", "&#39;"),
+        ("&#34;", "&#39;"),
+        ("&quot;", "&#x27;"),
+        ("&quot;", "&apos;"),
+        ("&#x22;", "&#x27;"),
+    ] {
+        let mut f = String::new();
+        for c in secret.chars() {
+            match c {
+                '&' => f.push_str("&amp;"),
+                '<' => f.push_str("&lt;"),
+                '>' => f.push_str("&gt;"),
+                '"' => f.push_str(quot),
+                '\'' => f.push_str(apos),
+                c => f.push(c),
+            }
+        }
+        out.push(f);
+    }
+    out
 }
 
 /// The forms worth masking, each once.

@@ -799,7 +799,7 @@ fn serve_lists_its_defects() {
 }
 
 #[test]
-fn sweep_lists_then_deletes_only_scimtest_resources() {
+fn sweep_lists_scimtest_resources_and_deletes_nothing_without_a_journal() {
     let token = "sweep-token-3e5f7a";
     // filter-ignored: the server returns everything, so sweep's own prefix check is what
     // keeps real data safe.
@@ -866,25 +866,23 @@ fn sweep_lists_then_deletes_only_scimtest_resources() {
         out.contains("1 groups and 1 users named `scimtest-aaaa1111-…`"),
         "{out}"
     );
-    assert!(out.contains("nothing deleted"), "{out}");
+    assert!(out.contains("sweep never deletes those"), "{out}");
     assert_eq!((count("/Users"), count("/Groups")), (4, 2));
 
+    // Without a journal, `--yes` deletes nothing: a name is not proof.
     let swept = bin()
         .args(["sweep", "--target", &url, "--yes"])
         .env("SCIM_TOKEN", token)
         .output()
         .unwrap();
     let out = text(&swept);
-    assert_eq!(swept.status.code(), Some(0), "{out}");
-    assert!(
-        out.contains("1 groups and 2 users named `scimtest-…`"),
-        "{out}"
-    );
+    assert_eq!(swept.status.code(), Some(2), "{out}");
+    assert!(out.contains("--journal"), "{out}");
     assert!(!out.contains(token));
     assert_eq!(
         (count("/Users"), count("/Groups")),
-        (2, 1),
-        "only scimtest-… resources are deleted"
+        (4, 2),
+        "nothing is deleted"
     );
     child.kill().unwrap();
     let _ = child.wait();

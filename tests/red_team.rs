@@ -206,3 +206,190 @@ fn a_create_answered_with_an_empty_id_does_not_hang_the_repro_writer() {
     let script = script.unwrap();
     assert!(!script.contains("CREATED+=('"), "{script}");
 }
+
+/// Break 2: a secret is masked in every encoding a server may echo it in.
+#[test]
+fn secrets_are_masked_in_every_common_encoding() {
+    let secret = "S3cr\u{e4}t/&<>\"' x~*=0123";
+    let r = Redactor::new([secret.to_string()]);
+    let pct = |s: &str, keep: &dyn Fn(u8) -> bool| -> String {
+        s.bytes()
+            .map(|b| {
+                if keep(b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let slash_kept = pct(secret, &|b| unreserved(b) || b == b'/');
+    let form = pct(secret, &|b| {
+        b.is_ascii_alphanumeric() || b"-._*".contains(&b)
+    })
+    .replace("%20", "+");
+    let twice = pct(secret, &unreserved).replace('%', "%25");
+    let json_ascii: String = serde_json::to_string(secret)
+        .unwrap()
+        .trim_matches('"')
+        .replace('\u{e4}', "\\u00e4");
+    let json_html = json_ascii
+        .replace('&', "\\u0026")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e");
+    let html = secret
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
+    let html_hex = html.replace("&quot;", "&#x22;").replace("&#39;", "&#x27;");
+    for echo in [
+        slash_kept.clone(),
+        slash_kept.to_lowercase().replace("s3cr", "S3cr"),
+        form,
+        twice,
+        json_ascii,
+        json_html,
+        html,
+        html_hex,
+    ] {
+        let out = r.redact(&format!("detail: {echo} end"));
+        assert_eq!(out, "detail: *** end", "{echo}");
+    }
+}
+
+use common::{bin, text, tmp};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A loopback `mini` server on its own runtime, for tests that run the binary against it.
+fn mini_in_background(knobs: Knobs) -> (tokio::runtime::Runtime, Arc<mini::Mini>, String) {
+    let rt = common::runtime();
+    let (m, base) = rt.block_on(mini::start(knobs));
+    (rt, m, base)
+}
+
+/// Break 4 (run) and 6 (sweep): a DELETE answered 204 that keeps the resource is caught by the
+/// run (it reads every delete back) and by sweep; sweep deletes what the run's own journal
+/// proves, and nothing an edited journal names.
+#[test]
+fn a_delete_that_keeps_the_resource_is_caught_and_only_a_signed_journal_is_swept() {
+    let keeps = Arc::new(AtomicBool::new(true));
+    let (_rt, m, base) = mini_in_background(Knobs {
+        delete_keeps: keeps.clone(),
+        ..Default::default()
+    });
+    let dir = tmp("red-delete-keeps");
+    let out = bin()
+        .args([
+            "run",
+            "--target",
+            &base,
+            "--exact",
+            "entra-users::create_user[entra]",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("DELETE answered 204, but it is still there"),
+        "{all}"
+    );
+    assert!(all.contains("LEFT BEHIND"), "{all}");
+    assert_eq!(m.count(), 1, "{all}");
+    let journal = dir.join("journal.jsonl");
+
+    // An edited journal (another resource's name put in) proves nothing.
+    m.seed("Users", "real", json!({"userName": "scimtest-real-person"}));
+    let edited = dir.join("edited.jsonl");
+    let original = std::fs::read_to_string(&journal).unwrap();
+    let name = original
+        .split("\"value\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(&edited, original.replace(&name, "scimtest-real-person")).unwrap();
+    let out = bin()
+        .args(["sweep", "--target", &base, "--yes", "--journal"])
+        .arg(&edited)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert!(all.contains("signature"), "{all}");
+    assert!(m.has("Users", "real"), "{all}");
+    assert!(
+        m.writes().iter().all(|w| !w.contains("real")),
+        "{:?}",
+        m.writes()
+    );
+
+    // The run's own journal: sweep finds the user, and does not take a 204 for a delete.
+    let sweep = || {
+        bin()
+            .args(["sweep", "--target", &base, "--yes", "--journal"])
+            .arg(&journal)
+            .output()
+            .unwrap()
+    };
+    let out = sweep();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("still finds it"), "{all}");
+    keeps.store(false, Ordering::SeqCst);
+    let out = sweep();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("deleted /Users/"), "{all}");
+    assert!(m.has("Users", "real"), "{all}");
+    assert_eq!(m.count(), 1, "{all}");
+}
+
+/// Break 4 (cycle): the cycle reads every DELETE back; a 204 that keeps the user is a failure
+/// in the provisioning log, and the cleanup says what remains.
+#[test]
+fn a_cycle_does_not_take_a_204_for_a_delete() {
+    let (_rt, m, base) = mini_in_background(Knobs {
+        delete_keeps: Arc::new(AtomicBool::new(true)),
+        ..Default::default()
+    });
+    let dir = tmp("red-cycle-delete-keeps");
+    let out = bin()
+        .args([
+            "cycle",
+            "--target",
+            &base,
+            "--users",
+            "20",
+            "--groups",
+            "1",
+            "--members-per-group",
+            "2",
+            "--incremental",
+            "1",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    let c: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cycle.json")).unwrap()).unwrap();
+    let leftovers = c["cleanup"]["leftovers"].as_array().unwrap();
+    assert!(!leftovers.is_empty(), "{all}\n{}", c["cleanup"]);
+    assert!(m.count() > 0);
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let deletes: Vec<&str> = log.lines().filter(|l| l.contains("\"Delete\"")).collect();
+    assert!(!deletes.is_empty(), "no deletes in the incremental round");
+    assert!(
+        deletes.iter().all(|l| l.contains("still finds it")),
+        "{deletes:?}"
+    );
+    assert_ne!(out.status.code(), Some(0), "{all}");
+}

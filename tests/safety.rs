@@ -279,20 +279,31 @@ fn sweep_confirms_each_name_pages_defensively_and_misses_no_id() {
         "x1",
         json!({"userName": "scimtest-aaaa1111-x-one"}),
     );
+    // A name is not proof: without a journal, sweep lists and deletes nothing.
     let out = bin()
         .args(["sweep", "--target", &base, "--run-id", "aaaa1111", "--yes"])
         .output()
         .unwrap();
     let all = text(&out);
-    assert!(all.contains("not deleting /Users/real-person"), "{all}");
-    assert!(m.has("Users", "real-person"), "{all}");
-    // Ids that are suffixes of each other are both found and deleted.
-    assert!(!m.has("Users", "1") && !m.has("Users", "x1"), "{all}");
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("--journal"), "{all}");
+    assert!(m.writes().is_empty(), "{:?}", m.writes());
+    let out = bin()
+        .args(["sweep", "--target", &base, "--run-id", "aaaa1111"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    // Ids that are suffixes of each other are both listed.
     assert!(
-        !m.writes().iter().any(|w| w.contains("real-person")),
-        "{:?}",
-        m.writes()
+        all.contains("/Users/1 ") && all.contains("/Users/x1 "),
+        "{all}"
     );
+    assert!(all.contains("sweep never deletes those"), "{all}");
+    assert!(
+        m.has("Users", "real-person") && m.has("Users", "1"),
+        "{all}"
+    );
+    assert!(m.writes().is_empty(), "{:?}", m.writes());
 
     // A target that ignores startIndex and filters: the listing ends, and says why.
     let (_rt2, m2, base2) = background(|| {
@@ -327,7 +338,7 @@ fn sweep_confirms_each_name_pages_defensively_and_misses_no_id() {
 }
 
 #[test]
-fn sweep_works_from_a_journal() {
+fn sweep_deletes_nothing_an_unsigned_journal_names() {
     let (_rt, m, base) = background(|| {
         mini::start(Knobs {
             ignore_filter: true,
@@ -363,9 +374,16 @@ fn sweep_works_from_a_journal() {
         .output()
         .unwrap();
     let all = text(&out);
+    // A journal this machine did not sign (written by hand here) proves nothing: sweep
+    // deletes nothing it names. tests/red_team.rs sweeps a run's own journal.
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(!m.has("Users", "left-7"), "{all}");
+    assert!(
+        all.contains("do not carry this machine's signature"),
+        "{all}"
+    );
+    assert!(m.has("Users", "left-7"), "{all}");
     assert!(m.has("Users", "real"), "{all}");
+    assert!(m.writes().is_empty(), "{:?}", m.writes());
 }
 
 #[test]

@@ -5,6 +5,34 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// Largest config file read (bytes).
+const MAX_CONFIG: u64 = 1024 * 1024;
+
+/// A TOML error as `file:line:col: message`, without the line itself (it may hold a secret
+/// written where it should not be) and without any quoted value from the file.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> String {
+    let at = e
+        .span()
+        .map(|s| {
+            let before = text.get(..s.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!(":{line}:{col}")
+        })
+        .unwrap_or_default();
+    let mut message = String::new();
+    let mut quoted = false;
+    for c in e.message().trim().chars() {
+        if c == '"' {
+            quoted = !quoted;
+            message.push_str(if quoted { "\"…" } else { "\"" });
+        } else if !quoted {
+            message.push(c);
+        }
+    }
+    format!("{}{at}: {message}", path.display())
+}
+
 /// Credentials, by environment variable name.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,10 +115,16 @@ pub(crate) struct Config {
 impl Config {
     /// Reads `path`, resolving relative paths against its folder.
     pub(crate) fn load(path: &Path) -> Result<Config, String> {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_CONFIG {
+            return Err(format!(
+                "{} is {size} bytes; a config file holds at most {MAX_CONFIG}",
+                path.display()
+            ));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut c: Config =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut c: Config = toml::from_str(&text).map_err(|e| toml_error(path, &text, &e))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let fix = |p: &mut PathBuf| {
             if p.is_relative() {

@@ -39,7 +39,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     // The built-in server (if it is the target) serves as long as `target` and `server_rt`.
     let (target, http) = connect(&args, &settings, server_rt.as_ref().unwrap_or(&rt), &rt)?;
     let base_url = target.base_url.clone();
-    let journal = super::run::journal_in(&report_dir)?;
+    let journal = super::run::journal_in(&report_dir, http.redactor())?;
     let run_id = run_id();
     let seed = args.seed.unwrap_or_else(rand::random);
     let shown = http.redactor().redact(&base_url);
@@ -138,6 +138,7 @@ fn connect(
     let target = super::target::start(args.target.as_deref(), builtin, server_rt, &mut options)?;
     let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
     let http = Http::with_options(options).map_err(Error::Usage)?;
+    http.redactor().add_url_secrets(&target.base_url);
     rt.block_on(crate::run::preflight(
         &http,
         &target.base_url,

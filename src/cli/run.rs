@@ -344,6 +344,7 @@ impl Connection {
         };
         let has_credentials = !matches!(options.credentials, Credentials::None);
         let http = Http::with_options(options).map_err(Error::Usage)?;
+        http.redactor().add_url_secrets(&target.base_url);
         if http.insecure {
             eprintln!(
                 "warning: --insecure: TLS certificates are not verified; anyone on the path can read and change this traffic"
@@ -424,7 +425,7 @@ fn run_cases(
     let run_id = run_id();
     // The journal of creates lives in the report folder: a folder that cannot be written is
     // found now, before anything is sent.
-    let journal = journal_in(report_dir)?;
+    let journal = journal_in(report_dir, http.redactor())?;
     let sweep = sweep_command(base_url, &run_id, journal.file().as_deref(), args);
     eprintln!(
         "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
@@ -466,9 +467,12 @@ fn run_cases(
 
 /// The journal of creates, `journal.jsonl` in the report folder (created if needed), for
 /// `run` and `cycle`: a folder that cannot be written is an error before anything is sent.
-pub(super) fn journal_in(report_dir: &Path) -> Result<Journal, Error> {
+pub(super) fn journal_in(
+    report_dir: &Path,
+    redactor: &crate::redact::Redactor,
+) -> Result<Journal, Error> {
     std::fs::create_dir_all(report_dir)
-        .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl")))
+        .and_then(|()| Journal::with_file(&report_dir.join("journal.jsonl"), redactor.clone()))
         .map_err(|e| {
             Error::Environment(format!(
                 "the report folder {} cannot be written: {e}",

@@ -1,15 +1,21 @@
-//! `scimtest sweep`: find (and with `--yes`, delete) users and groups that scimtest runs left
-//! on a target — those named `scimtest-<run id>-…`, or those a run's `journal.jsonl` lists.
+//! `scimtest sweep`: list users and groups that scimtest runs may have left on a target (those
+//! named `scimtest-<run id>-…`), and with `--yes --journal FILE` delete what a run's journal
+//! proves that run created.
 //!
+//! Only a journal line signed with this machine's key (`client::machine`) is proof: a name is
+//! not (anyone can name a user `scimtest-…`), nor is a journal edited or written elsewhere.
 //! Nothing the target says is trusted: listings are paged defensively (a page that brings no
-//! new id, a page cap and a time limit end the listing), every name is checked here, and each
-//! resource is read back by its own id — its name must still carry the prefix — just before it
-//! is deleted. A listing that returns resources the filter should have excluded is reported:
-//! the target's filters are unreliable.
+//! new id, a page cap and a time limit end the listing), each resource is read back by its own
+//! id just before it is deleted (its name must be exactly the journaled one), and each delete
+//! is verified by reading back by id and by name (`client::cleanup`). A listing that returns
+//! resources the filter should have excluded, or a filter that misses a resource that exists,
+//! is reported: the target's filters cannot be trusted.
 
 use super::SweepArgs;
 use super::error::{Error, Exit};
+use crate::client::cleanup::{self, Answer, Target};
 use crate::model::{Auth, Encoding};
+use crate::redact::Redactor;
 use crate::run::journal::{Recorded, read_file};
 use crate::run::{Http, OutRequest, PREFIX, check_id, compose, encode_segment};
 use serde_json::Value;
@@ -23,11 +29,21 @@ const MAX_PAGES: usize = 1000;
 /// Longest a listing may take.
 const LIST_TIME: Duration = Duration::from_secs(300);
 
-/// One resource to delete.
+/// Longest name kept and shown (characters): a server's huge names cost nothing.
+const NAME_SHOWN: usize = 200;
+
+/// One resource found.
 struct Found {
     collection: &'static str,
     id: String,
     name: String,
+}
+
+/// `name` as it may be shown: secrets masked, no terminal escapes, cut to `NAME_SHOWN`.
+fn shown(r: &Redactor, name: &str) -> String {
+    let cut: String = name.chars().take(NAME_SHOWN).collect();
+    let more = if cut.len() < name.len() { "…" } else { "" };
+    crate::report::terminal_safe(&r.redact(&cut)) + more
 }
 
 fn collection(name: &str) -> Option<(&'static str, &'static str)> {
@@ -46,23 +62,49 @@ async fn get(
     path: &str,
     query: &[(String, String)],
 ) -> Result<(u16, Option<Value>), String> {
+    let a = send(http, reqwest::Method::GET, base, path, query).await;
+    match a.transport {
+        Some(t) => Err(t),
+        None => Ok((a.status, a.json)),
+    }
+}
+
+/// Sends one request; what it got, as the cleanup rules read it.
+async fn send(
+    http: &Http,
+    method: reqwest::Method,
+    base: &str,
+    path: &str,
+    query: &[(String, String)],
+) -> Answer {
     let req = OutRequest {
-        method: reqwest::Method::GET,
+        method,
         url: compose(base, path, query, Encoding::Plus),
         headers: Vec::new(),
         body: None,
         auth: Auth::Default,
     };
-    let got = http.send(req).await.map_err(|(_, e)| e)?;
-    Ok((got.exchange.status, got.json))
+    match http.send(req).await {
+        Ok(got) => Answer {
+            status: got.exchange.status,
+            json: got.json,
+            transport: None,
+        },
+        Err((_, e)) => Answer {
+            transport: Some(e),
+            ..Answer::default()
+        },
+    }
+}
+
+fn hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher as _, RandomState};
+    static STATE: std::sync::OnceLock<RandomState> = std::sync::OnceLock::new();
+    STATE.get_or_init(RandomState::new).hash_one(id)
 }
 
 fn id_of(r: &Value) -> Option<String> {
-    match r.get("id")? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+    cleanup::id_text(r)
 }
 
 fn carries(name: &str, prefix: &str) -> bool {
@@ -81,7 +123,8 @@ async fn list(
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     // Every id any page brought, ours or not: a page that brings none is a repeat.
-    let mut seen_any: HashSet<String> = HashSet::new();
+    // Hashes, not the ids: a server's huge ids cost nothing to remember.
+    let mut seen_any: HashSet<u64> = HashSet::new();
     let mut start = 1usize;
     let mut foreign = 0usize;
     let began = Instant::now();
@@ -121,7 +164,7 @@ async fn list(
         for r in &resources {
             let name = r.get(attr).and_then(Value::as_str).unwrap_or_default();
             let Some(id) = id_of(r) else { continue };
-            if seen_any.insert(id.clone()) {
+            if seen_any.insert(hash(&id)) {
                 new += 1;
             }
             if !carries(name, prefix) {
@@ -129,6 +172,7 @@ async fn list(
                 continue;
             }
             if let Err(e) = check_id(&id) {
+                let name: String = name.chars().take(NAME_SHOWN).collect();
                 notes.push(format!("{endpoint}: `{name}` cannot be deleted: {e}"));
                 continue;
             }
@@ -136,7 +180,7 @@ async fn list(
                 out.push(Found {
                     collection: endpoint,
                     id,
-                    name: name.to_string(),
+                    name: name.chars().take(NAME_SHOWN + 1).collect(),
                 });
             }
         }
@@ -163,7 +207,8 @@ async fn list(
     Ok(out)
 }
 
-/// The resources a journal file lists, each found by its id or, failing that, by its identity.
+/// The resources a journal file proves a run of this machine created: signed entries only,
+/// each found by its id and by its name (exactly the journaled name).
 async fn from_journal(
     http: &Http,
     base: &str,
@@ -172,7 +217,13 @@ async fn from_journal(
     notes: &mut Vec<String>,
 ) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
-    for r in recorded {
+    let unsigned = recorded.iter().filter(|r| !r.signed).count();
+    if unsigned > 0 {
+        notes.push(format!(
+            "{unsigned} journal entries do not carry this machine's signature (edited, or written by another machine or user): sweep deletes nothing they name"
+        ));
+    }
+    for r in recorded.into_iter().filter(|r| r.signed) {
         let Some((coll, attr)) = collection(&r.collection) else {
             notes.push(format!(
                 "{}: not a collection sweep knows (Users, Groups)",
@@ -194,31 +245,7 @@ async fn from_journal(
         if !carries(value, prefix) {
             continue;
         }
-        let query = vec![("filter".to_string(), format!("{attr} eq \"{value}\""))];
-        let (status, page) = get(http, base, coll, &query).await?;
-        let mut ids: Vec<String> = Vec::new();
-        if status == 200 {
-            for res in page
-                .as_ref()
-                .and_then(|p| p.get("Resources"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let name = res.get(attr).and_then(Value::as_str).unwrap_or_default();
-                if name.eq_ignore_ascii_case(value)
-                    && let Some(id) = id_of(res)
-                {
-                    ids.push(id);
-                }
-            }
-        }
-        if ids.is_empty()
-            && let Some(id) = &r.id
-        {
-            ids.push(id.clone());
-        }
-        for id in ids {
+        for id in locate(http, base, (coll, attr), value, r.id.as_deref(), notes).await? {
             if check_id(&id).is_ok() && !out.iter().any(|f| f.collection == coll && f.id == id) {
                 out.push(Found {
                     collection: coll,
@@ -231,8 +258,57 @@ async fn from_journal(
     Ok(out)
 }
 
-/// Reads the resource by its own id: it must still carry `prefix` in its name.
-async fn confirm(http: &Http, base: &str, f: &Found, prefix: &str) -> Result<(), String> {
+/// The ids under which `name` is found: by the query on its name, and by the journaled id
+/// when reading it back shows that name. A resource the id finds but the query misses means
+/// the target's filters cannot be trusted: said in `notes`.
+async fn locate(
+    http: &Http,
+    base: &str,
+    (coll, attr): (&'static str, &'static str),
+    name: &str,
+    journaled: Option<&str>,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>, String> {
+    let t = Target { id: "", attr, name };
+    let query = vec![("filter".to_string(), cleanup::name_filter(t))];
+    let (status, page) = get(http, base, coll, &query).await?;
+    let mut ids: Vec<String> = Vec::new();
+    if status == 200 {
+        for res in page
+            .as_ref()
+            .and_then(|p| p.get("Resources"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let n = res.get(attr).and_then(Value::as_str).unwrap_or_default();
+            if n.eq_ignore_ascii_case(name)
+                && let Some(id) = id_of(res)
+            {
+                ids.push(id);
+            }
+        }
+    }
+    if let Some(id) = journaled.filter(|i| !ids.iter().any(|x| x == i) && check_id(i).is_ok()) {
+        let path = format!("{coll}/{}", encode_segment(id));
+        let (s, body) = get(http, base, &path, &[]).await?;
+        let named = body
+            .as_ref()
+            .and_then(|b| b.get(attr))
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name));
+        if s == 200 && named {
+            ids.push(id.to_string());
+            notes.push(format!(
+                "{coll}: the filter `{attr} eq …` did not find {path}, which exists: the target's filters cannot be trusted, so a listing by name may miss resources"
+            ));
+        }
+    }
+    Ok(ids)
+}
+
+/// Reads the resource by its own id: its name must be exactly the journaled one.
+async fn confirm(http: &Http, base: &str, f: &Found) -> Result<(), String> {
     let (_, attr) = collection(f.collection).expect("sweep lists only Users and Groups");
     let path = format!("{}/{}", f.collection, encode_segment(&f.id));
     let (status, body) = get(http, base, &path, &[]).await?;
@@ -247,99 +323,130 @@ async fn confirm(http: &Http, base: &str, f: &Found, prefix: &str) -> Result<(),
         .and_then(|b| b.get(attr))
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if carries(name, prefix) {
+    if name.eq_ignore_ascii_case(&f.name) {
         Ok(())
     } else {
         Err(format!(
-            "GET {path} shows {attr} {name:?}, not `{prefix}…`: the listing named another resource"
+            "GET {path} shows another {attr}, not the journaled one: it is not this run's"
         ))
     }
 }
 
+/// Deletes `f` and reads it back by id and by name.
+async fn delete(http: &Http, base: &str, f: &Found) -> Result<(), String> {
+    let (_, attr) = collection(f.collection).expect("sweep lists only Users and Groups");
+    let path = format!("{}/{}", f.collection, encode_segment(&f.id));
+    let t = Target {
+        id: &f.id,
+        attr,
+        name: &f.name,
+    };
+    let d = send(http, reqwest::Method::DELETE, base, &path, &[]).await;
+    cleanup::delete_accepted(&d)?;
+    let by_id = send(http, reqwest::Method::GET, base, &path, &[]).await;
+    cleanup::gone_by_id(&d, &by_id)?;
+    let query = vec![("filter".to_string(), cleanup::name_filter(t))];
+    let by_name = send(http, reqwest::Method::GET, base, f.collection, &query).await;
+    cleanup::gone_by_name(&d, &by_name, t)
+}
+
+/// Lists what may be left, prints it, and with `--yes` deletes what the journal proves.
 async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
+    let r = http.redactor();
     let prefix = match &args.run_id {
         Some(id) => format!("{PREFIX}-{id}-"),
         None => format!("{PREFIX}-"),
     };
     let mut notes = Vec::new();
-    let mut found = Vec::new();
+    let mut proven = Vec::new();
     if let Some(journal) = &args.journal {
         let recorded = read_file(journal)?;
-        found.extend(from_journal(http, &args.target, recorded, &prefix, &mut notes).await?);
+        proven = from_journal(http, &args.target, recorded, &prefix, &mut notes).await?;
     }
+    let mut named = Vec::new();
     if args.journal.is_none() || args.run_id.is_some() {
         for coll in [("/Groups", "displayName"), ("/Users", "userName")] {
             for f in list(http, &args.target, coll, &prefix, &mut notes).await? {
-                if !found
+                if !proven
                     .iter()
                     .any(|g| g.collection == f.collection && g.id == f.id)
                 {
-                    found.push(f);
+                    named.push(f);
                 }
             }
         }
+        if named.is_empty() && proven.is_empty() {
+            notes.push(format!(
+                "the filter `… sw \"{prefix}\"` found nothing; a target whose filters silently answer nothing looks the same: the run's journal (--journal) is the list to trust"
+            ));
+        }
     }
     // Groups first: deleting users first would make every group change.
-    found.sort_by_key(|f| f.collection != "/Groups");
+    proven.sort_by_key(|f| f.collection != "/Groups");
     for n in &notes {
-        eprintln!("note: {n}");
+        eprintln!("note: {}", shown(r, n));
     }
-    if found.is_empty() {
-        super::say!("nothing named `{prefix}…` on the target");
+    show(r, &proven, &named, &prefix);
+    if proven.is_empty() {
         return Ok(true);
     }
-    for f in &found {
-        super::say!(
-            "{:<48} {}",
-            format!("{}/{}", f.collection, f.id),
-            crate::report::terminal_safe(&f.name)
-        );
-    }
-    let groups = found.iter().filter(|f| f.collection == "/Groups").count();
-    super::say!(
-        "{groups} groups and {} users named `{prefix}…`",
-        found.len() - groups
-    );
     if !args.yes {
-        super::say!("nothing deleted; run again with --yes to delete them");
+        super::say!("nothing deleted; run again with --yes to delete what the journal proves");
         return Ok(true);
     }
     let mut ok = true;
-    for f in &found {
-        let path = format!("{}/{}", f.collection, encode_segment(&f.id));
-        match confirm(http, &args.target, f, &prefix).await {
+    for f in &proven {
+        let path = shown(r, &format!("{}/{}", f.collection, encode_segment(&f.id)));
+        match confirm(http, &args.target, f).await {
             Ok(()) => {}
             Err(e) if e == "already gone" => {
                 super::say!("gone already {path}");
                 continue;
             }
             Err(e) => {
-                eprintln!("warning: not deleting {path}: {e}");
+                eprintln!("warning: not deleting {path}: {}", shown(r, &e));
                 continue;
             }
         }
-        let req = OutRequest {
-            method: reqwest::Method::DELETE,
-            url: compose(&args.target, &path, &[], Encoding::Plus),
-            headers: Vec::new(),
-            body: None,
-            auth: Auth::Default,
-        };
-        match http.send(req).await {
-            Ok(got) if (200..300).contains(&got.exchange.status) || got.exchange.status == 404 => {
-                super::say!("deleted {path}")
-            }
-            Ok(got) => {
+        match delete(http, &args.target, f).await {
+            Ok(()) => super::say!("deleted {path} (read back by id and by name: gone)"),
+            Err(e) => {
                 ok = false;
-                eprintln!("error: DELETE {path} answered {}", got.exchange.status);
-            }
-            Err((_, e)) => {
-                ok = false;
-                eprintln!("error: DELETE {path}: {e}");
+                eprintln!("error: {path}: {}", shown(r, &e));
             }
         }
     }
     Ok(ok)
+}
+
+/// Prints what was found: what a journal proves (deletable), and what is only named so.
+fn show(r: &Redactor, proven: &[Found], named: &[Found], prefix: &str) {
+    if proven.is_empty() && named.is_empty() {
+        super::say!("nothing named `{prefix}…` on the target");
+        return;
+    }
+    for f in proven.iter().chain(named) {
+        super::say!(
+            "{:<48} {}",
+            shown(r, &format!("{}/{}", f.collection, encode_segment(&f.id))),
+            shown(r, &f.name)
+        );
+    }
+    let groups = proven
+        .iter()
+        .chain(named)
+        .filter(|f| f.collection == "/Groups")
+        .count();
+    super::say!(
+        "{groups} groups and {} users named `{prefix}…`",
+        proven.len() + named.len() - groups
+    );
+    if !named.is_empty() {
+        super::say!(
+            "{} of them no journal of this machine proves a run created: sweep never deletes those (a name is not proof); remove them yourself if they are yours",
+            named.len()
+        );
+    }
 }
 
 /// Runs the command.
@@ -353,12 +460,18 @@ pub(super) fn main(args: SweepArgs) -> Result<Exit, Error> {
             "--run-id takes the 8 hex digits a run prints (`run id …`)".into(),
         ));
     }
+    if args.yes && args.journal.is_none() {
+        return Err(Error::Usage(
+            "sweep deletes only what a run's journal proves it created: give --journal <report folder>/journal.jsonl (the run prints the whole command); without --yes it lists what is named `scimtest-…`".into(),
+        ));
+    }
     super::target::check(&args.target)?;
     let http = args
         .connection
         .client_options()
         .and_then(Http::with_options)
         .map_err(Error::Usage)?;
+    http.redactor().add_url_secrets(&args.target);
     if http.insecure {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }

@@ -8,6 +8,7 @@
 
 use super::directory::{Change, Directory};
 use super::log::{Action, Entry, Sink, classify};
+use crate::client::cleanup;
 use crate::model::{Encoding, Profile};
 use crate::run::journal::State;
 use crate::run::{Http, Journal, OutRequest, compose};
@@ -251,7 +252,14 @@ impl Engine {
             target_id: outcome.target_id.map(|t| self.http.redactor().redact(&t)),
             action,
             error: outcome.error,
-            detail: outcome.detail.map(|d| self.http.redactor().redact(&d)),
+            detail: outcome.detail.map(|d| {
+                let d = crate::report::terminal_safe(&self.http.redactor().redact(&d));
+                let mut kept: String = d.chars().take(DETAIL_MAX).collect();
+                if kept.len() < d.len() {
+                    kept.push_str(" …");
+                }
+                kept
+            }),
             status: outcome.status,
             requests: outcome.requests,
             throttled: outcome.throttled,
@@ -648,20 +656,37 @@ impl Engine {
         }
         let ops = self.patch_ops(change);
         let a = if matches!(change, Change::Delete(_)) {
-            let a = self.call(reqwest::Method::DELETE, &path, &[], None).await;
-            if matches!(a.status, 200 | 204 | 404) {
-                let slot = lock(&self.user_ids)[index].take();
-                if let Some((_, ticket)) = slot {
-                    self.journal.set(ticket, State::Deleted);
+            let ticket = lock(&self.user_ids)[index].as_ref().map(|(_, t)| *t);
+            let (a, verified) = self.delete_verified("Users", &id, ticket, &mut out).await;
+            match verified {
+                Ok(()) => {
+                    lock(&self.user_ids)[index] = None;
+                    if let Some(t) = ticket {
+                        self.journal.set(t, State::Deleted);
+                    }
                 }
+                // The DELETE was answered as a success, yet the user is still there:
+                // deprovisioning did nothing.
+                Err(e) if a.transport.is_none() && (200..300).contains(&a.status) => {
+                    out.fail(
+                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                        e,
+                    );
+                    return self.record(cycle, object, &name, action, out);
+                }
+                Err(_) => {}
             }
             a
         } else {
             let body = json!({"schemas": [PATCH_OP], "Operations": ops});
-            self.call(reqwest::Method::PATCH, &path, &[], Some(&body))
-                .await
+            let a = self
+                .call(reqwest::Method::PATCH, &path, &[], Some(&body))
+                .await;
+            out.add(&a);
+            a
         };
-        out.add(&a);
+        // The action's status is its write's, not that of the reads verifying it.
+        out.status = a.status;
         out.expect_success(&a, action);
         self.record(cycle, object, &name, action, out);
     }
@@ -875,16 +900,18 @@ impl Engine {
                     ) {
                         return;
                     }
-                    let a = me
-                        .call(reqwest::Method::DELETE, &at(collection, id), &[], None)
+                    let mut out = Outcome::default();
+                    let (_, verified) = me
+                        .delete_verified(collection, id, Some(*ticket), &mut out)
                         .await;
-                    if matches!(a.status, 200 | 204 | 404) {
-                        me.journal.set(*ticket, State::Deleted);
-                    } else {
-                        lock(&f).push(format!(
-                            "{collection}/{id}: DELETE answered {}",
-                            describe(&a)
-                        ));
+                    match verified {
+                        Ok(()) => me.journal.set(*ticket, State::Deleted),
+                        Err(e) => {
+                            let e = me.http.redactor().redact(&e);
+                            let e: String = e.chars().take(DETAIL_MAX).collect();
+                            me.journal.set(*ticket, State::Remains(e.clone()));
+                            lock(&f).push(format!("{collection}/{id}: {e}"));
+                        }
                     }
                 }
             })
@@ -894,15 +921,79 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// DELETEs `collection/id`, then reads it back by id and by its journaled name
+    /// (`client::cleanup`): the DELETE's answer, and whether the resource is gone.
+    async fn delete_verified(
+        &self,
+        collection: &str,
+        id: &str,
+        ticket: Option<crate::run::journal::Ticket>,
+        out: &mut Outcome,
+    ) -> (Answer, Result<(), String>) {
+        let path = at(collection, id);
+        let a = self.call(reqwest::Method::DELETE, &path, &[], None).await;
+        out.add(&a);
+        let d = a.core();
+        if let Err(e) = cleanup::delete_accepted(&d) {
+            let detail = describe(&a);
+            return (a, Err(format!("{e}: {detail}")));
+        }
+        let by_id = self.call(reqwest::Method::GET, &path, &[], None).await;
+        out.add(&by_id);
+        if let Err(e) = cleanup::gone_by_id(&d, &by_id.core()) {
+            return (a, Err(e));
+        }
+        let entry = ticket.and_then(|t| self.journal.get(t));
+        let Some((attr, name)) = entry.as_ref().and_then(|e| e.lookup()) else {
+            return (a, Ok(()));
+        };
+        let t = cleanup::Target { id, attr, name };
+        let mut query = vec![("filter", cleanup::name_filter(t))];
+        if collection == "Groups" {
+            query.insert(0, ("excludedAttributes", "members".to_string()));
+        }
+        let by_name = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/{collection}"),
+                &query,
+                None,
+            )
+            .await;
+        out.add(&by_name);
+        let verdict = cleanup::gone_by_name(&d, &by_name.core(), t);
+        (a, verdict)
+    }
+}
+
+impl Answer {
+    /// The answer as the cleanup rules read it.
+    fn core(&self) -> cleanup::Answer {
+        cleanup::Answer {
+            status: self.status,
+            json: self.json.clone(),
+            transport: self.transport.clone(),
+        }
+    }
+}
+
+/// Longest server detail kept in a log entry or a leftover line (characters): the log grows
+/// with the number of actions, never with what a server answers.
+pub(crate) const DETAIL_MAX: usize = 300;
+
 fn describe(a: &Answer) -> String {
     let detail = a
         .json
         .as_ref()
         .and_then(|j| j.get("detail"))
         .and_then(Value::as_str);
+    // Cut here, generously (a secret cut in two is no longer recognised by the redactor);
+    // `record` masks, then cuts to `DETAIL_MAX`.
+    let cut = |t: &str| t.chars().take(DETAIL_MAX * 8).collect::<String>();
     match (&a.transport, detail) {
-        (Some(t), _) => t.clone(),
-        (None, Some(d)) => format!("{} ({d})", a.status),
+        (Some(t), _) => cut(t),
+        (None, Some(d)) => format!("{} ({})", a.status, cut(d)),
         (None, None) => a.status.to_string(),
     }
 }

@@ -81,7 +81,7 @@ pub(super) fn case(r: &Redactor, c: &CaseResult) -> Value {
         "duration_ms": ms(c.duration),
         "steps": c.steps.iter().map(|s| step(r, s)).collect::<Vec<_>>(),
         "cleanup": c.cleanup.iter().map(|k| json!({
-            "path": k.path, "status": k.status, "ok": k.ok, "detail": k.detail.as_deref().map(|d| r.redact(d)),
+            "path": r.redact(&k.path), "status": k.status, "ok": k.ok, "detail": k.detail.as_deref().map(|d| r.redact(d)),
         })).collect::<Vec<_>>(),
     })
 }

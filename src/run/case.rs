@@ -746,11 +746,8 @@ async fn remove(st: &State<'_>, t: Ticket, coll: &str, id: &str) -> Option<Clean
         Ok(got) => {
             rec.status = got.exchange.status;
             rec.exchange = Some(got.exchange);
-            if (200..300).contains(&rec.status) {
-                rec.ok = true;
-                st.cx.journal.set(t, Journaled::Deleted);
-                return Some(rec);
-            }
+            // Even a 2xx is read back: a DELETE answered 204 that keeps the resource is not a
+            // delete (client::cleanup).
             rec.detail = Some(format!("DELETE answered {}", rec.status));
         }
         Err((ex, e)) => {
@@ -758,7 +755,7 @@ async fn remove(st: &State<'_>, t: Ticket, coll: &str, id: &str) -> Option<Clean
             rec.detail = Some(e);
         }
     }
-    // Not conclusive: is it still there (by id, then by identity)?
+    // Is it still there (by id, then by identity)?
     let by_id = match get(st, &path, &[]).await {
         Ok(read) => {
             let s = read.exchange.status;
@@ -783,11 +780,11 @@ async fn remove(st: &State<'_>, t: Ticket, coll: &str, id: &str) -> Option<Clean
             for other in &ids {
                 all &= delete_found(st, coll, other, &mut rec.reads).await;
             }
-            if all {
+            if all && gone(st, t, &mut rec.reads).await {
                 Journaled::Deleted
             } else {
                 Journaled::Remains(format!(
-                    "{detail}; a second DELETE did not remove it either"
+                    "{detail}, but it is still there: a second DELETE did not remove it either"
                 ))
             }
         }
@@ -848,7 +845,7 @@ async fn find_and_remove(st: &State<'_>, t: Ticket) -> Option<CleanupRecord> {
             for id in &ids {
                 all &= delete_found(st, &entry.collection, id, &mut rec.reads).await;
             }
-            if all {
+            if all && gone(st, t, &mut rec.reads).await {
                 Journaled::Deleted
             } else {
                 Journaled::Remains("found by its identity, but DELETE did not remove it".into())
@@ -913,6 +910,11 @@ async fn lookup(
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// Whether a lookup by identity, after the deletes, finds nothing left.
+async fn gone(st: &State<'_>, t: Ticket, reads: &mut Vec<Exchange>) -> bool {
+    lookup(st, t, reads).await.is_ok_and(|ids| ids.is_empty())
 }
 
 async fn delete_found(st: &State<'_>, coll: &str, id: &str, reads: &mut Vec<Exchange>) -> bool {

@@ -259,6 +259,8 @@ impl Http {
         exchange.response_body = self.kept(&body);
         let (json, json_error) = if body.iter().all(u8::is_ascii_whitespace) {
             (None, None)
+        } else if let Some(e) = too_costly(&body) {
+            (None, Some(e))
         } else {
             match serde_json::from_slice(&body) {
                 Ok(v) => (Some(v), None),
@@ -396,6 +398,30 @@ pub(super) fn keep(text: &str, max: usize) -> String {
         &text[..end],
         text.len() - end
     )
+}
+
+/// Most memory one parsed answer may take (estimated): a body within the size limit can still
+/// parse into far more (an 8 MiB array of numbers is a million values), and a run holds
+/// several at once.
+const PARSED_MAX: usize = 32 * 1024 * 1024;
+/// Memory a parsed JSON value takes at most, per structural character (`,` `:` `[` `{`).
+const VALUE_COST: usize = 64;
+
+/// Why `body` is not parsed, when holding it as JSON would take more than `PARSED_MAX`.
+fn too_costly(body: &[u8]) -> Option<String> {
+    if body.len() * 2 <= PARSED_MAX / VALUE_COST {
+        return None;
+    }
+    let values = body
+        .iter()
+        .filter(|b| matches!(b, b',' | b':' | b'[' | b'{'))
+        .count();
+    (values.saturating_mul(VALUE_COST) > PARSED_MAX).then(|| {
+        format!(
+            "the answer holds about {values} JSON values; scimtest does not hold more than {} at once",
+            PARSED_MAX / VALUE_COST
+        )
+    })
 }
 
 /// Retries of one request answered 429/503 with Retry-After.

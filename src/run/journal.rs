@@ -5,6 +5,8 @@
 //! removes it. The journal is also appended to `journal.jsonl` in the report folder, so a run
 //! killed outright still leaves the list behind (`scimtest sweep --journal FILE`).
 
+use crate::client::machine;
+use crate::redact::Redactor;
 use serde_json::{Value, json};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -82,20 +84,24 @@ struct Inner {
     file: Option<PathBuf>,
     /// The file, open for appending: each line is one write(2), no open per line.
     handle: Option<std::fs::File>,
+    /// Masks secrets a server echoed into ids and reasons before they are written.
+    redactor: Redactor,
 }
 
 /// Index of an entry.
 pub(crate) type Ticket = usize;
 
 impl Journal {
-    /// A journal that also appends to `file` (created or truncated now).
-    pub(crate) fn with_file(file: &Path) -> std::io::Result<Self> {
+    /// A journal that also appends to `file` (created or truncated now), each line redacted
+    /// by `redactor` and signed with this machine's key.
+    pub(crate) fn with_file(file: &Path, redactor: Redactor) -> std::io::Result<Self> {
         let handle = std::fs::File::create(file)?;
         Ok(Journal {
             inner: Arc::new(Mutex::new(Inner {
                 entries: Vec::new(),
                 file: Some(file.to_path_buf()),
                 handle: Some(handle),
+                redactor,
             })),
         })
     }
@@ -127,7 +133,7 @@ impl Journal {
             answered: None,
         });
         let t = g.entries.len() - 1;
-        let line = line(t, &g.entries[t]);
+        let line = line(t, &g.entries[t], &g.redactor);
         append(&mut g.handle, &line);
         t
     }
@@ -135,9 +141,10 @@ impl Journal {
     /// Records what became of entry `t`.
     pub fn set(&self, t: Ticket, state: State) {
         let mut g = self.lock();
+        let g = &mut *g;
         if let Some(e) = g.entries.get_mut(t) {
             e.state = state;
-            let l = line(t, e);
+            let l = line(t, e, &g.redactor);
             append(&mut g.handle, &l);
         }
     }
@@ -145,9 +152,10 @@ impl Journal {
     /// Notes the id the server answered entry `t` with (before it is proven to be ours).
     pub fn answered(&self, t: Ticket, id: &str) {
         let mut g = self.lock();
+        let g = &mut *g;
         if let Some(e) = g.entries.get_mut(t) {
             e.answered = Some(id.to_string());
-            let l = line(t, e);
+            let l = line(t, e, &g.redactor);
             append(&mut g.handle, &l);
         }
     }
@@ -181,7 +189,9 @@ impl Journal {
     }
 }
 
-fn line(t: Ticket, e: &Entry) -> String {
+/// One journal line: the entry as JSON, secrets masked, then this machine's signature of it
+/// (`"mac"`, last) when there is a key.
+fn line(t: Ticket, e: &Entry, r: &Redactor) -> String {
     let (state, id, why) = match &e.state {
         State::Pending => ("pending", e.answered.as_deref(), None),
         State::Created(id) => ("created", Some(id.as_str()), None),
@@ -189,16 +199,32 @@ fn line(t: Ticket, e: &Entry) -> String {
         State::Deleted => ("deleted", None, None),
         State::Remains(why) => ("remains", None, Some(why.as_str())),
     };
-    json!({
+    let text = json!({
         "entry": t,
         "case": e.case,
         "collection": e.collection,
-        "identity": e.identity.iter().map(|(p, v)| json!({"pointer": p, "value": v})).collect::<Vec<_>>(),
+        "identity": e.identity.iter().map(|(p, v)| json!({"pointer": p, "value": r.redact(v)})).collect::<Vec<_>>(),
         "state": state,
-        "id": id,
-        "why": why,
+        "id": id.map(|i| r.redact(i)),
+        "why": why.map(|w| r.redact(w)),
     })
-    .to_string()
+    .to_string();
+    match machine::key() {
+        Some(key) => {
+            let mac = machine::sign(&key, &text);
+            format!("{},\"mac\":\"{mac}\"}}", &text[..text.len() - 1])
+        }
+        None => text,
+    }
+}
+
+/// The line without its signature, when this machine's key signed it.
+fn signed(line: &str) -> Option<String> {
+    let key = machine::key()?;
+    let (text, rest) = line.trim_end().rsplit_once(",\"mac\":\"")?;
+    let mac = rest.strip_suffix("\"}")?;
+    let text = format!("{text}}}");
+    machine::verify(&key, &text, mac).then_some(text)
 }
 
 /// Appends `line` in one write, so the line reaches the file (the page cache) before the
@@ -221,6 +247,9 @@ pub(crate) struct Recorded {
     pub id: Option<String>,
     /// (pointer, value) pairs carrying the run id.
     pub identity: Vec<(String, String)>,
+    /// Whether every line of the entry carries this machine's signature: only then is it
+    /// proof that a run here created the resource.
+    pub signed: bool,
 }
 
 /// Reads a `journal.jsonl`: the last line of each entry wins; entries not deleted or refused
@@ -229,10 +258,12 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<Recorded>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
     let mut last: std::collections::BTreeMap<u64, Value> = Default::default();
+    let mut unsigned: std::collections::BTreeSet<u64> = Default::default();
     for (n, l) in text.lines().enumerate() {
         if l.trim().is_empty() {
             continue;
         }
+        let proven = signed(l).is_some();
         let v: Value = serde_json::from_str(l)
             .map_err(|e| format!("{}:{}: not a journal line: {e}", path.display(), n + 1))?;
         let t = v.get("entry").and_then(Value::as_u64).ok_or_else(|| {
@@ -252,12 +283,16 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<Recorded>, String> {
         if let Some(id) = id {
             v["id"] = id;
         }
+        if !proven {
+            unsigned.insert(t);
+        }
         last.insert(t, v);
     }
     Ok(last
-        .into_values()
-        .filter(|v| !matches!(v["state"].as_str(), Some("deleted" | "refused")))
-        .map(|v| Recorded {
+        .into_iter()
+        .filter(|(_, v)| !matches!(v["state"].as_str(), Some("deleted" | "refused")))
+        .map(|(t, v)| Recorded {
+            signed: !unsigned.contains(&t),
             collection: v["collection"].as_str().unwrap_or_default().to_string(),
             id: v["id"].as_str().map(str::to_string),
             identity: v["identity"]
@@ -286,7 +321,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("scimtest-journal-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("journal.jsonl");
-        let j = Journal::with_file(&file).unwrap();
+        let j = Journal::with_file(&file, Redactor::default()).unwrap();
         let a = j.intend(
             "c1",
             "/Users",

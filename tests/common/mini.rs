@@ -38,6 +38,8 @@ pub struct Knobs {
     pub ignore_filter: bool,
     /// Every response body is replaced by this many bytes of JSON.
     pub huge_body: Option<usize>,
+    /// While set, DELETE answers 204 and keeps the resource.
+    pub delete_keeps: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// One logged request.
@@ -258,6 +260,13 @@ async fn handle(State(m): State<Arc<Mini>>, method: Method, uri: Uri, body: Byte
                 Some((_, _, r)) => json_response(StatusCode::OK, r.clone()),
                 None => not_found(),
             }
+        }
+        ("DELETE", [_, _])
+            if m.knobs
+                .delete_keeps
+                .load(std::sync::atomic::Ordering::SeqCst) =>
+        {
+            StatusCode::NO_CONTENT.into_response()
         }
         ("DELETE", [coll, id]) => {
             let mut g = m.inner.lock().unwrap();

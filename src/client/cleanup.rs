@@ -1,0 +1,137 @@
+//! Verified cleanup, the rules every command deletes by: a DELETE's answer is not proof. A
+//! resource counts as deleted only when, after the DELETE, reading it back by its id answers
+//! 404 (or 410) and the query by its name no longer lists it. A DELETE answered 204 that keeps
+//! the resource is caught here, whoever sent it (`run`, `cycle`, `sweep`).
+
+use serde_json::Value;
+
+/// What one request got, as the rules read it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Answer {
+    /// HTTP status (0 when nothing was answered).
+    pub status: u16,
+    /// The body, when it is JSON.
+    pub json: Option<Value>,
+    /// The transport failure, when there was one.
+    pub transport: Option<String>,
+}
+
+/// The resource a cleanup deletes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    /// Its id, as the server gave it.
+    pub id: &'a str,
+    /// The attribute its name is in (`userName`, `displayName`).
+    pub attr: &'a str,
+    /// Its name: this run's generated identity.
+    pub name: &'a str,
+}
+
+/// Whether the DELETE itself was accepted (2xx, or 404: already gone); otherwise why not.
+pub(crate) fn delete_accepted(delete: &Answer) -> Result<(), String> {
+    match (&delete.transport, delete.status) {
+        (Some(t), _) => Err(format!("DELETE was not answered: {t}")),
+        (None, 200..=299 | 404 | 410) => Ok(()),
+        (None, s) => Err(format!("DELETE answered {s}")),
+    }
+}
+
+/// After an accepted DELETE: whether the read by id shows the resource gone.
+pub(crate) fn gone_by_id(delete: &Answer, read: &Answer) -> Result<(), String> {
+    match (&read.transport, read.status) {
+        (None, 404 | 410) => Ok(()),
+        (Some(t), _) => Err(format!(
+            "DELETE answered {}, and reading it back failed ({t}): it may remain",
+            delete.status
+        )),
+        (None, 200..=299) => Err(format!(
+            "DELETE answered {}, but reading it back by id still finds it: the target did not delete it",
+            delete.status
+        )),
+        (None, s) => Err(format!(
+            "DELETE answered {}, and reading it back by id answered {s}: it may remain",
+            delete.status
+        )),
+    }
+}
+
+/// After an accepted DELETE: whether the query `attr eq "name"` no longer lists it (by id
+/// or by name). A query the target refuses proves nothing either way and is not held against
+/// the delete (the read by id decided).
+pub(crate) fn gone_by_name(delete: &Answer, query: &Answer, t: Target<'_>) -> Result<(), String> {
+    if query.transport.is_some() || query.status != 200 {
+        return Ok(());
+    }
+    let listed = query
+        .json
+        .as_ref()
+        .and_then(|j| j.get("Resources"))
+        .and_then(Value::as_array)
+        .is_some_and(|rs| {
+            rs.iter().any(|r| {
+                id_text(r).is_some_and(|i| i == t.id)
+                    || r.get(t.attr)
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| n.eq_ignore_ascii_case(t.name))
+            })
+        });
+    if listed {
+        return Err(format!(
+            "DELETE answered {}, but the query by {} still lists it: the target did not delete it",
+            delete.status, t.attr
+        ));
+    }
+    Ok(())
+}
+
+/// A resource's id as text: a string, or a number as written.
+pub(crate) fn id_text(r: &Value) -> Option<String> {
+    match r.get("id")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The filter that finds a resource by its name.
+pub(crate) fn name_filter(t: Target<'_>) -> String {
+    format!(
+        "{} eq \"{}\"",
+        t.attr,
+        t.name.replace('\\', "\\\\").replace('"', "\\\"")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn answer(status: u16, json: Option<Value>) -> Answer {
+        Answer {
+            status,
+            json,
+            transport: None,
+        }
+    }
+
+    #[test]
+    fn a_delete_counts_only_when_both_reads_miss() {
+        let t = Target {
+            id: "7",
+            attr: "userName",
+            name: "scimtest-a-x",
+        };
+        let deleted = answer(204, None);
+        assert!(delete_accepted(&deleted).is_ok());
+        assert!(delete_accepted(&answer(500, None)).is_err());
+        assert!(gone_by_id(&deleted, &answer(404, None)).is_ok());
+        let still = gone_by_id(&deleted, &answer(200, Some(json!({"id": "7"})))).unwrap_err();
+        assert!(still.contains("still finds it"), "{still}");
+        let listed = answer(200, Some(json!({"Resources": [{"id": 7}]})));
+        assert!(gone_by_name(&deleted, &listed, t).is_err());
+        let empty = answer(200, Some(json!({"Resources": []})));
+        assert!(gone_by_name(&deleted, &empty, t).is_ok());
+        assert_eq!(name_filter(t), "userName eq \"scimtest-a-x\"");
+    }
+}
