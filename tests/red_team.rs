@@ -71,6 +71,8 @@ fn created_then_failed(base: &str, id: &Value) -> CaseResult {
         case: "repro".into(),
         profile: Profile::Entra,
         severity: Severity::Required,
+        evidence: None,
+        source: None,
         entra: None,
         description: String::new(),
         status: Status::Errored,
