@@ -136,6 +136,24 @@ fn a_target_that_drops_writes_is_caught_by_the_verification() {
         "{listed:?}"
     );
     assert!(all.contains("`members`"), "{all}");
+    // cycle.html groups them: one row per cycle, object kind and attribute, with a count.
+    let html = std::fs::read_to_string(dir.join("cycle.html")).unwrap();
+    let differences: usize = c["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["differences"].as_u64().unwrap() as usize)
+        .sum();
+    let section = &html[html.find("<h2>Differences").unwrap()..];
+    let groups = section.matches("<tr><td>initial</td>").count()
+        + section.matches("<tr><td>incremental-").count();
+    assert!(groups >= 2 && groups <= 6, "{groups} groups: {section}");
+    assert!(
+        differences > groups,
+        "{differences} differences in {groups} groups"
+    );
+    assert!(section.contains("each object ("), "{section}");
+    assert!(section.contains("table class=\"diffs\""));
 }
 
 #[test]
@@ -176,6 +194,11 @@ fn failures_are_classified_with_entras_codes() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let c = cycle_json(&dir);
     let by_class = c["errors_by_class"].as_object().unwrap();
+    // One example per kind of detail, and the counts add up to the class's.
+    let details = c["errors_by_detail"].as_array().unwrap();
+    let total: u64 = details.iter().map(|d| d["count"].as_u64().unwrap()).sum();
+    assert_eq!(total, c["errors"].as_u64().unwrap(), "{details:?}");
+    assert!(details.iter().all(|d| d["example"].as_str().is_some()));
     assert!(
         by_class.contains_key("SystemForCrossDomainIdentityManagementServiceIncompatible"),
         "{by_class:?}"

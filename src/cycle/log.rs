@@ -151,8 +151,43 @@ pub(crate) struct Tally {
     pub failures: usize,
     /// Failed reference actions (manager, members).
     pub reference_failures: usize,
-    /// Failures per error code, with the first one's detail.
-    pub by_code: BTreeMap<&'static str, (usize, String)>,
+    /// Failures per error code, and within a code per class of detail (the detail with this
+    /// run's names, ids and counts taken out), each with its first example: unrelated failures
+    /// under one code do not fold into one example.
+    pub by_code: BTreeMap<&'static str, BTreeMap<String, (usize, String)>>,
+}
+
+/// Distinct detail classes kept per code; the rest are counted under one "other" class, so a
+/// server whose details all differ cannot grow the tally without bound.
+const CLASSES_PER_CODE: usize = 20;
+
+/// The class of a failure's detail: its words, with this run's generated names
+/// (`scimtest-…`), ids (long hex or alphanumeric words with digits, quoted values) and
+/// numbers other than HTTP statuses taken out.
+pub(crate) fn detail_class(detail: &str) -> String {
+    let generated = |w: &str| {
+        let w = w.trim_matches(|c: char| c == '"' || c == '\'' || c == '`');
+        w.starts_with("scimtest-")
+            || (w.len() >= 8
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            || (w.len() > 3 && w.chars().all(|c| c.is_ascii_digit()))
+            || (w.starts_with('"') && w.ends_with('"') && w.len() > 2)
+    };
+    detail
+        .split(' ')
+        .map(|w| {
+            let core = w.trim_end_matches([',', ';', ':', ')', '.']);
+            if generated(core.trim_start_matches('(')) {
+                let lead = if w.starts_with('(') { "(" } else { "" };
+                format!("{lead}…{}", &w[core.len()..])
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Tally {
@@ -164,10 +199,13 @@ impl Tally {
             if e.action.is_reference() {
                 self.reference_failures += 1;
             }
-            let slot = self
-                .by_code
-                .entry(code)
-                .or_insert_with(|| (0, e.detail.clone().unwrap_or_default()));
+            let detail = e.detail.clone().unwrap_or_default();
+            let classes = self.by_code.entry(code).or_default();
+            let mut class = detail_class(&detail);
+            if !classes.contains_key(&class) && classes.len() >= CLASSES_PER_CODE {
+                class = "(other details)".into();
+            }
+            let slot = classes.entry(class).or_insert_with(|| (0, detail));
             slot.0 += 1;
         }
     }
@@ -285,6 +323,49 @@ mod tests {
         assert_eq!(classify(503, Action::Update, None), "InternalServerError");
         assert_eq!(classify(0, Action::Update, Some("timed out")), "Timeout");
         assert_eq!(classify(429, Action::Create, None), "TooManyRequests");
+    }
+
+    #[test]
+    fn failures_under_one_code_keep_an_example_per_detail_class() {
+        let mut t = Tally::default();
+        for (i, detail) in [
+            "POST answered 400 (attribute `title` is too long)",
+            "POST answered 400 (attribute `title` is too long)",
+            "POST answered 400 (userName \"scimtest-1a2b3c4d-u7@example.com\" is not an email)",
+            "POST answered 400 (userName \"scimtest-1a2b3c4d-u9@example.com\" is not an email)",
+            "the created user's id \"9f86d081884c7d65\" cannot be addressed as one path segment",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut e = entry(
+                Action::Create,
+                Some("SystemForCrossDomainIdentityManagementServiceIncompatible"),
+            );
+            e.detail = Some(detail.to_string());
+            e.source = format!("u{i}");
+            t.add(&e);
+        }
+        let classes = &t.by_code["SystemForCrossDomainIdentityManagementServiceIncompatible"];
+        let counts: Vec<usize> = classes.values().map(|(n, _)| *n).collect();
+        assert_eq!(classes.len(), 3, "{classes:?}");
+        assert_eq!(counts.iter().sum::<usize>(), 5);
+        assert!(
+            classes
+                .values()
+                .any(|(n, ex)| *n == 2 && ex.contains("u7@")),
+            "{classes:?}"
+        );
+        // A server whose every detail differs cannot grow the tally without bound.
+        let mut t = Tally::default();
+        for i in 0..100 {
+            let mut e = entry(Action::Update, Some("InternalServerError"));
+            e.detail = Some(format!(
+                "Update answered 500 (stack frame {i} of worker w{i}x)"
+            ));
+            t.add(&e);
+        }
+        assert!(t.by_code["InternalServerError"].len() <= CLASSES_PER_CODE + 1);
     }
 
     #[test]

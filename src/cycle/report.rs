@@ -73,8 +73,22 @@ impl CycleRecord {
         self.tally
             .by_code
             .iter()
-            .map(|(k, (n, _))| (*k, *n))
+            .map(|(k, classes)| (*k, classes.values().map(|(n, _)| n).sum()))
             .collect()
+    }
+
+    /// Each error code's classes of detail, most failures first: (code, count, example).
+    fn error_details(&self) -> Vec<(&'static str, usize, &str)> {
+        let mut out = Vec::new();
+        for (code, classes) in &self.tally.by_code {
+            let mut of: Vec<(&'static str, usize, &str)> = classes
+                .values()
+                .map(|(n, example)| (*code, *n, example.as_str()))
+                .collect();
+            of.sort_by_key(|d| std::cmp::Reverse(d.1));
+            out.extend(of);
+        }
+        out
     }
 
     fn latency(&self) -> Value {
@@ -117,6 +131,9 @@ impl CycleRecord {
             "requests_per_second": (self.rate() * 10.0).round() / 10.0,
             "errors": self.health.failures,
             "errors_by_class": self.errors_by_class(),
+            "errors_by_detail": self.error_details().iter().map(|(code, n, example)| json!({
+                "code": code, "count": n, "example": example,
+            })).collect::<Vec<_>>(),
             "throttled": self.throttled,
             "latency_ms": self.latency(),
             "health": {
@@ -173,8 +190,11 @@ impl CycleRecord {
             );
         }
         if !self.tally.by_code.is_empty() {
-            let _ = writeln!(out, "  errors by provisioning-log code:");
-            for (code, (n, example)) in &self.tally.by_code {
+            let _ = writeln!(
+                out,
+                "  errors by provisioning-log code (one example per kind of detail):"
+            );
+            for (code, n, example) in self.error_details() {
                 let _ = writeln!(out, "    {code:<58} {n:>6}  e.g. {example}");
             }
         }
@@ -272,13 +292,18 @@ impl CycleRecord {
             );
         }
         out.push_str("</table><h2>Errors by class</h2>");
-        let errors = self.errors_by_class();
+        let errors = self.error_details();
         if errors.is_empty() {
             out.push_str("<p>None.</p>");
         } else {
-            out.push_str("<table><tr><th>provisioning-log code</th><th>actions</th></tr>");
-            for (code, n) in errors {
-                let _ = write!(out, "<tr><td>{code}</td><td>{n}</td></tr>");
+            // One row per kind of detail: unrelated failures under one code stay apart.
+            out.push_str("<table class=\"errors\"><colgroup><col class=\"code\"><col class=\"n\"><col></colgroup><tr><th>provisioning-log code</th><th>actions</th><th>example</th></tr>");
+            for (code, n, example) in errors {
+                let _ = write!(
+                    out,
+                    "<tr><td>{code}</td><td class=\"num\">{n}</td><td>{}</td></tr>",
+                    esc(example)
+                );
             }
             out.push_str("</table>");
         }
@@ -320,33 +345,87 @@ impl CycleRecord {
         );
     }
 
-    /// The first 500 differences between the source and the target, per cycle.
+    /// The differences between the source and the target, grouped per cycle and attribute
+    /// (the object kind and attribute, how many objects, the first one's values), each group
+    /// opening on its first 50 objects: hundreds of near-identical lines read as one finding.
     fn differences_html(&self, out: &mut String) {
         let esc = crate::report::escape_html;
         out.push_str("<h2>Differences from the source</h2>");
-        let diffs: Vec<(&str, &Difference)> = self
-            .cycles
-            .iter()
-            .flat_map(|c| c.differences.iter().map(move |d| (c.name.as_str(), d)))
-            .take(500)
-            .collect();
-        if diffs.is_empty() {
+        let groups = difference_groups(&self.cycles);
+        if groups.is_empty() {
             out.push_str("<p>None.</p>");
-        } else {
-            out.push_str("<table><tr><th>after</th><th>object</th><th>attribute</th><th>expected</th><th>target</th></tr>");
-            for (cycle, d) in diffs {
+            return;
+        }
+        out.push_str("<table class=\"diffs\"><colgroup><col class=\"after\"><col class=\"attr\"><col class=\"n\"><col><col></colgroup><tr><th>after</th><th>attribute</th><th>objects</th><th>expected (source)</th><th>the target has</th></tr>");
+        for g in groups {
+            let first = g.differences[0];
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{} <code>{}</code></td><td class=\"num\">{}</td><td><code>{}</code><br><small>e.g. {}</small></td><td><code>{}</code></td></tr>",
+                esc(g.cycle),
+                first.object,
+                esc(&first.attribute),
+                g.differences.len(),
+                esc(&first.expected),
+                esc(&first.source),
+                esc(&first.actual)
+            );
+            if g.differences.len() > 1 {
                 let _ = write!(
                     out,
-                    "<tr><td>{}</td><td>{} {}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-                    esc(cycle),
-                    d.object,
-                    esc(&d.source),
-                    esc(&d.attribute),
-                    esc(&d.expected),
-                    esc(&d.actual)
+                    "<tr><td></td><td colspan=\"4\"><details><summary>each object ({})</summary><table class=\"diffs\">",
+                    g.differences.len()
                 );
+                for d in g.differences.iter().take(50) {
+                    let _ = write!(
+                        out,
+                        "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                        esc(&d.source),
+                        esc(&d.expected),
+                        esc(&d.actual)
+                    );
+                }
+                if g.differences.len() > 50 {
+                    let _ = write!(
+                        out,
+                        "<tr><td colspan=\"3\">… {} more (cycle.json lists the first 1,000 of each cycle)</td></tr>",
+                        g.differences.len() - 50
+                    );
+                }
+                out.push_str("</table></details></td></tr>");
             }
-            out.push_str("</table>");
         }
+        out.push_str("</table>");
     }
+}
+
+/// Differences after one cycle that concern one attribute of one kind of object.
+struct DifferenceGroup<'a> {
+    cycle: &'a str,
+    differences: Vec<&'a Difference>,
+}
+
+/// The cycles' differences grouped by cycle, object kind and attribute, largest group first
+/// within each cycle.
+fn difference_groups(cycles: &[CycleFigures]) -> Vec<DifferenceGroup<'_>> {
+    let mut out = Vec::new();
+    for c in cycles {
+        let mut groups: BTreeMap<(&str, &str), Vec<&Difference>> = BTreeMap::new();
+        for d in &c.differences {
+            groups
+                .entry((d.object, d.attribute.as_str()))
+                .or_default()
+                .push(d);
+        }
+        let mut of: Vec<DifferenceGroup<'_>> = groups
+            .into_values()
+            .map(|differences| DifferenceGroup {
+                cycle: &c.name,
+                differences,
+            })
+            .collect();
+        of.sort_by(|a, b| b.differences.len().cmp(&a.differences.len()));
+        out.extend(of);
+    }
+    out
 }
