@@ -985,3 +985,49 @@ fn a_baselined_pass_says_how_many_known_failures_it_carries() {
     );
     assert!(stdout.contains("1 known failure\n"), "{stdout}");
 }
+
+/// How many groups a `serve` instance holds.
+fn groups_on(url: &str, token: &str) -> u64 {
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-H",
+            &format!("Authorization: Bearer {token}"),
+            &format!("{url}/Groups"),
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["totalResults"].as_u64().unwrap()
+}
+
+#[test]
+fn a_reproduction_script_deletes_the_duplicate_its_failing_request_creates() {
+    if !have_curl() {
+        return;
+    }
+    let token = "repro-dup-token-123456";
+    let (mut child, url) = serve(token, &["duplicates-accepted"]);
+    let dir = tmp("repro-duplicate");
+    let out = bin()
+        .args(["run", "--target", &url, "--token", token, "--report-dir"])
+        .arg(&dir)
+        .args(["--exact", "entra-groups::duplicate_group[entra]"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let script = dir.join("repro/entra-groups__duplicate_group_entra.sh");
+    assert_eq!(groups_on(&url, token), 0, "the run cleaned up");
+    let replay = Command::new("bash")
+        .arg(&script)
+        .env("SCIM_TOKEN", token)
+        .output()
+        .unwrap();
+    let shown = text(&replay);
+    assert!(replay.status.success(), "{shown}");
+    assert!(shown.contains("HTTP/1.1 201"), "{shown}");
+    assert_eq!(shown.matches("cleanup: DELETE").count(), 2, "{shown}");
+    assert_eq!(groups_on(&url, token), 0, "the duplicate is deleted too");
+    child.kill().unwrap();
+    let _ = child.wait();
+}

@@ -147,7 +147,7 @@ fn a_target_that_drops_writes_is_caught_by_the_verification() {
     let section = &html[html.find("<h2>Differences").unwrap()..];
     let groups = section.matches("<tr><td>initial</td>").count()
         + section.matches("<tr><td>incremental-").count();
-    assert!(groups >= 2 && groups <= 6, "{groups} groups: {section}");
+    assert!((2..=6).contains(&groups), "{groups} groups: {section}");
     assert!(
         differences > groups,
         "{differences} differences in {groups} groups"

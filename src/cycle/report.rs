@@ -424,7 +424,7 @@ fn difference_groups(cycles: &[CycleFigures]) -> Vec<DifferenceGroup<'_>> {
                 differences,
             })
             .collect();
-        of.sort_by(|a, b| b.differences.len().cmp(&a.differences.len()));
+        of.sort_by_key(|g| std::cmp::Reverse(g.differences.len()));
         out.extend(of);
     }
     out

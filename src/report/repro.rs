@@ -195,6 +195,7 @@ pub fn repro_script(case: &CaseResult, settings: &ReproSettings, r: &Redactor) -
         masked |= secret;
         if n == failing {
             failing_request(&mut s, step, &args, r);
+            deleted_if_created(&mut s, ex, &ids);
             break;
         }
         replay(&mut s, n + 1, ex, &args, &mut ids);
@@ -376,7 +377,13 @@ fn curl_args(auth: Auth, ex: &Exchange, ids: &[Sub]) -> (Vec<String>, bool) {
 /// The failing request, sent with its answer shown, and what scimtest expected of it.
 fn failing_request(s: &mut String, step: &StepRecord, args: &[String], r: &Redactor) {
     let _ = writeln!(s, "echo '--- the failing request:'");
-    let _ = writeln!(s, "\"${{CURL[@]}}\" -i {}", args.join(" \\\n  "));
+    // Kept in OUT (and printed) so that what it created can be deleted.
+    let _ = writeln!(
+        s,
+        "OUT=$(\"${{CURL[@]}}\" -i -w '\\n%{{http_code}}' {})",
+        args.join(" \\\n  ")
+    );
+    let _ = writeln!(s, "printf '%s\\n' \"${{OUT%$NL*}}\"");
     let _ = writeln!(s, "echo");
     if let Some(c) = step.checks.iter().find(|c| !c.passed) {
         let _ = writeln!(
@@ -394,6 +401,34 @@ fn failing_request(s: &mut String, step: &StepRecord, args: &[String], r: &Redac
             quote(&format!("--- scimtest saw: {}", one_line(&r.redact(e))))
         );
     }
+}
+
+/// When the failing request created a resource in the run (a duplicate create a server
+/// accepted), the script's own copy of it is deleted with the rest: the id its answer carries
+/// joins the cleanup list.
+fn deleted_if_created(s: &mut String, ex: &Exchange, ids: &[Sub]) {
+    if created_id(ex).is_none() {
+        return;
+    }
+    let collection = word(
+        ex.url
+            .split('?')
+            .next()
+            .unwrap_or(&ex.url)
+            .trim_end_matches('/'),
+        ids,
+    );
+    // The answer's body: what follows the blank line after the headers; its id read and
+    // encoded as the replayed creates' are. A fixed server answers without an id (409):
+    // nothing to delete, and no error.
+    let _ = writeln!(
+        s,
+        "JID_FAILING=$(printf '%s' \"${{OUT%$NL*}}\" | sed -n '/^[[:space:]]*$/,$p' | id_json)\nID_FAILING=$(json_text \"$JID_FAILING\")\nSEG_FAILING=$(seg \"$ID_FAILING\")"
+    );
+    let _ = writeln!(
+        s,
+        "if [ -n \"$ID_FAILING\" ]; then CREATED+=({collection}/\"$SEG_FAILING\"); fi"
+    );
 }
 
 /// An earlier step, replayed: its status is printed, and the id it created is kept (as

@@ -85,10 +85,11 @@ if [ -n "$ID_1" ]; then CREATED+=("${TARGET}"'/Users'/"$SEG_1"); fi
 
 # step 2: disable
 echo '--- the failing request:'
-"${CURL[@]}" -i -X PATCH \
+OUT=$("${CURL[@]}" -i -w '\n%{http_code}' -X PATCH \
   "${AUTH[@]}" \
   -H 'Accept: application/scim+json' \
   --data-raw '{"userName":"scimtest-r1-ann@contoso.example","note":"***"}' \
-  "${TARGET}"'/Users/'"${SEG_1}"
+  "${TARGET}"'/Users/'"${SEG_1}")
+printf '%s\n' "${OUT%$NL*}"
 echo
 echo '--- scimtest expected: equals at /active: expected false, got true'
