@@ -320,6 +320,8 @@ struct Connection {
     /// How a reproduction script authenticates and reaches the target.
     repro: report::ReproSettings,
     has_credentials: bool,
+    /// The run's OAuth client credentials, which the gallery's credentials test replays.
+    oauth: Option<crate::run::OAuth>,
     /// The built-in server, when it is the target: it serves as long as this value lives.
     server: Option<RunningServer>,
 }
@@ -343,6 +345,10 @@ impl Connection {
             base_url: target.base_url.clone(),
         };
         let has_credentials = !matches!(options.credentials, Credentials::None);
+        let oauth = match &options.credentials {
+            Credentials::OAuth(o) => Some(o.clone()),
+            _ => target.oauth.clone(),
+        };
         let http = Http::with_options(options).map_err(Error::Usage)?;
         http.redactor().add_url_secrets(&target.base_url);
         if http.insecure {
@@ -355,6 +361,7 @@ impl Connection {
             base_url: target.base_url,
             repro,
             has_credentials,
+            oauth,
             server: target.server,
         })
     }
@@ -446,7 +453,19 @@ fn run_cases(
         keep_on_failure: args.keep_on_failure,
         data: settings.data.clone(),
     });
-    let cases = run_trials(planned, cx, rt.handle().clone(), selection);
+    // The gallery's credentials test talks to the token endpoint: it is replayed natively
+    // in place of its planned case.
+    let (credentials, planned): (Vec<_>, Vec<_>) = planned
+        .into_iter()
+        .partition(|c| c.name == crate::run::CREDENTIALS_CASE);
+    let mut cases = run_trials(planned, cx, rt.handle().clone(), selection);
+    if !credentials.is_empty() && !interrupt.is_set() {
+        cases.push(rt.block_on(crate::run::validate_credentials(
+            http,
+            base_url,
+            connection.oauth.as_ref(),
+        )));
+    }
     let leftovers = leftovers(&journal);
     let sweep_command = (!leftovers.is_empty() && connection.server.is_none()).then_some(sweep);
     Ok(RunRecord {

@@ -23,6 +23,9 @@ pub(super) struct Target {
     pub base_url: String,
     /// The built-in server, when it is the target: it serves as long as this value lives.
     pub server: Option<RunningServer>,
+    /// The built-in server's OAuth client credentials (its token endpoint issues the token
+    /// the run uses), for the gallery's credentials test.
+    pub oauth: Option<crate::run::OAuth>,
 }
 
 /// `target`, or the built-in server started on `rt` with `builtin`; the built-in server's
@@ -37,6 +40,7 @@ pub(super) fn start(
         return Ok(Target {
             base_url: t.to_string(),
             server: None,
+            oauth: None,
         });
     }
     let token = uuid::Uuid::new_v4().simple().to_string();
@@ -50,10 +54,21 @@ pub(super) fn start(
     let server = rt
         .block_on(spawn(([127, 0, 0, 1], 0).into(), config))
         .map_err(|e| Error::Environment(format!("cannot start the reference server: {e}")))?;
+    let origin = reqwest::Url::parse(&server.base_url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let oauth = crate::run::OAuth {
+        token_url: format!("{origin}{}", crate::server::token::TOKEN_PATH),
+        client_id: crate::server::token::CLIENT_ID.into(),
+        client_secret: token.clone(),
+        scope: None,
+        method: crate::run::ClientAuthMethod::Post,
+    };
     options.credentials = Credentials::Bearer(token);
     Ok(Target {
         base_url: server.base_url.clone(),
         server: Some(server),
+        oauth: Some(oauth),
     })
 }
 

@@ -272,7 +272,7 @@ pub enum CheckOp {
     Contains(Value),
     /// An array's (or string's, or object's) length.
     Length(usize),
-    /// A string matches the regular expression.
+    /// A string (or a number, as its decimal text) matches the regular expression.
     Matches(Regex),
     /// Equals one of the values.
     OneOf(Vec<Value>),

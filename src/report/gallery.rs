@@ -52,7 +52,7 @@ pub struct GateTest {
 }
 
 const USER_TESTS: &str = "UserTests_Workflow.json @2b9cb670";
-const GROUP_TESTS: &str = "GroupTests_Workflow.json (Overview @3372c7e8)";
+const GROUP_TESTS: &str = "GroupTests_Workflow.json (as the Overview @3372c7e8 describes it)";
 const SCIM_TESTS: &str = "SCIMTests_Workflow.json @36451beb";
 const ENGINE: &str = "needs Entra's provisioning engine and audit logs in a tenant";
 
@@ -65,7 +65,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: USER_TESTS,
         actions: "provisioning log Create success; GET /Users?filter=userName eq",
-        cases: &["entra-users::create_user[entra]"],
+        cases: &["entra-gallery::engine_create_user[entra]"],
         offline: None,
     },
     GateTest {
@@ -74,7 +74,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: USER_TESTS,
         actions: "provisioning log Update success; updated values on SCIM",
-        cases: &["entra-users::replace_attributes[entra]"],
+        cases: &["entra-gallery::engine_update_user[entra]"],
         offline: None,
     },
     GateTest {
@@ -83,7 +83,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: USER_TESTS,
         actions: "provisioning log Disable success",
-        cases: &["entra-users::disable_user[entra]"],
+        cases: &["entra-gallery::engine_disable_user[entra]"],
         offline: None,
     },
     GateTest {
@@ -92,7 +92,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Optional,
         workflow: USER_TESTS,
         actions: "provisioning log Delete success; 404 or totalResults 0",
-        cases: &["entra-users::delete_user[entra]"],
+        cases: &["entra-gallery::engine_delete_user[entra]"],
         offline: None,
     },
     GateTest {
@@ -101,7 +101,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: USER_TESTS,
         actions: "provisioning logs of manager set, change, remove",
-        cases: &["entra-users::manager_set_change_clear[entra]"],
+        cases: &["entra-gallery::engine_manager[entra]"],
         offline: None,
     },
     GateTest {
@@ -110,7 +110,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: USER_TESTS,
         actions: "disable, matching query finds active false, re-enable with the same id",
-        cases: &["entra-users::reenable_user[entra]"],
+        cases: &["entra-gallery::restore_user[entra]"],
         offline: None,
     },
     GateTest {
@@ -130,7 +130,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: GROUP_TESTS,
         actions: "provisioning log Create success; GET /Groups?filter=displayName eq",
-        cases: &["entra-groups::create_group[entra]"],
+        cases: &["entra-gallery::engine_create_group[entra]"],
         offline: None,
     },
     GateTest {
@@ -139,7 +139,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: GROUP_TESTS,
         actions: "provisioning log Update success; new displayName on SCIM",
-        cases: &["entra-groups::rename_group[entra]"],
+        cases: &["entra-gallery::engine_update_group[entra]"],
         offline: None,
     },
     GateTest {
@@ -148,7 +148,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Optional,
         workflow: GROUP_TESTS,
         actions: "provisioning log Delete success; totalResults 0",
-        cases: &["entra-groups::delete_group[entra]"],
+        cases: &["entra-gallery::engine_delete_group[entra]"],
         offline: None,
     },
     GateTest {
@@ -157,7 +157,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: GROUP_TESTS,
         actions: "provisioning log Update with members added",
-        cases: &["entra-groups::add_member[entra]"],
+        cases: &["entra-gallery::engine_add_member[entra]"],
         offline: None,
     },
     GateTest {
@@ -166,7 +166,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: GROUP_TESTS,
         actions: "provisioning log Update with members removed",
-        cases: &["entra-groups::remove_member[entra]"],
+        cases: &["entra-gallery::engine_remove_member[entra]"],
         offline: None,
     },
     GateTest {
@@ -193,7 +193,11 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: SCIM_TESTS,
         actions: "Flatten_User_Attrs_Loop, Filter_Missing_User_Attrs, ForEach_Group_Extension_Schema",
-        cases: &["entra-gallery::schema_discoverability[gallery]"],
+        cases: &[
+            "entra-gallery::schema_discoverability[gallery]",
+            "entra-gallery::schema_discoverability_manager[gallery]",
+            "entra-gallery::schema_discoverability_groups[gallery]",
+        ],
         offline: None,
     },
     GateTest {
@@ -202,7 +206,10 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: SCIM_TESTS,
         actions: "Filter_Null_Update_Target_Attributes, Compose_Null_Patch_Op, Select_Null_Phase2_Verify",
-        cases: &["entra-gallery::null_update[gallery]"],
+        cases: &[
+            "entra-gallery::null_update[gallery]",
+            "entra-gallery::null_update_non_verbose[gallery]",
+        ],
         offline: None,
     },
     GateTest {
@@ -220,7 +227,10 @@ pub const GATE_TESTS: &[GateTest] = &[
         category: Category::Mandatory,
         workflow: SCIM_TESTS,
         actions: "Filter_Update_Eligible_Attributes, Select_Update_Patch_Ops, Compose_Update_Verification",
-        cases: &["entra-gallery::user_update[gallery]"],
+        cases: &[
+            "entra-gallery::user_update[gallery]",
+            "entra-gallery::user_update_non_verbose[gallery]",
+        ],
         offline: None,
     },
     GateTest {

@@ -260,10 +260,12 @@ fn check(c: &Check, body: &Value, r: &Redactor, lookup: &mut Lookup<'_>) -> Chec
         CheckOp::Contains(v) => contains(v, found, r, lookup),
         CheckOp::Length(n) => length(*n, found),
         CheckOp::Matches(re) => {
-            let ok = found
-                .value
-                .and_then(Value::as_str)
-                .is_some_and(|s| re.is_match(s));
+            // A number is matched as its decimal text (`totalResults` against `^([6-9]|…)$`).
+            let ok = match found.value {
+                Some(Value::String(s)) => re.is_match(s),
+                Some(n @ Value::Number(_)) => re.is_match(&n.to_string()),
+                _ => false,
+            };
             found.record(CheckKind::Matches, ok, format!("/{}/", re.as_str()))
         }
         CheckOp::Discoverable { schema, attributes } => discoverable(schema, attributes, found, r),

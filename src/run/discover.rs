@@ -1,5 +1,5 @@
 //! Schema discoverability as Microsoft's gallery validation computes it
-//! (`SCIMTests_Workflow.json`, Schema_Discoverability_Test: `Flatten_User_Attrs_Loop`,
+//! (`SCIMTests_Workflow.json` @36451beb, Schema_Discoverability_Test: `Flatten_User_Attrs_Loop`,
 //! `Check_User_Has_CanonicalValues`, `Append_Extension_Attr`): `/Schemas` is flattened into
 //! attribute names, and every attribute the Entra mapping targets must be among them, compared
 //! ignoring case.
@@ -13,8 +13,9 @@
 //!   complex or a reference;
 //! - any other attribute that is not a reference is taken by name.
 //!
-//! For the core User schema, every schema in the list other than core User and core Group is
-//! an extension whose attributes are added as `<schema id>:<attr>`.
+//! For the core User schema, every schema in the list other than core User and core Group
+//! whose id ends in `User` or `Users` is an extension whose attributes are added as
+//! `<schema id>:<attr>`.
 
 use serde_json::Value;
 
@@ -84,9 +85,15 @@ pub(crate) fn flatten(resources: &[Value], schema_id: &str) -> Vec<String> {
         flatten_attrs(&attrs(s), &mut out);
     }
     if schema_id == USER {
+        // @36451beb counts a schema as a user extension only when its id ends in `User` or
+        // `Users` (a group extension no longer adds user attributes).
+        let user_extension = |id: &str| {
+            let id = id.to_ascii_lowercase();
+            id.ends_with("user") || id.ends_with("users")
+        };
         for ext in resources
             .iter()
-            .filter(|r| !matches!(text(r, "id"), USER | GROUP))
+            .filter(|r| !matches!(text(r, "id"), USER | GROUP) && user_extension(text(r, "id")))
         {
             for a in attrs(ext) {
                 out.push(format!("{}:{}", text(ext, "id"), text(&a, "name")));
@@ -96,8 +103,9 @@ pub(crate) fn flatten(resources: &[Value], schema_id: &str) -> Vec<String> {
     out
 }
 
-/// The names in `wanted` that `flatten` does not yield (compared ignoring case; `id` is never
-/// required, as in the workflow's `Filter_Missing_User_Attrs`).
+/// The names in `wanted` that `flatten` does not yield (compared ignoring case; `id` and
+/// `externalId` are never required, as in `Filter_Missing_User_Attrs` @36451beb: RFC 7643
+/// makes `externalId` a common attribute that no schema need list).
 pub(crate) fn missing(resources: &[Value], schema_id: &str, wanted: &[String]) -> Vec<String> {
     let found: std::collections::HashSet<String> = flatten(resources, schema_id)
         .into_iter()
@@ -105,7 +113,11 @@ pub(crate) fn missing(resources: &[Value], schema_id: &str, wanted: &[String]) -
         .collect();
     wanted
         .iter()
-        .filter(|w| *w != "id" && !found.contains(&w.to_lowercase()))
+        .filter(|w| {
+            !w.eq_ignore_ascii_case("id")
+                && !w.eq_ignore_ascii_case("externalId")
+                && !found.contains(&w.to_lowercase())
+        })
         .cloned()
         .collect()
 }
@@ -150,6 +162,7 @@ mod tests {
         assert_eq!(flatten(&schemas, GROUP), vec!["displayName", "members"]);
         let wanted: Vec<String> = [
             "id",
+            "externalId",
             "USERNAME",
             "emails[type eq \"work\"].Value",
             "phoneNumbers[type eq \"work\"].value",

@@ -5,6 +5,7 @@
 mod auth;
 mod case;
 mod check;
+mod credentials;
 mod curl;
 pub(crate) mod discover;
 mod generate;
@@ -19,6 +20,7 @@ mod url;
 pub use auth::{ClientAuthMethod, Credentials, OAuth};
 pub use case::{RunContext, TestData};
 pub(crate) use case::{empty_result, run_case};
+pub use credentials::{CASE as CREDENTIALS_CASE, validate_credentials};
 pub use curl::curl;
 pub(crate) use generate::PREFIX;
 pub use generate::run_id;

@@ -58,8 +58,13 @@ impl AppState {
             requests: Default::default(),
         })
     }
-    fn has(&self, d: Defect) -> bool {
+    pub(super) fn has(&self, d: Defect) -> bool {
         self.config.defects.has(d)
+    }
+
+    /// The bearer token requests must carry (also the token endpoint's client secret).
+    pub(super) fn token(&self) -> &str {
+        &self.config.token
     }
 }
 
@@ -130,6 +135,16 @@ async fn handle(
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static(scim_type));
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return response;
+    }
+    if method == Method::POST && uri.path() == super::token::TOKEN_PATH {
+        return match read_body(body).await {
+            Ok(body) => super::token::token(&app, &headers, &body),
+            Err(e) => (
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+                e.detail,
+            )
+                .into_response(),
+        };
     }
     let result = if authorized(&app, &headers) {
         match read_body(body).await {
@@ -251,7 +266,7 @@ fn authorized(app: &AppState, headers: &HeaderMap) -> bool {
 }
 
 /// Compares secrets without an early exit, so timing does not reveal a matching prefix.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -718,7 +733,7 @@ fn list(
             detail: "no resource matches".into(),
         });
     }
-    let resources = page
+    let resources: Vec<Value> = page
         .resources
         .iter()
         .map(|r| {
@@ -740,6 +755,11 @@ fn list(
             }
         })
         .collect();
+    let total = if app.has(Defect::TotalIsPage) && query.filter.is_none() {
+        resources.len()
+    } else {
+        page.total
+    };
     let echoed = if app.has(Defect::StartIndexNotEchoed) {
         1
     } else {
@@ -747,7 +767,7 @@ fn list(
     };
     Ok(Reply::json(
         StatusCode::OK,
-        list_body(app, page.total, echoed, resources),
+        list_body(app, total, echoed, resources),
     ))
 }
 

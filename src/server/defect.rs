@@ -139,6 +139,18 @@ defects! {
         "PATCH remove on a full extension URN path (`urn:…:enterprise:2.0:User:manager`) answers success and removes nothing.",
     GroupExternalIdImmutable = "group-external-id-immutable":
         "A group's externalId is fixed at create: PATCH answers success and keeps the old value.",
+    UserNameEmailOnly = "username-email-only":
+        "PATCH of `userName` to a value that is not an email address (the gallery validation's `upd-<hex>`) gets 400.",
+    ClearedReadsEmptyString = "cleared-reads-empty-string":
+        "An attribute cleared with null or \"\" is kept as \"\" instead of being removed.",
+    TotalIsPage = "total-is-page":
+        "Unfiltered list responses report `totalResults` as the number of resources on the page, not the number that exist.",
+    ManagerObjectRejected = "manager-object-rejected":
+        "A manager written as an object (`{\"value\": id}`) or through the `manager.value` path gets 400; only a bare id is accepted.",
+    TokenLifetime24h = "token-lifetime-24h":
+        "The OAuth token endpoint issues tokens valid for 24 hours (the gallery accepts 60 to 360 minutes).",
+    TokenBasicOnly = "token-basic-only":
+        "The OAuth token endpoint reads client credentials from a Basic header only, not from the form body the gallery validation sends.",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
 }

@@ -12,6 +12,7 @@ pub mod schema;
 pub mod store;
 
 mod spawn;
+pub mod token;
 
 pub use app::{AppState, ServerConfig};
 pub use defect::{AttributeDefect, AttributeFault, Defect, Defects};

@@ -242,6 +242,41 @@ fn dropped_by_defect(
             && defects.has(Defect::GroupExternalIdImmutable))
 }
 
+/// The errors a defect answers a write of a whole attribute with: a `userName` that is not
+/// an email address, a manager written as an object or through `manager.value`.
+fn refused_write(
+    kind: ResourceKind,
+    attr: &Attr,
+    path: &PatchPath,
+    op: Op,
+    value: Option<&Value>,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    let text = value.and_then(Value::as_str);
+    if defects.has(Defect::UserNameEmailOnly)
+        && kind == ResourceKind::User
+        && attr.name == "userName"
+        && op != Op::Remove
+        && text.is_some_and(|t| !t.contains('@'))
+    {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            "userName must be an email address",
+        ));
+    }
+    if defects.has(Defect::ManagerObjectRejected)
+        && attr.name == "manager"
+        && op != Op::Remove
+        && (value.is_some_and(Value::is_object) || path.attr.sub.is_some())
+    {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            "manager must be given as the manager's id",
+        ));
+    }
+    Ok(())
+}
+
 /// The errors a defect answers a value-path write with: value paths refused altogether, or
 /// an `add` whose filter matches nothing refused with `noTarget`.
 fn refused_by_defect(
@@ -309,6 +344,7 @@ fn apply_path(
             format!("attribute `{}` is read-only", attr.name),
         ));
     }
+    refused_write(kind, attr, path, op, value, defects)?;
     if dropped_by_defect(kind, attr, ext, op, defects) {
         return Ok(());
     }
@@ -427,7 +463,12 @@ fn write_whole(
     }
     let Some(new) = coerce(attr, &raw, how)? else {
         // Entra clears with "" (manager) and Microsoft's null-update test with "".
-        container.remove(&name);
+        if defects.has(Defect::ClearedReadsEmptyString) && !attr.multi && attr.kind != Kind::Complex
+        {
+            container.insert(name, Value::String(String::new()));
+        } else {
+            container.remove(&name);
+        }
         return Ok(());
     };
     match (op, attr.multi, attr.kind, container.get_mut(&name)) {
