@@ -66,6 +66,9 @@ pub(crate) fn execute(mut args: RunArgs) -> Result<Option<RunRecord>, Error> {
             return Ok(list(&planned));
         }
     }
+    if inputs.tailor_gallery(&args, &planned, &connection, &rt) {
+        planned = settings.plan(&inputs.suites, &selection)?;
+    }
     let contradictions = inputs.announce(&args, &connection, &settings, &rt)?;
     let record = run_cases(
         &args,
@@ -276,6 +279,50 @@ impl Inputs {
             .and_then(|r| crate::load::from_discovery(&origin, &r))
             .map_err(|e| Error::Target(format!("--discover: {e}")))?;
         self.add_mapping(m, settings)
+    }
+
+    /// Derives the gallery validation's inputs as its Initialization workflow does — the
+    /// app's directory attribute list from `--entra-schema` or `--discover`, what the target's
+    /// `/Schemas` marks required — and rewrites the `entra-gallery` cases for them; says where
+    /// they came from. Returns whether the plan must be made again.
+    fn tailor_gallery(
+        &mut self,
+        args: &RunArgs,
+        planned: &[crate::plan::PlannedCase],
+        connection: &Connection,
+        rt: &Runtime,
+    ) -> bool {
+        let prefix = format!("{}::", load::GALLERY_SUITE);
+        if !planned.iter().any(|c| c.name.starts_with(&prefix)) {
+            return false;
+        }
+        let schemas = rt
+            .block_on(mapping::fetch_schemas(
+                &connection.http,
+                &connection.base_url,
+            ))
+            .unwrap_or_default();
+        let directory = self
+            .mapping
+            .as_ref()
+            .map(|m| m.directory.clone())
+            .filter(|d| !d.is_empty());
+        let origin = match (&args.entra_schema, args.discover, &directory) {
+            (Some(f), _, Some(_)) => format!("the app's synchronization schema {}", f.display()),
+            (_, true, Some(_)) => "the attributes the target's /Schemas declares (--discover)".to_string(),
+            _ => "Microsoft's attribute table of a non-gallery SCIM app (the default; give --entra-schema for the app's own list)".to_string(),
+        };
+        let inputs = load::GalleryInputs {
+            origin: Some(origin.clone()),
+            directory,
+            required: load::required_in(&schemas),
+        };
+        let notes = load::tailor_gallery(&mut self.suites, &inputs);
+        eprintln!("scimtest: gallery validation inputs from {origin}");
+        for n in &notes {
+            eprintln!("  {n}");
+        }
+        !notes.is_empty()
     }
 
     /// Says what the mapping covers, writes the generated suite, and cross-checks what this

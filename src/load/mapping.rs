@@ -198,6 +198,13 @@ pub(crate) fn from_entra_schema(origin: &str, source: &str) -> Result<Mapping, S
                 mapping.groups = true;
             }
             let definitions = definitions(&directories, target_dir, target);
+            if object == ObjectKind::User && mapping.directory.is_empty() {
+                mapping.directory = definitions
+                    .iter()
+                    .filter_map(|d| text(d, "name").filter(|n| !n.is_empty()))
+                    .map(|n| mapped_attribute(object, n, &Value::Null, &definitions))
+                    .collect();
+            }
             for am in om
                 .get("attributeMappings")
                 .and_then(Value::as_array)
@@ -319,6 +326,7 @@ pub(crate) fn from_discovery(origin: &str, resources: &[Value]) -> Result<Mappin
             push(&mut mapping, attribute(ObjectKind::User, &path, a, None));
         }
     }
+    mapping.directory = mapping.of(ObjectKind::User).cloned().collect();
     Ok(mapping)
 }
 

@@ -3,6 +3,7 @@
 
 mod emit;
 mod fixtures;
+mod gallery;
 mod loader;
 mod lower;
 mod mapped_suite;
@@ -10,6 +11,9 @@ mod mapping;
 mod raw;
 
 pub use fixtures::{FixtureError, Fixtures};
+pub use gallery::{
+    GalleryInputs, SUITE as GALLERY_SUITE, required_in, tailor as tailor_gallery, top_name,
+};
 pub use loader::{FileErrors, load_all, load_file, load_text};
 pub(crate) use loader::{fixtures_root, load_builtin, load_suites, source_text, user_schema_dir};
 pub use lower::LowerContext;

@@ -149,6 +149,9 @@ pub struct Mapping {
     pub left_out: Vec<(String, String)>,
     /// Whether the mapping provisions groups at all.
     pub groups: bool,
+    /// The target directory's user attributes, mapped or not (the app's "Edit attribute
+    /// list"): what the gallery validation's discoverability and update tests read.
+    pub directory: Vec<MappedAttribute>,
 }
 
 impl Mapping {
