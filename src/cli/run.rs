@@ -499,20 +499,9 @@ fn run_cases(
         journal: journal.clone(),
         keep_on_failure: args.keep_on_failure,
         data: settings.data.clone(),
+        oauth: connection.oauth.clone(),
     });
-    // The gallery's credentials test talks to the token endpoint: it is replayed natively
-    // in place of its planned case.
-    let (credentials, planned): (Vec<_>, Vec<_>) = planned
-        .into_iter()
-        .partition(|c| c.name == crate::run::CREDENTIALS_CASE);
-    let mut cases = run_trials(planned, cx, rt.handle().clone(), selection);
-    if !credentials.is_empty() && !interrupt.is_set() {
-        cases.push(rt.block_on(crate::run::validate_credentials(
-            http,
-            base_url,
-            connection.oauth.as_ref(),
-        )));
-    }
+    let cases = run_trials(planned, cx, rt.handle().clone(), selection);
     let leftovers = leftovers(&journal);
     let sweep_command = (!leftovers.is_empty() && connection.server.is_none()).then_some(sweep);
     Ok(RunRecord {

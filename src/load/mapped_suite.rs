@@ -440,7 +440,11 @@ fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
             "read_back": read_back,
         }));
     }
+    // SCIM_Null_Update_Test clears user attributes only, never `externalId`
+    // (`Filter_Null_Update_Target_Attributes` @36451beb); the gate has no group null test.
     let clearable = a.kind == ValueType::String
+        && object == ObjectKind::User
+        && !a.path.eq_ignore_ascii_case("externalId")
         && !a.required
         && a.matching.is_none()
         && !is_primary

@@ -296,6 +296,7 @@ pub const GATE_TESTS: &[GateTest] = &[
         cases: &["entra-gallery::manager_set_change_remove[gallery]"],
         offline: None,
     },
+    RATE,
 ];
 
 /// The gate's onboarding requirement of 25 requests per second without throttling
@@ -309,3 +310,37 @@ pub const RATE: GateTest = GateTest {
     cases: &["entra-gallery::request_rate[gallery]"],
     offline: None,
 };
+
+/// The table `suites/entra/README.md` shows (kept in step by a test): every test, its
+/// category, the workflow revision and actions followed, and the cases replaying it.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| # | Logic App test | gate category | workflow (revision) | actions followed | scimtest case(s) |\n|---|---|---|---|---|---|\n",
+    );
+    for t in GATE_TESTS {
+        let cases = if t.cases.is_empty() {
+            format!("not replayed offline: {}", t.offline.unwrap_or_default())
+        } else {
+            t.cases
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let number = if t.number == 0 {
+            "—".to_string()
+        } else {
+            t.number.to_string()
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            number,
+            t.name,
+            t.category.name(),
+            t.workflow,
+            t.actions.replace('|', "\\|"),
+            cases
+        ));
+    }
+    out
+}

@@ -18,7 +18,7 @@ mod verdict;
 pub(crate) use console::use_colour;
 pub use console::{Detail, summary};
 pub(crate) use evidence::evidence_line;
-pub use gallery::{Category, GATE_TESTS, GateTest, RATE};
+pub use gallery::{Category, GATE_TESTS, GateTest, RATE, markdown_table as gate_table};
 pub use har::har;
 pub use html::html;
 pub use json::results_json;

@@ -51,6 +51,9 @@ pub struct RunContext {
     pub keep_on_failure: bool,
     /// The run's own test data: domain and variable values.
     pub data: TestData,
+    /// OAuth client credentials for the gallery's credentials test (the run's, or the
+    /// reference server's token endpoint); `None`: the test is skipped, as the gate skips it.
+    pub oauth: Option<super::OAuth>,
 }
 
 /// Test data a run chooses (`[capabilities] domain`, `[vars]`, `--domain`, `--var`).

@@ -34,6 +34,21 @@ pub(crate) async fn run_guarded(
     planned: crate::plan::PlannedCase,
 ) -> crate::record::CaseResult {
     let p = planned.clone();
+    if planned.name == super::CREDENTIALS_CASE {
+        // Its first request goes to the token endpoint, outside the base URL: replayed
+        // natively in place of the suite's placeholder step.
+        return guard(&planned, async move {
+            super::validate_credentials(&cx.http, &cx.base_url, cx.oauth.as_ref()).await
+        })
+        .await;
+    }
+    if planned.name == super::RATE_CASE {
+        // Paced sends need a clock between requests: replayed natively as well.
+        return guard(&planned, async move {
+            super::request_rate(&cx.http, &cx.base_url).await
+        })
+        .await;
+    }
     guard(&planned, async move { run_case(&cx, &p).await }).await
 }
 

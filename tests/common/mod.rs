@@ -71,6 +71,18 @@ pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<Ru
         journal: Default::default(),
         keep_on_failure: false,
         data: Default::default(),
+        // The reference server's token endpoint, for the gallery's credentials test.
+        oauth: Some(scimtest::run::OAuth {
+            token_url: format!(
+                "{}{}",
+                base_url.trim_end_matches("/scim/v2"),
+                scimtest::server::token::TOKEN_PATH
+            ),
+            client_id: scimtest::server::token::CLIENT_ID.into(),
+            client_secret: TOKEN.into(),
+            scope: None,
+            method: scimtest::run::ClientAuthMethod::Post,
+        }),
     })
 }
 
