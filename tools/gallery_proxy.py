@@ -21,6 +21,7 @@ Injections (--inject, repeatable):
   externalid-not-blankable  clearing `externalId` answers 400
   reserved-after-delete     re-creating a deleted userName answers 409
   schemas-drop=A,B          /Schemas lists none of the named attributes
+  eventual                  for 1.5 s after a PATCH, GET of that user answers its old state
 Only loopback addresses are served and forwarded to.
 """
 
@@ -28,6 +29,7 @@ import argparse
 import http.server
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -53,6 +55,7 @@ class State:
         if "manager-unlisted" in self.inject:
             self.drop.add("manager")
         self.deleted = set()
+        self.stale = {}
         self.lock = threading.Lock()
 
 
@@ -143,6 +146,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if status == 200:
                 with s.lock:
                     s.deleted.add(json.loads(got).get("userName", "").lower())
+        if "eventual" in s.inject and "/Users/" in path:
+            if method == "PATCH":
+                status, headers, old = self.forward("GET", None)
+                if status == 200:
+                    with s.lock:
+                        s.stale[path] = (time.monotonic(), headers, old)
+            elif method == "GET":
+                with s.lock:
+                    hit = s.stale.get(path)
+                if hit and time.monotonic() - hit[0] < 1.5:
+                    return self.reply(200, hit[1], hit[2])
         status, headers, got = self.forward(method, body)
         if method == "GET" and path.endswith("/Schemas") and status == 200:
             got = json.dumps(rewrite_schemas(s, json.loads(got))).encode()

@@ -499,6 +499,12 @@ fn run_cases(
         journal: journal.clone(),
         keep_on_failure: args.keep_on_failure,
         data: settings.data.clone(),
+        // The built-in server is consistent at once; a real store may need the gate's delay.
+        gallery_read_back: if connection.server.is_some() {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(7)
+        },
         oauth: connection.oauth.clone(),
     });
     let cases = run_trials(planned, cx, rt.handle().clone(), selection);

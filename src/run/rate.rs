@@ -40,6 +40,37 @@ fn record(passed: bool, status: u16, retried: usize) -> CheckRecord {
     }
 }
 
+/// The record of the burst's `i`th request.
+fn step(
+    i: u32,
+    got: Result<super::http::Received, (crate::record::Exchange, String)>,
+) -> StepRecord {
+    let (exchange, checks, error) = match got {
+        Ok(r) => {
+            let status = r.exchange.status;
+            let retried = r.exchange.retries.len();
+            let ok = (200..300).contains(&status) && retried == 0;
+            (Some(r.exchange), vec![record(ok, status, retried)], None)
+        }
+        Err((ex, e)) => (Some(ex), Vec::new(), Some(e)),
+    };
+    StepRecord {
+        name: format!(
+            "request {} of {BURST} at {} ms",
+            i + 1,
+            (SPACING * i).as_millis()
+        ),
+        exchange,
+        checks,
+        error,
+        curl: None,
+        ownership: Vec::new(),
+        entra: None,
+        setup: false,
+        auth: Auth::Default,
+    }
+}
+
 /// Sends the burst; the result holds one step per request.
 pub async fn request_rate(http: &Http, base_url: &str) -> CaseResult {
     let started = Instant::now();
@@ -69,35 +100,7 @@ pub async fn request_rate(http: &Http, base_url: &str) -> CaseResult {
     }
     let mut answers = sends.join_all().await;
     answers.sort_by_key(|(i, _)| *i);
-    let steps: Vec<StepRecord> = answers
-        .into_iter()
-        .map(|(i, got)| {
-            let (exchange, checks, error) = match got {
-                Ok(r) => {
-                    let status = r.exchange.status;
-                    let retried = r.exchange.retries.len();
-                    let ok = (200..300).contains(&status) && retried == 0;
-                    (Some(r.exchange), vec![record(ok, status, retried)], None)
-                }
-                Err((ex, e)) => (Some(ex), Vec::new(), Some(e)),
-            };
-            StepRecord {
-                name: format!(
-                    "request {} of {BURST} at {} ms",
-                    i + 1,
-                    (SPACING * i).as_millis()
-                ),
-                exchange,
-                checks,
-                error,
-                curl: None,
-                ownership: Vec::new(),
-                entra: None,
-                setup: false,
-                auth: Auth::Default,
-            }
-        })
-        .collect();
+    let steps: Vec<StepRecord> = answers.into_iter().map(|(i, got)| step(i, got)).collect();
     let failing = steps.iter().find(|s| s.error.is_some() || s.failed());
     let (status, reason) = match failing {
         None => (Status::Passed, None),

@@ -238,8 +238,8 @@ impl Schema {
     }
 
     /// The RFC 7643 §7 Schema resource, with `meta.location` under `base`. The core schemas
-    /// also list `externalId`: Entra maps to it, and the gallery validation requires every
-    /// mapped attribute to be discoverable. `canonical` false drops `canonicalValues` (a
+    /// also list `externalId`: Entra maps to it (the gallery validation no longer requires it
+    /// to be discoverable since SCIMTests @36451beb, but earlier revisions did). `canonical` false drops `canonicalValues` (a
     /// defect switch).
     pub(crate) fn to_json_with(&self, base: &str, canonical: bool) -> Value {
         let mut attrs: Vec<Value> = Vec::new();

@@ -71,6 +71,8 @@ pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<Ru
         journal: Default::default(),
         keep_on_failure: false,
         data: Default::default(),
+        // The reference server is consistent at once: no read-back patience.
+        gallery_read_back: Duration::ZERO,
         // The reference server's token endpoint, for the gallery's credentials test.
         oauth: Some(scimtest::run::OAuth {
             token_url: format!(
