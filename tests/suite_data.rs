@@ -161,9 +161,8 @@ fn readme_example_is_a_valid_suite_that_passes() {
     });
 }
 
-/// Suites whose grades another effort is adding (issue 21 grades the gallery replay); every
-/// other built-in case must be graded.
-const GRADED_ELSEWHERE: &[&str] = &["entra-gallery"];
+/// Suites whose grades another effort is adding; every other built-in case must be graded.
+const GRADED_ELSEWHERE: &[&str] = &[];
 
 #[test]
 fn every_builtin_case_names_its_evidence_and_source() {

@@ -219,6 +219,7 @@ fn path_check(path: &str, expected: Value) -> Option<Check> {
         },
         op: CheckOp::Equals(expected),
         because: None,
+        evidence: None,
     })
 }
 

@@ -11,7 +11,7 @@
 
 use super::auth::OAuth;
 use super::http::{Http, OutRequest};
-use crate::model::{Auth, Encoding, Profile, Severity};
+use crate::model::{Auth, Encoding, Evidence, Profile, Severity};
 use crate::record::{CaseResult, CheckKind, CheckRecord, Exchange, Status, StepRecord};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -37,6 +37,7 @@ fn check(
         actual,
         because: None,
         at: None,
+        evidence: Some(Evidence::Gate),
     }
 }
 
@@ -197,6 +198,8 @@ fn result(
         case: "validate_credentials".into(),
         profile: Profile::Gallery,
         severity: Severity::Required,
+        evidence: Some(Evidence::Gate),
+        source: Some("AzureAD/SCIMReferenceCode SCIMTests_Workflow.json @36451beb: Acquire_OAuth2_Token, Check_Token_Validity_Range; Orchestrator_Workflow.json @3372c7e8 Evaluate_Test_Results".into()),
         entra: Some("The gallery validation's Validate_Credentials_Test fails; without it (or Federated_Identity_Test) the overall result is Failed.".into()),
         description: "Validate_Credentials_Test (mandatory, one of the two authentication tests; SCIMTests @36451beb `Acquire_OAuth2_Token`, `Check_Token_Validity_Range`): a client-credentials form POST with the credentials in the body, a token lifetime of 60 to 360 minutes, then GET /Users?startIndex=1&count=1 with the token answers 2xx.".into(),
         status,

@@ -9,7 +9,7 @@
 //! listed in `suites/entra/gallery.yaml` (so filters and `--list` see it) and replayed here.
 
 use super::http::{Http, OutRequest};
-use crate::model::{Auth, Encoding, Profile, Severity};
+use crate::model::{Auth, Encoding, Evidence, Profile, Severity};
 use crate::record::{CaseResult, CheckKind, CheckRecord, Status, StepRecord};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -37,6 +37,7 @@ fn record(passed: bool, status: u16, retried: usize) -> CheckRecord {
         },
         because: Some("the gallery requires 25 requests per second without throttling".into()),
         at: None,
+        evidence: Some(Evidence::Gate),
     }
 }
 
@@ -119,6 +120,8 @@ pub async fn request_rate(http: &Http, base_url: &str) -> CaseResult {
         case: "request_rate".into(),
         profile: Profile::Gallery,
         severity: Severity::Required,
+        evidence: Some(Evidence::Gate),
+        source: Some("AzureAD/SCIMReferenceCode SCIM-Validation-Test-Overview.md @3372c7e8, Key Onboarding Requirements; Microsoft app-gallery user provisioning requirements (25 requests per second)".into()),
         entra: Some("The gallery requires 25 requests per second without throttling; throttled answers slow every provisioning cycle.".into()),
         description: format!("A paced burst of {BURST} read-only queries at 25 per second: every answer is a 2xx, none throttled (429 or 503 with Retry-After) and none a 5xx."),
         status,
