@@ -278,7 +278,13 @@ pub(crate) fn health(t: &Tally) -> Health {
         )
     } else if failures > 0 {
         let mut r = format!(
-            "{failures} objects are in escrow: Entra retries them on later cycles (after about 6 h, 12 h, 24 h, then daily) for up to 28 days"
+            "{} in escrow: Entra retries {} on later cycles (after about 6 h, 12 h, 24 h, then daily) for up to 28 days",
+            if failures == 1 {
+                "1 object is".to_string()
+            } else {
+                format!("{failures} objects are")
+            },
+            if failures == 1 { "it" } else { "them" }
         );
         if share > 0.4 {
             r.push_str(&format!("; {:.0} % of actions failed, which quarantines the job once a tenant reaches 5,000 failures", share * 100.0));

@@ -4,6 +4,7 @@
 
 use super::engine::Difference;
 use super::log::{Health, Tally};
+use crate::words::{count, plural};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -163,10 +164,10 @@ impl CycleRecord {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "\nscimtest cycle against {} (run id {}): {} requests in {:.2} s, {:.0} requests/s, {} throttled (429 waited out)",
+            "\nscimtest cycle against {} (run id {}): {} in {:.2} s, {:.0} requests/s, {} throttled (429 waited out)",
             self.target,
             self.run_id,
-            self.requests,
+            count(self.requests as usize, "request"),
             self.seconds,
             self.rate(),
             self.throttled
@@ -180,13 +181,14 @@ impl CycleRecord {
         for c in &self.cycles {
             let _ = writeln!(
                 out,
-                "  {:<14} {:>7} requests in {:>7.2} s; {} actions, {} failed; {} differences from the source",
+                "  {:<14} {:>7} {:<8} in {:>7.2} s; {}, {} failed; {} from the source",
                 c.name,
                 c.requests,
+                plural(c.requests as usize, "request"),
                 c.seconds,
-                c.actions,
+                count(c.actions, "action"),
                 c.failures,
-                c.differences.len()
+                count(c.differences.len(), "difference")
             );
         }
         if !self.tally.by_code.is_empty() {
@@ -198,23 +200,7 @@ impl CycleRecord {
                 let _ = writeln!(out, "    {code:<58} {n:>6}  e.g. {example}");
             }
         }
-        for c in &self.cycles {
-            for d in c.differences.iter().take(5) {
-                let _ = writeln!(
-                    out,
-                    "  after {}: {} {} `{}`: expected {:?}, the target has {:?}",
-                    c.name, d.object, d.source, d.attribute, d.expected, d.actual
-                );
-            }
-            if c.differences.len() > 5 {
-                let _ = writeln!(
-                    out,
-                    "  after {}: … {} more differences (cycle.json lists them)",
-                    c.name,
-                    c.differences.len() - 5
-                );
-            }
-        }
+        self.differences_summary(&mut out);
         let _ = writeln!(
             out,
             "  Entra's job would be: {} ({})",
@@ -247,6 +233,36 @@ impl CycleRecord {
         out
     }
 
+    /// The differences after each cycle, grouped by object kind and attribute (the largest
+    /// groups, each with a count and its first object), as cycle.html groups them.
+    fn differences_summary(&self, out: &mut String) {
+        const SHOWN: usize = 8;
+        let groups = difference_groups(&self.cycles);
+        for g in groups.iter().take(SHOWN) {
+            let d = g.differences[0];
+            let _ = writeln!(
+                out,
+                "  after {}: `{}` differs on {}: e.g. {} {}: expected {:?}, the target has {:?}",
+                g.cycle,
+                d.attribute,
+                count(g.differences.len(), d.object),
+                d.object,
+                d.source,
+                d.expected,
+                d.actual
+            );
+        }
+        if groups.len() > SHOWN {
+            let rest: usize = groups[SHOWN..].iter().map(|g| g.differences.len()).sum();
+            let _ = writeln!(
+                out,
+                "  … {} more ({}): cycle.html and cycle.json list them",
+                count(groups.len() - SHOWN, "attribute"),
+                count(rest, "difference")
+            );
+        }
+    }
+
     /// `cycle.html`: throughput over time as an SVG chart, latency, errors, differences.
     pub(crate) fn html(&self) -> String {
         let esc = crate::report::escape_html;
@@ -263,8 +279,8 @@ impl CycleRecord {
         );
         let _ = write!(
             out,
-            "<p>{} requests in {:.2} s ({:.0}/s), {} throttled. Entra's job would be <b>{}</b>: {}</p>",
-            self.requests,
+            "<p>{} in {:.2} s ({:.0}/s), {} throttled. Entra's job would be <b>{}</b>: {}</p>",
+            count(self.requests as usize, "request"),
             self.seconds,
             self.rate(),
             self.throttled,
