@@ -869,7 +869,7 @@ fn sweep_lists_scimtest_resources_and_deletes_nothing_without_a_journal() {
     let out = text(&listed);
     assert_eq!(listed.status.code(), Some(0), "{out}");
     assert!(
-        out.contains("1 groups and 1 users named `scimtest-aaaa1111-…`"),
+        out.contains("1 group and 1 user named `scimtest-aaaa1111-…`"),
         "{out}"
     );
     assert!(out.contains("sweep never deletes those"), "{out}");

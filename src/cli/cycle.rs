@@ -11,6 +11,7 @@ use crate::model::{Mapping, Profile};
 use crate::redact::Redactor;
 use crate::run::{Http, Journal, run_id};
 use crate::server::Defects;
+use crate::words::count;
 use serde_json::json;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -105,11 +106,11 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
 /// The one line saying what this cycle will do, and its run id and seed (to repeat it).
 fn announce(args: &CycleArgs, run_id: &str, seed: u64, shown: &str) {
     eprintln!(
-        "scimtest cycle: run id {run_id}, seed {seed}: {} users, {} groups of {} members, {} incremental rounds, {} at most {} in flight, against {shown}",
-        args.users,
-        args.groups,
-        args.members_per_group,
-        args.incremental,
+        "scimtest cycle: run id {run_id}, seed {seed}: {}, {} of {}, {}, {} at most {} in flight, against {shown}",
+        count(args.users, "user"),
+        count(args.groups, "group"),
+        count(args.members_per_group, "member"),
+        count(args.incremental, "incremental round"),
         args.rate
             .map_or("as fast as the target answers".to_string(), |r| format!(
                 "{r} requests/s"

@@ -438,8 +438,9 @@ fn show(r: &Redactor, proven: &[Found], named: &[Found], prefix: &str) {
         .filter(|f| f.collection == "/Groups")
         .count();
     super::say!(
-        "{groups} groups and {} users named `{prefix}…`",
-        proven.len() + named.len() - groups
+        "{} and {} named `{prefix}…`",
+        crate::words::count(groups, "group"),
+        crate::words::count(proven.len() + named.len() - groups, "user")
     );
     if !named.is_empty() {
         super::say!(
