@@ -133,6 +133,20 @@ pub fn url_secrets(url: &str) -> Vec<String> {
     out
 }
 
+/// `url` without its query, fragment and user info: what may be shown before the redactor
+/// knows the URL's secrets.
+pub fn strip_url_secrets(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or(url);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// Secrets (and encoded forms) shorter than this are masked only where they stand alone, not
 /// inside a longer word: a token `x` must not turn `example.com` into `e***ample.com`. A
 /// short secret inside a longer word is not recognisable as that secret.

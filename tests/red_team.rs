@@ -395,3 +395,106 @@ fn a_cycle_does_not_take_a_204_for_a_delete() {
     );
     assert_ne!(out.status.code(), Some(0), "{all}");
 }
+
+/// Break 7: a `scimtest.toml` found in the current folder cannot send a secret to a host the
+/// user did not name: without a terminal to confirm at, the run is refused before anything
+/// is sent.
+#[test]
+fn a_config_file_in_the_current_folder_cannot_send_a_secret_to_its_host() {
+    let (_rt, m, base) = mini_in_background(Knobs::default());
+    let dir = tmp("red-found-config");
+    std::fs::write(
+        dir.join("scimtest.toml"),
+        format!("target = \"{base}\"\n[auth]\ntoken_env = \"RED_TEAM_SECRET\"\n"),
+    )
+    .unwrap();
+    for command in ["run", "cycle"] {
+        let out = bin()
+            .arg(command)
+            .current_dir(&dir)
+            .env("RED_TEAM_SECRET", "very-secret-value-123")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {all}");
+        assert!(all.contains("--config scimtest.toml"), "{all}");
+        assert!(m.log().is_empty(), "{command} sent {:?}", m.log());
+        // Named, it is the user's choice.
+        assert!(!all.contains("very-secret-value-123"), "{all}");
+    }
+    let out = bin()
+        .args([
+            "run",
+            "--config",
+            "scimtest.toml",
+            "--exact",
+            "entra-users::create_user[entra]",
+        ])
+        .current_dir(&dir)
+        .env("RED_TEAM_SECRET", "very-secret-value-123")
+        .output()
+        .unwrap();
+    assert!(!m.log().is_empty(), "{}", text(&out));
+}
+
+/// Break 2: a TOML error shows where, never the line (it may hold a secret).
+#[test]
+fn a_config_error_never_prints_the_line() {
+    let dir = tmp("red-toml-error");
+    std::fs::write(
+        dir.join("c.toml"),
+        "timeout = 5\ntoken = \"hunter2-secret-value\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["run", "--config", "c.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("c.toml:2:"), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
+}
+
+/// Break 2: a Tenant URL's `?code=` key, and a token a server echoes into ids and names, are
+/// masked in the journal, results.json (cleanup paths included) and the console.
+#[test]
+fn url_keys_and_echoed_tokens_are_masked_in_every_report() {
+    let token = "echoed-token-0123456789";
+    let (_rt, m, base) = mini_in_background(Knobs {
+        answer_id: Some(Arc::new(move |n| json!(format!("id-{token}-{n}")))),
+        store_under_answer: true,
+        delete_keeps: Arc::new(AtomicBool::new(true)),
+        ..Default::default()
+    });
+    let dir = tmp("red-url-code");
+    let target = format!("{base}?code=FunctionKey-abcdef0123456789");
+    let out = bin()
+        .args(["run", "--target", &target, "--token", token])
+        .args(["--exact", "entra-users::create_user[entra]", "--report-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert!(!m.log().is_empty(), "{all}");
+    for (what, content) in [
+        ("console", all.clone()),
+        (
+            "journal",
+            std::fs::read_to_string(dir.join("journal.jsonl")).unwrap(),
+        ),
+        (
+            "results.json",
+            std::fs::read_to_string(dir.join("results.json")).unwrap(),
+        ),
+        (
+            "junit.xml",
+            std::fs::read_to_string(dir.join("junit.xml")).unwrap(),
+        ),
+    ] {
+        assert!(!content.contains("FunctionKey-abcdef"), "{what}: {content}");
+        assert!(!content.contains(token), "{what}: {content}");
+    }
+}

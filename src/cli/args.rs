@@ -223,6 +223,15 @@ pub(crate) struct ConnectionArgs {
 }
 
 impl ConnectionArgs {
+    /// Whether any credential or extra header (a possible secret) would be sent.
+    pub(crate) fn has_credentials(&self) -> bool {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        given(&self.token)
+            || given(&self.basic_user)
+            || given(&self.oauth_token_url)
+            || !self.headers.is_empty()
+    }
+
     /// The HTTP client options these arguments describe.
     pub(crate) fn client_options(&self) -> Result<crate::run::ClientOptions, String> {
         use crate::run::{ClientAuthMethod, ClientOptions, Credentials, OAuth};

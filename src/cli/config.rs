@@ -110,6 +110,9 @@ pub(crate) struct Config {
     /// Values that replace case variables of the same name.
     #[serde(default)]
     pub vars: std::collections::BTreeMap<String, toml::Value>,
+    /// Whether the file was found in the current folder rather than named by `--config`.
+    #[serde(skip)]
+    pub found_here: bool,
 }
 
 impl Config {
@@ -145,10 +148,41 @@ impl Config {
         match explicit {
             Some(p) => Config::load(p).map(Some),
             None if Path::new("scimtest.toml").is_file() => {
-                Config::load(Path::new("scimtest.toml")).map(Some)
+                let mut c = Config::load(Path::new("scimtest.toml"))?;
+                c.found_here = true;
+                Ok(Some(c))
             }
             None => Ok(None),
         }
+    }
+}
+
+/// A target set by a `scimtest.toml` that was found in the current folder (not named by
+/// `--config`), when credentials would go to it: confirmed at a terminal, refused otherwise.
+/// A file in a folder one merely enters must not send a secret to a host the user did not
+/// name.
+pub(crate) fn confirm_found_target(target: &str, credentials: bool) -> Result<(), String> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if !credentials {
+        return Ok(());
+    }
+    let shown = crate::report::terminal_safe(&crate::redact::strip_url_secrets(target));
+    let refusal = format!(
+        "scimtest.toml in the current folder sets the target {shown}, and credentials would be sent to it; name the file (--config scimtest.toml) or the target (--target) to confirm"
+    );
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(refusal);
+    }
+    eprint!(
+        "scimtest.toml in this folder sets the target {shown}; send the credentials there? [y/N] "
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(refusal)
     }
 }
 

@@ -219,11 +219,16 @@ struct CycleSettings {
 /// Merges the config file into `args` and checks every setting.
 fn read_settings(args: &mut CycleArgs) -> Result<CycleSettings, Error> {
     if let Some(c) = super::config::Config::find(args.config.as_deref()).map_err(Error::Usage)? {
+        let uninvited = c.found_here && args.target.is_none();
         args.target = args.target.take().or(c.target.clone());
         args.report_dir = args.report_dir.take().or(c.report_dir.clone());
         args.connection
             .merge(c.timeout, c.headers, c.ca_cert, c.insecure, c.auth)
             .map_err(Error::Usage)?;
+        if let Some(t) = args.target.as_deref().filter(|_| uninvited) {
+            super::config::confirm_found_target(t, args.connection.has_credentials())
+                .map_err(Error::Usage)?;
+        }
     }
     let profile = match args.profile.parse::<Profile>() {
         Ok(p @ (Profile::Entra | Profile::EntraFlag)) => p,

@@ -113,7 +113,12 @@ impl Settings {
         if let Some(config) =
             super::config::Config::find(args.config.as_deref()).map_err(Error::Usage)?
         {
+            let uninvited = config.found_here && args.target.is_none();
             args.merge(config).map_err(Error::Usage)?;
+            if let Some(t) = args.target.as_deref().filter(|_| uninvited) {
+                super::config::confirm_found_target(t, args.connection.has_credentials())
+                    .map_err(Error::Usage)?;
+            }
         }
         if let Some(t) = &args.target {
             super::target::check(t)?;
