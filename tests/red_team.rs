@@ -498,3 +498,79 @@ fn url_keys_and_echoed_tokens_are_masked_in_every_report() {
         assert!(!content.contains(token), "{what}: {content}");
     }
 }
+
+/// The cycle against a server that takes `delay` per create, with `extra` arguments; its
+/// exit code, stderr, report folder, and the server.
+fn slow_cycle(
+    name: &str,
+    extra: &[&str],
+    interrupt_after: Option<Duration>,
+) -> (
+    Option<i32>,
+    String,
+    PathBuf,
+    Arc<mini::Mini>,
+    tokio::runtime::Runtime,
+) {
+    let (rt, m, base) = mini_in_background(Knobs {
+        create_delay: Some(Duration::from_millis(300)),
+        ..Default::default()
+    });
+    let dir = tmp(name);
+    let child = bin()
+        .args([
+            "cycle", "--target", &base, "--users", "400", "--groups", "1",
+        ])
+        .args(["--members-per-group", "2", "--report-dir"])
+        .arg(&dir)
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(after) = interrupt_after {
+        std::thread::sleep(after);
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "the cycle took {:?} to stop",
+        started.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr, dir, m, rt)
+}
+
+fn log_is_whole(dir: &std::path::Path) {
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    for line in log.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+}
+
+/// Break 5: Ctrl-C stops a cycle cleanly: no new work, cleanup, a whole provisioning log,
+/// a message, and nothing left on the target.
+#[test]
+fn a_cycle_interrupted_cleans_up_and_says_so() {
+    let (code, stderr, dir, m, _rt) =
+        slow_cycle("red-cycle-int", &[], Some(Duration::from_millis(2500)));
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    log_is_whole(&dir);
+    assert_eq!(m.count(), 0, "{stderr}");
+}
+
+/// Break 5: a cycle has an overall deadline against a stalling server.
+#[test]
+fn a_cycle_stops_at_its_deadline_and_cleans_up() {
+    let (code, stderr, dir, m, _rt) = slow_cycle("red-cycle-deadline", &["--deadline", "2"], None);
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("deadline"), "{stderr}");
+    log_is_whole(&dir);
+    assert_eq!(m.count(), 0, "{stderr}");
+}

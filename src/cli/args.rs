@@ -415,6 +415,10 @@ pub(crate) struct CycleArgs {
     /// Leave what the cycles created on the target (the summary says how to remove it).
     #[arg(long)]
     pub keep: bool,
+    /// Longest the cycles may take, in seconds: past it nothing new is sent, what was created
+    /// is cleaned up (within 15 minutes more) and the rest is reported (default 4 hours).
+    #[arg(long, value_name = "SECONDS", default_value_t = 14400)]
+    pub deadline: u64,
     /// Switch on a reference-server defect (built-in server only; repeatable).
     #[arg(long = "defect", value_name = "NAME")]
     pub defects: Vec<String>,

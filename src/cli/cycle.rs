@@ -70,7 +70,16 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
         sink,
     );
     let progress = rt.spawn(progress(engine.clone()));
+    engine.set_deadline(Some(
+        std::time::Instant::now() + std::time::Duration::from_secs(args.deadline),
+    ));
+    let sweep = format!(
+        "scimtest sweep --target '{shown}' --run-id {run_id} --journal '{}' --yes",
+        report_dir.join("journal.jsonl").display()
+    );
+    let signals = rt.spawn(watch_signals(engine.clone(), sweep));
     let cycles = run_cycles(&engine, directory, args.incremental, &rt);
+    let stopped = stop_reason(&engine, &args);
     let seconds = engine.elapsed().as_secs_f64();
     let requests = engine.requests.load(Ordering::Relaxed);
     let mut leftovers = if args.keep {
@@ -80,6 +89,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     };
     leftovers.extend(remaining(&journal, args.keep, &run_id, &shown, &report_dir));
     progress.abort();
+    signals.abort();
     if std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
@@ -100,7 +110,59 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     );
     write_reports(&record, http.redactor(), &report_dir, &log_path);
     drop((target, server_rt));
-    Ok(Exit::failed_if(!record.passed()))
+    if let Some(why) = &stopped {
+        eprintln!(
+            "scimtest cycle: {why}; what was created has been cleaned up as far as it could be (above: what may remain)"
+        );
+    }
+    Ok(Exit::failed_if(!record.passed() || stopped.is_some()))
+}
+
+/// Why the cycles stopped early, if they did.
+fn stop_reason(engine: &Engine, args: &CycleArgs) -> Option<String> {
+    if engine.stop.is_set() {
+        Some("interrupted: the cycles stopped sending new work".into())
+    } else if engine.past_deadline() {
+        Some(format!(
+            "the cycles passed their deadline ({} s, --deadline) and stopped sending new work",
+            args.deadline
+        ))
+    } else {
+        None
+    }
+}
+
+/// First SIGINT/SIGTERM: stop starting new work, let what is in flight finish, clean up and
+/// report. A second one: flush the provisioning log, print what may remain and how to sweep
+/// it, and exit at once.
+async fn watch_signals(engine: Arc<Engine>, sweep: String) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return;
+    };
+    let next = async |term: &mut tokio::signal::unix::Signal,
+                      int: &mut tokio::signal::unix::Signal| {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    };
+    next(&mut term, &mut int).await;
+    engine.stop.trigger();
+    eprintln!(
+        "\nscimtest cycle: interrupted: no new work is started; cleaning up (interrupt again to leave at once)"
+    );
+    // A process-group signal may arrive twice at once: only a later one counts.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    next(&mut term, &mut int).await;
+    if let Ok(mut log) = engine.log.lock() {
+        log.finish();
+    }
+    eprintln!("scimtest cycle: left at once; what this run created may remain: {sweep}");
+    std::process::exit(130);
 }
 
 /// The one line saying what this cycle will do, and its run id and seed (to repeat it).
@@ -308,6 +370,10 @@ fn run_cycles(
                 engine.incremental(k, changes, &dir).await;
             }
         });
+        if engine.stop.is_set() || engine.past_deadline() {
+            // Stopped: no verification of a half-done cycle (its figures would mislead).
+            break;
+        }
         let differences = rt.block_on(engine.verify(&dir));
         let after = engine
             .log
@@ -354,6 +420,12 @@ fn remaining(
             .unwrap_or_default();
         lines.push(format!("{} {what}: {why}", e.collection));
     }
+    // The console stays readable after an interrupt of a large cycle: the journal has all.
+    if lines.len() > SHOWN_LEFTOVERS {
+        let more = lines.len() - SHOWN_LEFTOVERS;
+        lines.truncate(SHOWN_LEFTOVERS);
+        lines.push(format!("… and {more} more (all are in the journal)"));
+    }
     if !remaining.is_empty() {
         lines.push(format!(
             "remove them with: scimtest sweep --target '{shown_target}' --run-id {run_id} --journal '{}' --yes",
@@ -362,6 +434,9 @@ fn remaining(
     }
     lines
 }
+
+/// Leftover lines listed one by one at most.
+const SHOWN_LEFTOVERS: usize = 50;
 
 /// Writes cycle.json and cycle.html and prints the summary, all redacted.
 fn write_reports(record: &CycleRecord, redactor: &Redactor, report_dir: &Path, log_path: &Path) {

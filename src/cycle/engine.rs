@@ -119,6 +119,12 @@ pub(crate) struct Engine {
     /// nobody's to write (a set, not the journal's scan: a tenant has 100,000 creates).
     answered_ids: Mutex<std::collections::HashSet<String>>,
     group_ids: Mutex<Vec<Option<(String, usize)>>>,
+    /// Set by Ctrl-C (SIGINT/SIGTERM) or when the deadline passes: nothing new is started.
+    pub stop: crate::run::Interrupt,
+    /// When the cycles must end, whatever the target does.
+    deadline: Mutex<Option<Instant>>,
+    /// Set once the cleanup starts: an interrupt no longer stops it (a second one exits).
+    cleaning: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -147,7 +153,26 @@ impl Engine {
             user_ids: Mutex::new(Vec::new()),
             answered_ids: Mutex::new(std::collections::HashSet::new()),
             group_ids: Mutex::new(Vec::new()),
+            stop: crate::run::Interrupt::default(),
+            deadline: Mutex::new(None),
+            cleaning: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Sets when the work must end (`None`: no limit); the cleanup gets a deadline of its own.
+    pub(crate) fn set_deadline(&self, at: Option<Instant>) {
+        *lock(&self.deadline) = at;
+    }
+
+    /// Whether new work may start: not interrupted, deadline not passed.
+    fn go_on(&self) -> bool {
+        let late = lock(&self.deadline).is_some_and(|d| Instant::now() >= d);
+        !late && (self.cleaning.load(Ordering::Relaxed) || !self.stop.is_set())
+    }
+
+    /// Whether the deadline (not an interrupt) ended the work.
+    pub(crate) fn past_deadline(&self) -> bool {
+        lock(&self.deadline).is_some_and(|d| Instant::now() >= d)
     }
 
     /// Time since the engine started.
@@ -294,6 +319,9 @@ impl Engine {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
+            if !self.go_on() {
+                break;
+            }
             let me = self.clone();
             let work = work.clone();
             tasks.spawn(async move {
@@ -882,6 +910,8 @@ impl Engine {
     /// Deletes everything this run created and still holds, groups first; returns what could
     /// not be deleted.
     pub(crate) async fn cleanup(self: &Arc<Self>) -> Vec<String> {
+        self.cleaning.store(true, Ordering::Relaxed);
+        self.set_deadline(Some(Instant::now() + CLEANUP_TIME));
         let groups: Vec<(String, usize)> =
             lock(&self.group_ids).iter().flatten().cloned().collect();
         let users: Vec<(String, usize)> = lock(&self.user_ids).iter().flatten().cloned().collect();
@@ -977,6 +1007,10 @@ impl Answer {
         }
     }
 }
+
+/// Longest the cleanup may take: what it has not deleted by then is reported with the sweep
+/// command.
+const CLEANUP_TIME: Duration = Duration::from_secs(15 * 60);
 
 /// Longest server detail kept in a log entry or a leftover line (characters): the log grows
 /// with the number of actions, never with what a server answers.
