@@ -45,34 +45,10 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     let seed = args.seed.unwrap_or_else(rand::random);
     let shown = http.redactor().redact(&base_url);
     announce(&args, &run_id, seed, &shown);
-    let mut directory = Directory::generate(
-        &run_id,
-        seed,
-        args.users,
-        args.groups,
-        args.members_per_group,
-    );
-    if let Some(m) = &settings.mapping {
-        directory = directory.with_mapping(m);
-    }
+    let directory = source_directory(&args, &settings, &run_id, seed);
     let log_path = report_dir.join("provisioning-log.jsonl");
-    let sink = Sink::to_file(&log_path)
-        .map_err(|e| Error::Environment(format!("cannot write {}: {e}", log_path.display())))?;
-    let engine = Engine::new(
-        http.without_bodies(),
-        base_url.clone(),
-        Settings {
-            rate: args.rate,
-            concurrency: usize::from(args.concurrency),
-            profile: settings.profile,
-        },
-        journal.clone(),
-        sink,
-    );
+    let engine = start_engine(&args, &settings, &http, &base_url, &journal, &log_path)?;
     let progress = rt.spawn(progress(engine.clone()));
-    engine.set_deadline(Some(
-        std::time::Instant::now() + std::time::Duration::from_secs(args.deadline),
-    ));
     let sweep = format!(
         "scimtest sweep --target '{shown}' --run-id {run_id} --journal '{}' --yes",
         report_dir.join("journal.jsonl").display()
@@ -116,6 +92,54 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
         );
     }
     Ok(Exit::failed_if(!record.passed() || stopped.is_some()))
+}
+
+/// The source directory the cycles provision.
+fn source_directory(
+    args: &CycleArgs,
+    settings: &CycleSettings,
+    run_id: &str,
+    seed: u64,
+) -> Directory {
+    let directory = Directory::generate(
+        run_id,
+        seed,
+        args.users,
+        args.groups,
+        args.members_per_group,
+    );
+    match &settings.mapping {
+        Some(m) => directory.with_mapping(m),
+        None => directory,
+    }
+}
+
+/// The engine, writing its log to `log_path`, with the cycles' deadline set from now.
+fn start_engine(
+    args: &CycleArgs,
+    settings: &CycleSettings,
+    http: &Http,
+    base_url: &str,
+    journal: &Journal,
+    log_path: &Path,
+) -> Result<Arc<Engine>, Error> {
+    let sink = Sink::to_file(log_path)
+        .map_err(|e| Error::Environment(format!("cannot write {}: {e}", log_path.display())))?;
+    let engine = Engine::new(
+        http.without_bodies(),
+        base_url.to_string(),
+        Settings {
+            rate: args.rate,
+            concurrency: usize::from(args.concurrency),
+            profile: settings.profile,
+        },
+        journal.clone(),
+        sink,
+    );
+    engine.set_deadline(Some(
+        std::time::Instant::now() + std::time::Duration::from_secs(args.deadline),
+    ));
+    Ok(engine)
 }
 
 /// Why the cycles stopped early, if they did.

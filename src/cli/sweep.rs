@@ -112,6 +112,43 @@ fn carries(name: &str, prefix: &str) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
 
+/// One page of the listing by `attr sw "prefix"` from `start`.
+async fn fetch_page(
+    http: &Http,
+    base: &str,
+    (endpoint, attr): (&'static str, &'static str),
+    prefix: &str,
+    start: usize,
+) -> Result<Value, String> {
+    let mut query = vec![
+        ("filter".to_string(), format!("{attr} sw \"{prefix}\"")),
+        ("startIndex".to_string(), start.to_string()),
+        ("count".to_string(), PAGE.to_string()),
+    ];
+    if endpoint == "/Groups" {
+        query.insert(0, ("excludedAttributes".to_string(), "members".to_string()));
+    }
+    let (status, page) = get(http, base, endpoint, &query).await?;
+    if status != 200 {
+        return Err(format!("GET {endpoint} answered {status}"));
+    }
+    page.ok_or_else(|| format!("GET {endpoint} did not answer JSON"))
+}
+
+/// A listed resource named with the prefix, when its id can be addressed (else a note).
+fn found(endpoint: &'static str, id: String, name: &str, notes: &mut Vec<String>) -> Option<Found> {
+    let name: String = name.chars().take(NAME_SHOWN + 1).collect();
+    if let Err(e) = check_id(&id) {
+        notes.push(format!("{endpoint}: `{name}` cannot be deleted: {e}"));
+        return None;
+    }
+    Some(Found {
+        collection: endpoint,
+        id,
+        name,
+    })
+}
+
 /// Lists every resource of `endpoint` whose `attr` starts with `prefix`.
 async fn list(
     http: &Http,
@@ -142,19 +179,7 @@ async fn list(
             ));
             break;
         }
-        let mut query = vec![
-            ("filter".to_string(), format!("{attr} sw \"{prefix}\"")),
-            ("startIndex".to_string(), start.to_string()),
-            ("count".to_string(), PAGE.to_string()),
-        ];
-        if endpoint == "/Groups" {
-            query.insert(0, ("excludedAttributes".to_string(), "members".to_string()));
-        }
-        let (status, page) = get(http, base, endpoint, &query).await?;
-        if status != 200 {
-            return Err(format!("GET {endpoint} answered {status}"));
-        }
-        let page = page.ok_or_else(|| format!("GET {endpoint} did not answer JSON"))?;
+        let page = fetch_page(http, base, (endpoint, attr), prefix, start).await?;
         let resources = page
             .get("Resources")
             .and_then(Value::as_array)
@@ -171,17 +196,10 @@ async fn list(
                 foreign += 1;
                 continue;
             }
-            if let Err(e) = check_id(&id) {
-                let name: String = name.chars().take(NAME_SHOWN).collect();
-                notes.push(format!("{endpoint}: `{name}` cannot be deleted: {e}"));
-                continue;
-            }
-            if seen.insert(id.clone()) {
-                out.push(Found {
-                    collection: endpoint,
-                    id,
-                    name: name.chars().take(NAME_SHOWN + 1).collect(),
-                });
+            if let Some(f) = found(endpoint, id, name, notes)
+                && seen.insert(f.id.clone())
+            {
+                out.push(f);
             }
         }
         if !resources.is_empty() && new == 0 {

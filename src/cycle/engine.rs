@@ -684,25 +684,15 @@ impl Engine {
         }
         let ops = self.patch_ops(change);
         let a = if matches!(change, Change::Delete(_)) {
-            let ticket = lock(&self.user_ids)[index].as_ref().map(|(_, t)| *t);
-            let (a, verified) = self.delete_verified("Users", &id, ticket, &mut out).await;
-            match verified {
-                Ok(()) => {
-                    lock(&self.user_ids)[index] = None;
-                    if let Some(t) = ticket {
-                        self.journal.set(t, State::Deleted);
-                    }
-                }
+            let (a, kept) = self.deprovision(index, &id, &mut out).await;
+            if let Some(e) = kept {
                 // The DELETE was answered as a success, yet the user is still there:
                 // deprovisioning did nothing.
-                Err(e) if a.transport.is_none() && (200..300).contains(&a.status) => {
-                    out.fail(
-                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                        e,
-                    );
-                    return self.record(cycle, object, &name, action, out);
-                }
-                Err(_) => {}
+                out.fail(
+                    "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                    e,
+                );
+                return self.record(cycle, object, &name, action, out);
             }
             a
         } else {
@@ -994,6 +984,31 @@ impl Engine {
         out.add(&by_name);
         let verdict = cleanup::gone_by_name(&d, &by_name.core(), t);
         (a, verdict)
+    }
+}
+
+impl Engine {
+    /// Deletes user `index` (id `id`), verified: the DELETE's answer, and why the user is
+    /// still there when the DELETE was answered as a success.
+    async fn deprovision(
+        &self,
+        index: usize,
+        id: &str,
+        out: &mut Outcome,
+    ) -> (Answer, Option<String>) {
+        let ticket = lock(&self.user_ids)[index].as_ref().map(|(_, t)| *t);
+        let (a, verified) = self.delete_verified("Users", id, ticket, out).await;
+        match verified {
+            Ok(()) => {
+                lock(&self.user_ids)[index] = None;
+                if let Some(t) = ticket {
+                    self.journal.set(t, State::Deleted);
+                }
+                (a, None)
+            }
+            Err(e) if a.transport.is_none() && (200..300).contains(&a.status) => (a, Some(e)),
+            Err(_) => (a, None),
+        }
     }
 }
 
