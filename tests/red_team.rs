@@ -574,3 +574,115 @@ fn a_cycle_stops_at_its_deadline_and_cleans_up() {
     log_is_whole(&dir);
     assert_eq!(m.count(), 0, "{stderr}");
 }
+
+/// Break 8: `serve` bounds the work of one request (filters and PATCH paths of any size are
+/// answered at once), the connections it serves at once, and the bytes it stores.
+#[test]
+fn serve_bounds_work_per_request_connections_and_bytes() {
+    use scimtest::server::store::Limits;
+    use scimtest::server::{Defects, ServerConfig, spawn};
+    use tokio::io::AsyncWriteExt;
+    let rt = common::runtime();
+    rt.block_on(async {
+        let config = ServerConfig {
+            base_path: "/scim".into(),
+            token: common::TOKEN.into(),
+            defects: Defects::default(),
+            throttle_every: 0,
+            limits: Limits {
+                max_connections: 4,
+                max_bytes: 20_000,
+                ..Default::default()
+            },
+        };
+        let s = spawn(([127, 0, 0, 1], 0).into(), config).await.unwrap();
+        scimtest::run::install_crypto_provider();
+        let http = reqwest::Client::new();
+        let send = |method: reqwest::Method, path: &str, body: Value| {
+            http.request(method, format!("{}{path}", s.base_url))
+                .bearer_auth(common::TOKEN)
+                .header("content-type", "application/scim+json")
+                .body(body.to_string())
+                .send()
+        };
+        let started = std::time::Instant::now();
+        let chain = vec![r#"userName eq "x""#; 90_000].join(" or ");
+        let r = send(
+            reqwest::Method::POST,
+            "/Users/.search",
+            json!({"filter": chain}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let r = send(reqwest::Method::POST, "/Users", json!({"userName": "a"}))
+            .await
+            .unwrap();
+        let created: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        let id = created["id"].as_str().unwrap().to_string();
+        let path = format!(
+            "emails[{}].value",
+            vec![r#"type eq "work""#; 20_000].join(" or ")
+        );
+        let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": path, "value": "x@example.com"}]});
+        let r = send(reqwest::Method::PATCH, &format!("/Users/{id}"), patch)
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        // Bytes: users of 3 KB each fill 20,000 bytes after a few; then 507.
+        let mut codes = Vec::new();
+        for i in 0..10 {
+            let body = json!({"userName": format!("u{i}"), "nickName": "n".repeat(3000)});
+            codes.push(
+                send(reqwest::Method::POST, "/Users", body)
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16(),
+            );
+        }
+        assert!(codes.contains(&507), "{codes:?}");
+        // Connections: with 4 held open, a fifth request waits until one closes (a server of
+        // its own, that no earlier client holds connections to).
+        let config = ServerConfig {
+            base_path: "/scim".into(),
+            token: common::TOKEN.into(),
+            defects: Defects::default(),
+            throttle_every: 0,
+            limits: Limits {
+                max_connections: 4,
+                ..Default::default()
+            },
+        };
+        let s = spawn(([127, 0, 0, 1], 0).into(), config).await.unwrap();
+        let mut idle = Vec::new();
+        for _ in 0..4 {
+            let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+            c.write_all(b"GET /scim/Users HTTP/1.1\r\n").await.unwrap();
+            idle.push(c);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let fresh = reqwest::Client::new();
+        let fifth = tokio::spawn(
+            fresh
+                .get(format!("{}/ServiceProviderConfig", s.base_url))
+                .bearer_auth(common::TOKEN)
+                .send(),
+        );
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert!(!fifth.is_finished(), "a fifth connection was served");
+        drop(idle.pop());
+        let r = tokio::time::timeout(Duration::from_secs(5), fifth)
+            .await
+            .expect("served once a slot is free")
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    });
+}

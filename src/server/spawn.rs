@@ -94,11 +94,23 @@ pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> std::io::Result<Ru
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}{}", config.base_path);
+    // Connections served at once: beyond the cap, clients wait in the listen backlog until
+    // one ends (the header and idle timeouts see to that), so a flood costs no memory here.
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        config.limits.max_connections.max(1),
+    ));
     let state = AppState::new(config);
     let app = router(state.clone());
     let (tx, mut rx) = watch::channel(false);
     tokio::spawn(async move {
         loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => return,
+                },
+                _ = rx.changed() => return,
+            };
             let stream = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => stream,
@@ -130,6 +142,7 @@ pub async fn spawn(addr: SocketAddr, config: ServerConfig) -> std::io::Result<Ru
                         let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
                     }
                 }
+                drop(slot);
             });
         }
     });

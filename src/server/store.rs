@@ -45,6 +45,8 @@ struct Table {
     unique: HashMap<String, u64>,
     /// Deleted resources, kept only for the `deleted-still-returned` defect.
     graveyard: HashMap<String, Resource>,
+    /// Bytes of compact JSON held in `by_seq`.
+    bytes: usize,
 }
 
 /// A page of query results.
@@ -81,15 +83,22 @@ pub struct Limits {
     pub max_resources: usize,
     /// Largest stored resource, in bytes of compact JSON (a group's members count).
     pub max_resource_bytes: usize,
+    /// Most bytes of compact JSON one kind holds in all: a count alone does not bound memory
+    /// when every resource may be 4 MiB.
+    pub max_bytes: usize,
+    /// Most connections served at once (`serve`); more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
-    /// 200,000 of each kind (about 180 MiB of Entra-shaped users) and 4 MiB per resource (a
-    /// group of some 50,000 members).
+    /// 200,000 of each kind (about 180 MiB of Entra-shaped users), 4 MiB per resource (a
+    /// group of some 50,000 members), 1 GiB of each kind, 512 connections.
     fn default() -> Self {
         Limits {
             max_resources: 200_000,
             max_resource_bytes: 4 * 1024 * 1024,
+            max_bytes: 1024 * 1024 * 1024,
+            max_connections: 512,
         }
     }
 }
@@ -144,6 +153,18 @@ impl Store {
             defects,
             limits,
         }
+    }
+
+    /// Whether `more` bytes fit beside the `held` bytes of `kind` already stored.
+    fn check_bytes(&self, kind: ResourceKind, held: usize, more: usize) -> Result<(), ScimError> {
+        if held.saturating_add(more) > self.limits.max_bytes {
+            return Err(insufficient(format!(
+                "this server holds its maximum of {} MiB of {}s; delete some first",
+                self.limits.max_bytes / (1024 * 1024),
+                kind.name()
+            )));
+        }
+        Ok(())
     }
 
     fn encode_within_limit(&self, kind: ResourceKind, r: &Resource) -> Result<Stored, ScimError> {
@@ -279,11 +300,13 @@ impl Store {
                 kind.name()
             )));
         }
+        self.check_bytes(kind, t.bytes, stored.0.len())?;
         self.check_unique(kind, &t, &attrs, None)?;
         if let Some(key) = unique_key(kind, &attrs) {
             t.unique.entry(key).or_insert(seq);
         }
         t.by_id.insert(id, seq);
+        t.bytes += stored.0.len();
         t.by_seq.insert(seq, stored);
         Ok(attrs)
     }
@@ -330,6 +353,8 @@ impl Store {
         next.insert("meta".into(), meta);
         // Checked before the indexes change, so a refused update leaves everything as it was.
         let stored = self.encode_within_limit(kind, &next)?;
+        let old_len = t.by_seq[&seq].0.len();
+        self.check_bytes(kind, t.bytes - old_len, stored.0.len())?;
         let old_key = unique_key(kind, &current);
         let new_key = unique_key(kind, &next);
         let reindex =
@@ -344,6 +369,7 @@ impl Store {
                 t.unique.entry(new).or_insert(seq);
             }
         }
+        t.bytes = t.bytes - old_len + stored.0.len();
         t.by_seq.insert(seq, stored);
         Ok(next)
     }
@@ -363,7 +389,9 @@ impl Store {
                 .ok_or_else(|| ScimError::not_found(kind.name(), id))?;
             check_if_match(&t.by_seq[&seq].decode(), if_match)?;
             t.by_id.remove(id);
-            let gone = t.by_seq.remove(&seq).expect("indexes agree").decode();
+            let gone = t.by_seq.remove(&seq).expect("indexes agree");
+            t.bytes -= gone.0.len();
+            let gone = gone.decode();
             if let Some(key) = unique_key(kind, &gone)
                 && t.unique.get(&key) == Some(&seq)
             {
@@ -378,13 +406,17 @@ impl Store {
         if kind == ResourceKind::User && !self.defects.has(Defect::DanglingMembers) {
             let mut groups = self.groups.write().expect("store lock poisoned");
             // Only groups whose text mentions the id can hold it; decode just those.
+            let mut freed = 0;
             for stored in groups.by_seq.values_mut().filter(|g| g.0.contains(id)) {
                 let mut g = stored.decode();
                 if let Some(Value::Array(members)) = g.get_mut("members") {
                     members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
                 }
+                let before = stored.0.len();
                 *stored = Stored::encode(&g);
+                freed += before.saturating_sub(stored.0.len());
             }
+            groups.bytes = groups.bytes.saturating_sub(freed);
         }
         Ok(())
     }
