@@ -686,3 +686,35 @@ fn serve_bounds_work_per_request_connections_and_bytes() {
         assert_eq!(r.status().as_u16(), 200);
     });
 }
+
+/// Break 9: many `[vars]` entries in a config file are not quadratic (60,000 took 25 s with
+/// the release build), and the error naming them stays short. A bound against a hang, not a
+/// speed goal.
+#[test]
+fn many_config_vars_load_in_linear_time() {
+    let dir = tmp("red-many-vars");
+    let mut toml = String::from("[vars]\n");
+    for i in 0..60_000 {
+        toml.push_str(&format!("v{i}=\"x\"\n"));
+    }
+    std::fs::write(dir.join("c.toml"), toml).unwrap();
+    let started = std::time::Instant::now();
+    let out = bin()
+        .args(["run", "--config"])
+        .arg(dir.join("c.toml"))
+        .args(["--list"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        all.contains("names no variable"),
+        "{}",
+        &all[..all.len().min(500)]
+    );
+    assert!(all.len() < 4096, "{} bytes of output", all.len());
+}

@@ -74,14 +74,14 @@ pub(super) fn test_data(args: &RunArgs) -> Result<TestData, String> {
 
 /// `--var` names that no case of `suites` declares: a typo would otherwise change nothing.
 pub(super) fn unused_vars(data: &TestData, suites: &[Suite]) -> Vec<String> {
+    let declared: std::collections::HashSet<&str> = suites
+        .iter()
+        .flat_map(|s| &s.cases)
+        .flat_map(|c| c.vars.iter().map(|(n, _)| n.as_str()))
+        .collect();
     data.vars
         .keys()
-        .filter(|name| {
-            !suites
-                .iter()
-                .flat_map(|s| &s.cases)
-                .any(|c| c.vars.iter().any(|(n, _)| n == *name))
-        })
+        .filter(|name| !declared.contains(name.as_str()))
         .cloned()
         .collect()
 }

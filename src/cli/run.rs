@@ -236,9 +236,16 @@ impl Inputs {
         }
         let unused = mapping::unused_vars(&settings.data, &inputs.suites);
         if !unused.is_empty() {
+            // A few names say what is wrong; thousands would bury it.
+            let more = unused.len().saturating_sub(20);
+            let shown = crate::diagnostic::backticked(&unused[..unused.len().min(20)]);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             return Err(Error::Usage(format!(
-                "--var names no variable of any case: {}",
-                crate::diagnostic::backticked(&unused)
+                "--var names no variable of any case: {shown}{more}"
             )));
         }
         Ok(inputs)
