@@ -718,3 +718,55 @@ fn many_config_vars_load_in_linear_time() {
     );
     assert!(all.len() < 4096, "{} bytes of output", all.len());
 }
+
+/// Break 10: raw terminal escapes a server answers never reach any console output: preflight
+/// and OAuth errors, the cycle's console.
+#[test]
+fn terminal_escapes_from_a_server_reach_no_console() {
+    let rt = common::runtime();
+    let base = rt.block_on(async {
+        let evil = json!({"detail": "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m", "error": "\u{1b}[5m"})
+            .to_string();
+        let app = axum::Router::new().fallback(move || {
+            let evil = evil.clone();
+            async move {
+                (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    [("content-type", "application/json")],
+                    evil,
+                )
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/scim")
+    });
+    let dir = tmp("red-escapes");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["run".into(), "--target".into(), base.clone(), "--token".into(), "t0123456789abc".into()],
+        vec![
+            "run".into(),
+            "--target".into(),
+            base.clone(),
+            "--oauth-token-url".into(),
+            format!("{base}/token"),
+            "--oauth-client-id".into(),
+            "id".into(),
+            "--oauth-client-secret".into(),
+            "s3cret-0123456789".into(),
+        ],
+        vec!["cycle".into(), "--target".into(), base.clone(), "--users".into(), "3".into()],
+        vec!["sweep".into(), "--target".into(), base.clone()],
+    ];
+    for args in runs {
+        let out = bin()
+            .args(&args)
+            .arg("--report-dir")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert!(!all.contains('\u{1b}') && !all.contains('\u{9b}'), "{args:?}: {all:?}");
+    }
+}

@@ -481,7 +481,7 @@ fn write_reports(record: &CycleRecord, redactor: &Redactor, report_dir: &Path, l
             Err(e) => eprintln!("error: cannot write {}: {e}", path.display()),
         }
     }
-    super::say!("{}", redact(summary));
+    super::say!("{}", crate::report::terminal_safe(&redact(summary)));
 }
 
 /// A one-line progress display on a terminal; nothing otherwise.

@@ -77,7 +77,11 @@ impl Error {
                 out.push('\n');
             }
         }
-        out.push_str(&format!("error: {self}\n"));
+        // Errors quote what servers answered (preflight, OAuth, discovery): shown, not obeyed.
+        out.push_str(&format!(
+            "error: {}\n",
+            crate::report::terminal_safe(&self.to_string())
+        ));
         out
     }
 }
