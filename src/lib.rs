@@ -13,7 +13,7 @@
 pub(crate) mod baseline;
 pub(crate) mod builtin;
 pub mod cli;
-pub(crate) mod client;
+pub mod client;
 pub(crate) mod clock;
 pub(crate) mod cycle;
 pub(crate) mod diagnostic;

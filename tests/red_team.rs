@@ -744,7 +744,13 @@ fn terminal_escapes_from_a_server_reach_no_console() {
     });
     let dir = tmp("red-escapes");
     let runs: Vec<Vec<String>> = vec![
-        vec!["run".into(), "--target".into(), base.clone(), "--token".into(), "t0123456789abc".into()],
+        vec![
+            "run".into(),
+            "--target".into(),
+            base.clone(),
+            "--token".into(),
+            "t0123456789abc".into(),
+        ],
         vec![
             "run".into(),
             "--target".into(),
@@ -756,7 +762,13 @@ fn terminal_escapes_from_a_server_reach_no_console() {
             "--oauth-client-secret".into(),
             "s3cret-0123456789".into(),
         ],
-        vec!["cycle".into(), "--target".into(), base.clone(), "--users".into(), "3".into()],
+        vec![
+            "cycle".into(),
+            "--target".into(),
+            base.clone(),
+            "--users".into(),
+            "3".into(),
+        ],
         vec!["sweep".into(), "--target".into(), base.clone()],
     ];
     for args in runs {
@@ -767,6 +779,9 @@ fn terminal_escapes_from_a_server_reach_no_console() {
             .output()
             .unwrap();
         let all = text(&out);
-        assert!(!all.contains('\u{1b}') && !all.contains('\u{9b}'), "{args:?}: {all:?}");
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{9b}'),
+            "{args:?}: {all:?}"
+        );
     }
 }

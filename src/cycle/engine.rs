@@ -71,6 +71,8 @@ struct Answer {
     status: u16,
     json: Option<Value>,
     transport: Option<String>,
+    /// The kind of the transport failure: what the provisioning-log code is chosen by.
+    kind: Option<crate::client::transport::TransportKind>,
     throttled: u32,
 }
 
@@ -228,11 +230,13 @@ impl Engine {
             body: body.map(|b| serde_json::to_vec(b).expect("JSON values serialise")),
             auth: crate::model::Auth::Default,
         };
-        let got = self.http.send(req).await;
+        let got = self.http.send_typed(req).await;
         let (exchange, json, transport) = match got {
             Ok(r) => (r.exchange, r.json, None),
             Err((ex, e)) => (ex, None, Some(e)),
         };
+        let kind = transport.as_ref().map(|t| t.kind);
+        let transport = transport.map(|t| t.message);
         let throttled = exchange
             .retries
             .iter()
@@ -257,6 +261,7 @@ impl Engine {
             status: exchange.status,
             json,
             transport,
+            kind,
             throttled,
         }
     }
@@ -441,7 +446,7 @@ impl Engine {
                         self.journal.set(ticket, State::Refused);
                     }
                     out.fail(
-                        classify(a.status, Action::Create, a.transport.as_deref()),
+                        classify(a.status, Action::Create, a.kind),
                         format!("POST answered {}", describe(&a)),
                     );
                 }
@@ -474,7 +479,7 @@ impl Engine {
         out.add(&a);
         if a.status != 200 || a.transport.is_some() {
             out.fail(
-                classify(a.status, Action::Create, a.transport.as_deref()),
+                classify(a.status, Action::Create, a.kind),
                 format!("the matching query answered {}", describe(&a)),
             );
             return false;
@@ -676,7 +681,7 @@ impl Engine {
             out.add(&a);
             if a.status != 200 {
                 out.fail(
-                    classify(a.status, action, a.transport.as_deref()),
+                    classify(a.status, action, a.kind),
                     format!("reading the {object} answered {}", describe(&a)),
                 );
                 return self.record(cycle, object, &name, action, out);
@@ -1090,7 +1095,7 @@ impl Outcome {
             };
         if !ok {
             self.fail(
-                classify(a.status, action, a.transport.as_deref()),
+                classify(a.status, action, a.kind),
                 format!("{} answered {}", action.name(), describe(a)),
             );
         }

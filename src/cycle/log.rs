@@ -101,12 +101,16 @@ impl Entry {
 
 /// The Entra provisioning-log code for a failed request ([LOGS] "Error codes"; §5): the
 /// status, what was being done, and whether the answer could be read.
-pub(crate) fn classify(status: u16, action: Action, transport: Option<&str>) -> &'static str {
-    if let Some(t) = transport {
-        return if t.contains("time") {
-            "Timeout"
-        } else {
-            "WebExceptionProtocolError"
+pub(crate) fn classify(
+    status: u16,
+    action: Action,
+    transport: Option<crate::client::transport::TransportKind>,
+) -> &'static str {
+    // From the kind of failure, never from its text (a host may be called `timecard`).
+    if let Some(kind) = transport {
+        return match kind {
+            crate::client::transport::TransportKind::Timeout => "Timeout",
+            _ => "WebExceptionProtocolError",
         };
     }
     match status {
@@ -327,7 +331,15 @@ mod tests {
         assert_eq!(classify(409, Action::Create, None), "EntryConflict");
         assert_eq!(classify(404, Action::Update, None), "InvalidAnchor");
         assert_eq!(classify(503, Action::Update, None), "InternalServerError");
-        assert_eq!(classify(0, Action::Update, Some("timed out")), "Timeout");
+        use crate::client::transport::TransportKind;
+        assert_eq!(
+            classify(0, Action::Update, Some(TransportKind::Timeout)),
+            "Timeout"
+        );
+        assert_eq!(
+            classify(0, Action::Update, Some(TransportKind::Refused)),
+            "WebExceptionProtocolError"
+        );
         assert_eq!(classify(429, Action::Create, None), "TooManyRequests");
     }
 

@@ -2,6 +2,7 @@
 //! records the exchange with credentials already masked.
 
 use super::auth::{Authorizer, Credentials};
+use crate::client::transport::{Transport, TransportKind};
 use crate::model::Auth;
 use crate::record::Exchange;
 use crate::redact::Redactor;
@@ -158,6 +159,13 @@ impl Http {
     /// that delay, within a bounded budget, and each retry is noted on the exchange. On a
     /// transport failure the partial exchange (request only) and a description are returned.
     pub async fn send(&self, req: OutRequest) -> Result<Received, (Exchange, String)> {
+        self.send_typed(req)
+            .await
+            .map_err(|(ex, t)| (ex, t.message))
+    }
+
+    /// `send`, with the transport failure as data: its kind decides, its message is shown.
+    pub async fn send_typed(&self, req: OutRequest) -> Result<Received, (Exchange, Transport)> {
         let start = Instant::now();
         let mut retries = Vec::new();
         let mut waited = Duration::ZERO;
@@ -216,7 +224,7 @@ impl Http {
         req: &OutRequest,
         start: Instant,
         stale_token: bool,
-    ) -> Result<Received, (Exchange, String)> {
+    ) -> Result<Received, (Exchange, Transport)> {
         let mut exchange = Exchange {
             method: req.method.to_string(),
             url: self.redactor.redact(&req.url),
@@ -226,14 +234,19 @@ impl Http {
         };
         let builder = match self.builder(req, stale_token, &mut exchange).await {
             Ok(b) => b,
-            Err(e) => return Err((exchange, e)),
+            Err(message) => {
+                let kind = TransportKind::Credentials;
+                return Err((exchange, Transport { kind, message }));
+            }
         };
         let mut response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
                 exchange.elapsed = start.elapsed();
                 let plain = super::preflight::explain_transport(&describe(&e), &req.url);
-                return Err((exchange, self.redactor.redact(&plain)));
+                let message = self.redactor.redact(&plain);
+                let kind = TransportKind::of(&e);
+                return Err((exchange, Transport { kind, message }));
             }
         };
         exchange.status = response.status().as_u16();
@@ -253,7 +266,7 @@ impl Http {
             .collect();
         let body = match self.read_body(&mut response, &mut exchange, start).await {
             Ok(b) => b,
-            Err(e) => return Err((exchange, e)),
+            Err(t) => return Err((exchange, t)),
         };
         exchange.elapsed = start.elapsed();
         exchange.response_body = self.kept(&body);
@@ -329,7 +342,7 @@ impl Http {
         response: &mut reqwest::Response,
         exchange: &mut Exchange,
         start: Instant,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, Transport> {
         // Sized from Content-Length (within the limit) so that reading does not double the
         // buffer past what the body needs.
         let expected = response
@@ -345,10 +358,13 @@ impl Http {
                             "<body larger than {} bytes; reading stopped>",
                             self.body_limit
                         );
-                        return Err(format!(
-                            "the response body exceeds {} MiB; scimtest stopped reading it",
-                            self.body_limit / (1024 * 1024)
-                        ));
+                        return Err(Transport {
+                            kind: TransportKind::BodyTooLarge,
+                            message: format!(
+                                "the response body exceeds {} MiB; scimtest stopped reading it",
+                                self.body_limit / (1024 * 1024)
+                            ),
+                        });
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -356,10 +372,13 @@ impl Http {
                 Err(e) => {
                     exchange.elapsed = start.elapsed();
                     exchange.response_body = self.kept(&body);
-                    return Err(self.redactor.redact(&format!(
-                        "the response body could not be read: {}",
-                        describe(&e)
-                    )));
+                    return Err(Transport {
+                        kind: TransportKind::of(&e),
+                        message: self.redactor.redact(&format!(
+                            "the response body could not be read: {}",
+                            describe(&e)
+                        )),
+                    });
                 }
             }
         }
