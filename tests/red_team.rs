@@ -785,3 +785,54 @@ fn terminal_escapes_from_a_server_reach_no_console() {
         );
     }
 }
+
+/// Break 3: what a cycle keeps and prints does not grow with what a server answers: a DELETE
+/// answered 500 with a 9 MiB detail leaves log lines and leftover lines of bounded size.
+#[test]
+fn a_cycle_log_does_not_grow_with_server_detail() {
+    let (_rt, _m, base) = mini_in_background(Knobs {
+        delete_detail: Some(9 * 1024 * 1024),
+        ..Default::default()
+    });
+    let dir = tmp("red-cycle-detail");
+    let out = bin()
+        .args(["cycle", "--target", &base, "--users", "10", "--groups", "1"])
+        .args([
+            "--members-per-group",
+            "2",
+            "--incremental",
+            "1",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert!(
+        all.len() < 64 * 1024,
+        "{} bytes of console output",
+        all.len()
+    );
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let longest = log.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 2048, "a log line of {longest} bytes");
+    let c = std::fs::read_to_string(dir.join("cycle.json")).unwrap();
+    assert!(c.len() < 256 * 1024, "cycle.json of {} bytes", c.len());
+}
+
+/// Break 3: sweep on huge names keeps and prints them cut.
+#[test]
+fn sweep_cuts_huge_names() {
+    let (_rt, m, base) = mini_in_background(Knobs::default());
+    let huge = format!("scimtest-abcd1234-{}", "n".repeat(2 * 1024 * 1024));
+    for i in 0..3 {
+        m.seed("Users", &format!("h{i}"), json!({"userName": huge}));
+    }
+    let out = bin()
+        .args(["sweep", "--target", &base, "--run-id", "abcd1234"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert!(all.contains("/Users/h0"), "{}", &all[..all.len().min(2000)]);
+    assert!(all.len() < 8 * 1024, "{} bytes of output", all.len());
+}

@@ -465,3 +465,20 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
     }
     msg
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_that_would_take_too_much_memory_are_not_parsed() {
+        // 8 MiB of `0,`: four million values, some 256 MiB once parsed.
+        let mut array = b"[".to_vec();
+        array.extend(b"0,".repeat(4 * 1024 * 1024));
+        array.extend(b"0]");
+        assert!(too_costly(&array).unwrap().contains("JSON values"));
+        // A 9 MiB string is one value: parsed.
+        let detail = format!("{{\"detail\":\"{}\"}}", "d".repeat(9 * 1024 * 1024));
+        assert!(too_costly(detail.as_bytes()).is_none());
+    }
+}

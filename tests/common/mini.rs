@@ -40,6 +40,8 @@ pub struct Knobs {
     pub huge_body: Option<usize>,
     /// While set, DELETE answers 204 and keeps the resource.
     pub delete_keeps: Arc<std::sync::atomic::AtomicBool>,
+    /// DELETE answers 500 with an error `detail` of this many bytes (and keeps the resource).
+    pub delete_detail: Option<usize>,
 }
 
 /// One logged request.
