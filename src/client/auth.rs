@@ -185,7 +185,7 @@ impl Authorizer {
                 self.redactor.redact(&format!(
                     "the OAuth token endpoint {} could not be reached: {}",
                     o.token_url,
-                    super::http::describe(&e)
+                    super::transport::describe(&e)
                 ))
             })?;
         let status = res.status().as_u16();

@@ -2,7 +2,7 @@
 //! records the exchange with credentials already masked.
 
 use super::auth::{Authorizer, Credentials};
-use crate::client::transport::{Transport, TransportKind};
+use crate::client::transport::{Transport, TransportKind, describe, explain_transport};
 use crate::model::Auth;
 use crate::record::Exchange;
 use crate::redact::Redactor;
@@ -243,7 +243,7 @@ impl Http {
             Ok(r) => r,
             Err(e) => {
                 exchange.elapsed = start.elapsed();
-                let plain = super::preflight::explain_transport(&describe(&e), &req.url);
+                let plain = explain_transport(&describe(&e), &req.url);
                 let message = self.redactor.redact(&plain);
                 let kind = TransportKind::of(&e);
                 return Err((exchange, Transport { kind, message }));
@@ -447,24 +447,6 @@ fn too_costly(body: &[u8]) -> Option<String> {
 const MAX_RETRIES: usize = 3;
 /// Total time one request may spend waiting on Retry-After.
 const RETRY_BUDGET: Duration = Duration::from_secs(30);
-
-/// A transport error with its causes, in words a user can act on.
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    let mut msg = if e.is_timeout() {
-        "no answer before the timeout".to_string()
-    } else if e.is_connect() {
-        "could not connect".to_string()
-    } else {
-        "the request failed".to_string()
-    };
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
-}
 
 #[cfg(test)]
 mod tests {

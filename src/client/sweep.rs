@@ -11,8 +11,6 @@
 //! resources the filter should have excluded, or a filter that misses a resource that exists,
 //! is reported: the target's filters cannot be trusted.
 
-use super::SweepArgs;
-use super::error::{Error, Exit};
 use crate::client::cleanup::{self, Answer, Target};
 use crate::model::{Auth, Encoding};
 use crate::redact::Redactor;
@@ -28,6 +26,43 @@ const PAGE: usize = 100;
 const MAX_PAGES: usize = 1000;
 /// Longest a listing may take.
 const LIST_TIME: Duration = Duration::from_secs(300);
+
+/// What a sweep is asked to do.
+#[derive(Debug, Clone)]
+pub(crate) struct SweepArgs {
+    /// The target's base URL.
+    pub target: String,
+    /// The run whose resources to list (all `scimtest-…` without).
+    pub run_id: Option<String>,
+    /// The journal whose signed entries may be deleted.
+    pub journal: Option<std::path::PathBuf>,
+    /// Delete (else only list).
+    pub yes: bool,
+}
+
+/// A line for the user: the command prints it (the core never prints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Said {
+    /// What was found and done (stdout).
+    Out(String),
+    /// Notes, warnings and errors (stderr).
+    Err(String),
+}
+
+/// Where the lines go.
+pub(crate) type Tell<'a> = &'a mut dyn FnMut(Said);
+
+macro_rules! say {
+    ($tell:expr, $($arg:tt)*) => {
+        $tell(Said::Out(format!($($arg)*)))
+    };
+}
+
+macro_rules! say_err {
+    ($tell:expr, $($arg:tt)*) => {
+        $tell(Said::Err(format!($($arg)*)))
+    };
+}
 
 /// Longest name kept and shown (characters): a server's huge names cost nothing.
 const NAME_SHOWN: usize = 200;
@@ -369,7 +404,7 @@ async fn delete(http: &Http, base: &str, f: &Found) -> Result<(), String> {
 }
 
 /// Lists what may be left, prints it, and with `--yes` deletes what the journal proves.
-async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
+pub(crate) async fn sweep(args: &SweepArgs, http: &Http, tell: Tell<'_>) -> Result<bool, String> {
     let r = http.redactor();
     let prefix = match &args.run_id {
         Some(id) => format!("{PREFIX}-{id}-"),
@@ -402,14 +437,17 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
     // Groups first: deleting users first would make every group change.
     proven.sort_by_key(|f| f.collection != "/Groups");
     for n in &notes {
-        eprintln!("note: {}", shown(r, n));
+        say_err!(tell, "note: {}", shown(r, n));
     }
-    show(r, &proven, &named, &prefix);
+    show(r, &proven, &named, &prefix, tell);
     if proven.is_empty() {
         return Ok(true);
     }
     if !args.yes {
-        super::say!("nothing deleted; run again with --yes to delete what the journal proves");
+        say!(
+            tell,
+            "nothing deleted; run again with --yes to delete what the journal proves"
+        );
         return Ok(true);
     }
     let mut ok = true;
@@ -418,19 +456,19 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
         match confirm(http, &args.target, f).await {
             Ok(()) => {}
             Err(e) if e == "already gone" => {
-                super::say!("gone already {path}");
+                say!(tell, "gone already {path}");
                 continue;
             }
             Err(e) => {
-                eprintln!("warning: not deleting {path}: {}", shown(r, &e));
+                say_err!(tell, "warning: not deleting {path}: {}", shown(r, &e));
                 continue;
             }
         }
         match delete(http, &args.target, f).await {
-            Ok(()) => super::say!("deleted {path} (read back by id and by name: gone)"),
+            Ok(()) => say!(tell, "deleted {path} (read back by id and by name: gone)"),
             Err(e) => {
                 ok = false;
-                eprintln!("error: {path}: {}", shown(r, &e));
+                say_err!(tell, "error: {path}: {}", shown(r, &e));
             }
         }
     }
@@ -438,13 +476,14 @@ async fn sweep(args: &SweepArgs, http: &Http) -> Result<bool, String> {
 }
 
 /// Prints what was found: what a journal proves (deletable), and what is only named so.
-fn show(r: &Redactor, proven: &[Found], named: &[Found], prefix: &str) {
+fn show(r: &Redactor, proven: &[Found], named: &[Found], prefix: &str, tell: Tell<'_>) {
     if proven.is_empty() && named.is_empty() {
-        super::say!("nothing named `{prefix}…` on the target");
+        say!(tell, "nothing named `{prefix}…` on the target");
         return;
     }
     for f in proven.iter().chain(named) {
-        super::say!(
+        say!(
+            tell,
             "{:<48} {}",
             shown(r, &format!("{}/{}", f.collection, encode_segment(&f.id))),
             shown(r, &f.name)
@@ -455,50 +494,17 @@ fn show(r: &Redactor, proven: &[Found], named: &[Found], prefix: &str) {
         .chain(named)
         .filter(|f| f.collection == "/Groups")
         .count();
-    super::say!(
+    say!(
+        tell,
         "{} and {} named `{prefix}…`",
         crate::words::count(groups, "group"),
         crate::words::count(proven.len() + named.len() - groups, "user")
     );
     if !named.is_empty() {
-        super::say!(
+        say!(
+            tell,
             "{} of them no journal of this machine proves a run created: sweep never deletes those (a name is not proof); remove them yourself if they are yours",
             named.len()
         );
-    }
-}
-
-/// Runs the command.
-pub(super) fn main(args: SweepArgs) -> Result<Exit, Error> {
-    if args
-        .run_id
-        .as_deref()
-        .is_some_and(|id| id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()))
-    {
-        return Err(Error::Usage(
-            "--run-id takes the 8 hex digits a run prints (`run id …`)".into(),
-        ));
-    }
-    if args.yes && args.journal.is_none() {
-        return Err(Error::Usage(
-            "sweep deletes only what a run's journal proves it created: give --journal <report folder>/journal.jsonl (the run prints the whole command); without --yes it lists what is named `scimtest-…`".into(),
-        ));
-    }
-    super::target::check(&args.target)?;
-    let http = args
-        .connection
-        .client_options()
-        .and_then(Http::with_options)
-        .map_err(Error::Usage)?;
-    http.redactor().add_url_secrets(&args.target);
-    if http.insecure {
-        eprintln!("warning: --insecure: TLS certificates are not verified");
-    }
-    let rt = super::runtime()?;
-    match rt.block_on(sweep(&args, &http)) {
-        Ok(clean) => Ok(Exit::failed_if(!clean)),
-        Err(e) => Err(Error::Target(crate::report::terminal_safe(
-            &http.redactor().redact(&e),
-        ))),
     }
 }

@@ -99,6 +99,104 @@ impl std::fmt::Display for Transport {
 
 impl std::error::Error for Transport {}
 
+/// A transport error with its causes, in words a user can act on.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "no answer before the timeout".to_string()
+    } else if e.is_connect() {
+        "could not connect".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// A transport failure in words a user acts on — which option or part of the URL to change —
+/// instead of the TLS or HTTP library's own wording. `error` is `http::describe`'s text.
+pub(crate) fn explain_transport(error: &str, base_url: &str) -> String {
+    let e = error.to_ascii_lowercase();
+    let host = reqwest::Url::parse(base_url)
+        .ok()
+        .map(|u| {
+            let port = u
+                .port_or_known_default()
+                .map(|p| format!(":{p}"))
+                .unwrap_or_default();
+            format!("{}{port}", u.host_str().unwrap_or_default())
+        })
+        .unwrap_or_else(|| base_url.to_string());
+    let https = base_url.starts_with("https:");
+    if e.contains("oauth") || e.contains("token endpoint") {
+        format!("cannot get an OAuth token: {error}")
+    } else if https
+        && (e.contains("invalidcontenttype")
+            || e.contains("corrupt message")
+            || e.contains("wrong version number")
+            || e.contains("record overflow"))
+    {
+        format!(
+            "{host} does not speak TLS: the URL says https:// but the port serves plain HTTP; use http:// or the port that serves HTTPS"
+        )
+    } else if https && e.contains("causedasendentity") {
+        format!(
+            "{host} presented a CA certificate as its own server certificate (typical of a quick `openssl req -x509` certificate); TLS clients refuse it even with --ca-cert: issue a server certificate with `basicConstraints=CA:FALSE`, or use --insecure for a throw-away test endpoint"
+        )
+    } else if https
+        && (e.contains("unknownissuer")
+            || e.contains("certificate")
+            || e.contains("notvalidforname")
+            || e.contains("self-signed")
+            || e.contains("self signed"))
+    {
+        format!(
+            "{host} presented a TLS certificate this client does not trust ({}); pass its CA with --ca-cert FILE, or --insecure for a throw-away test endpoint",
+            cert_reason(&e)
+        )
+    } else if !https
+        && (e.contains("invalid http version")
+            || e.contains("connection closed before message completed")
+            || e.contains("connection reset")
+            || e.contains("invalid status line")
+            || e.contains("parse"))
+    {
+        format!("{host} did not answer in plain HTTP: it may expect TLS; try https://")
+    } else if e.contains("connection refused") {
+        format!(
+            "nothing listens at {host} (connection refused): check the host and port of the Tenant URL, and that the endpoint is running"
+        )
+    } else if e.contains("dns")
+        || e.contains("failed to lookup")
+        || e.contains("name or service not known")
+        || e.contains("nodename nor servname")
+    {
+        format!("the host name in {host} does not resolve: check the Tenant URL")
+    } else if e.contains("timeout") || e.contains("timed out") || e.contains("no answer before") {
+        format!(
+            "{host} did not answer before the timeout: a slow endpoint (raise --timeout, default 30 s), or a firewall or proxy in the way"
+        )
+    } else {
+        format!("cannot reach {host}: {error}")
+    }
+}
+
+fn cert_reason(e: &str) -> &'static str {
+    if e.contains("notvalidforname") {
+        "issued for another host name"
+    } else if e.contains("expired") {
+        "expired"
+    } else if e.contains("unknownissuer") || e.contains("self") {
+        "self-signed or issued by an unknown CA"
+    } else {
+        "rejected"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
