@@ -403,3 +403,26 @@ fn release_references_name_this_version() {
     let readme = readme();
     assert!(!readme.contains("cargo install --locked scimtest`"));
 }
+
+#[test]
+fn the_readme_lists_every_profile_run_takes() {
+    let readme = readme();
+    let options = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("`run` options:"))
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let listed = options
+        .split("`--profile NAME` (repeatable: ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no --profile list in: {options}"));
+    for p in scimtest::model::Profile::ALL {
+        assert!(
+            listed.contains(&format!("`{}`", p.name())),
+            "{} missing from {listed}",
+            p.name()
+        );
+    }
+}
