@@ -117,6 +117,29 @@ pub(crate) fn plan_with(
     out
 }
 
+/// The Tenant URL carries `aadOptscim062020`: Entra's job sends the flag's shapes, so the
+/// cases of the unflagged default job are planned as skipped, saying why (a failure there is
+/// not one Entra would meet). Whether `url` carries the flag.
+pub(crate) fn flagged(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| {
+        u.query_pairs()
+            .any(|(k, _)| k.eq_ignore_ascii_case("aadOptscim062020"))
+    })
+}
+
+/// Plans the unflagged default job's cases as skipped (see [`flagged`]).
+pub(crate) fn skip_unflagged(planned: &mut [PlannedCase]) {
+    for p in planned.iter_mut().filter(|p| p.profile == Profile::Entra) {
+        if p.case.skip.is_none() {
+            let mut c = (*p.case).clone();
+            c.skip = Some(
+                "the Tenant URL carries aadOptscim062020: Entra's job sends the flag's shapes (the entra-flag cases), not the default job's (docs/entra-behaviour.md §3.2); --profile entra runs them anyway".into(),
+            );
+            p.case = Arc::new(c);
+        }
+    }
+}
+
 fn skip_reason(missing: &[&(Capability, String)], profile: Profile) -> String {
     let names: Vec<String> = missing
         .iter()
@@ -147,5 +170,13 @@ mod tests {
         assert!(all.covers(&one) && one.covers(&one));
         assert!(!one.covers(&all));
         assert!(!all.covers(&CaseId::parse("s::cc[entra]").unwrap()));
+    }
+
+    #[test]
+    fn the_flag_is_read_from_the_tenant_url_query() {
+        assert!(super::flagged("https://h/scim/v2?aadOptscim062020"));
+        assert!(super::flagged("https://h/scim/v2?x=1&AADOPTSCIM062020=1"));
+        assert!(!super::flagged("https://h/scim/v2"));
+        assert!(!super::flagged("https://h/aadOptscim062020/scim"));
     }
 }

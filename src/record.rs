@@ -180,6 +180,10 @@ pub struct StepRecord {
     pub entra: Option<String>,
     /// Whether the step only prepared the case (its failure blocks the case).
     pub setup: bool,
+    /// A set-up step whose checks failed while what the case needs held (the resource exists
+    /// and its id works): the finding is reported once, as its own root cause, and the case
+    /// went on to its subject.
+    pub finding: bool,
     /// Which credentials the request carried (the run's, none, or a made-up token).
     pub auth: crate::model::Auth,
 }
@@ -260,9 +264,18 @@ impl CaseResult {
             )
     }
 
-    /// The step that failed or errored first, if any.
+    /// The step that failed or errored first, if any; set-up findings the case went on
+    /// past are not its failure.
     pub(crate) fn failing_step(&self) -> Option<&StepRecord> {
-        self.steps.iter().find(|s| s.error.is_some() || s.failed())
+        self.steps
+            .iter()
+            .find(|s| !s.finding && (s.error.is_some() || s.failed()))
+    }
+
+    /// Set-up steps whose checks failed without stopping the case (each reported once, as
+    /// its own root cause).
+    pub fn findings(&self) -> impl Iterator<Item = &StepRecord> {
+        self.steps.iter().filter(|s| s.finding)
     }
 
     /// Whether this case fails the run: a required case that failed or errored and is not a
@@ -280,10 +293,15 @@ impl CaseResult {
     }
 
     /// What Entra would do because of this case's failure: the failing step's consequence,
-    /// or the case's.
+    /// or the case's when the failing step is the case's own subject. A case blocked by its
+    /// set-up never tested its subject, so it has none of its own: its root cause says what
+    /// goes wrong.
     pub fn consequence(&self) -> Option<&str> {
-        self.failing_step()
-            .and_then(|s| s.entra.as_deref())
+        let step = self.failing_step();
+        if step.is_some_and(|s| s.setup) {
+            return None;
+        }
+        step.and_then(|s| s.entra.as_deref())
             .or(self.entra.as_deref())
     }
 }

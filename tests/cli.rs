@@ -56,7 +56,7 @@ fn a_defect_fails_the_run_with_exit_1_and_explains_it() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
     assert!(
-        all.contains("] PATCH /Users/{id} answered 400 (invalidValue), not 200 or 204"),
+        all.contains("] PATCH /Users/{id} [Replace active: string] answered 400 (invalidValue), not 200 or 204"),
         "{all}"
     );
     assert!(all.contains("Entra: Deprovisioning fails"), "{all}");
@@ -482,8 +482,9 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     let dir = tmp("root-causes");
     let run = |extra: &[&str]| {
         bin()
-            .args(["run", "--defect", "unknown-schema-rejected", "--report-dir"])
+            .args(["run", "--defect", "create-returns-200", "--report-dir"])
             .arg(&dir)
+            .args(["--profile", "entra", "--skip", "adscim", "entra-groups"])
             .args(extra)
             .output()
             .unwrap()
@@ -518,14 +519,14 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     // One server defect, one root cause per expectation, however many cases it breaks.
     assert!(
         block[2].starts_with("  #1 ")
-            && block[2].ends_with(
-                "cases: [required, documented] POST /Groups answered 400 (invalidValue), not 201"
-            ),
+            && block[2]
+                .ends_with("cases: [required, documented] POST /Groups answered 200, not 201"),
         "{stdout}"
     );
-    assert!(block[3].contains(
-        "unknown schema `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group`"
-    ));
+    assert!(
+        block[3].contains("e.g. entra-groups::create_group[entra]: 200"),
+        "{stdout}"
+    );
     assert!(
         block[5].trim_start().starts_with("reproduce: bash "),
         "{stdout}"
@@ -553,7 +554,7 @@ fn failures_are_grouped_by_root_cause_and_end_in_one_verdict() {
     // and says how to get a built-in suite's file.
     assert!(
         stdout.contains("--> <built-in>/suites/entra/")
-            && stdout.contains("status: expected 201, got 400")
+            && stdout.contains("status: expected 201, got 200")
             && stdout.contains(
                 "= a built-in suite: `scimtest suites export DIR` writes it to DIR/suites/entra/"
             ),

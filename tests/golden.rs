@@ -64,6 +64,7 @@ fn step(name: &str, exchange: Option<Exchange>, checks: Vec<CheckRecord>) -> Ste
         ownership: Vec::new(),
         entra: None,
         setup: false,
+        finding: false,
         auth: Auth::Default,
     }
 }

@@ -105,6 +105,9 @@ struct Settings {
     /// Capabilities declared absent, each with what declared it (`--no-groups`, …).
     absent: Vec<(Capability, String)>,
     data: TestData,
+    /// The Tenant URL carries `aadOptscim062020` and no `--profile` was chosen: the
+    /// unflagged default job's cases are skipped.
+    flag_job: bool,
 }
 
 impl Settings {
@@ -162,6 +165,8 @@ impl Settings {
             defects,
             absent: mapping::absent(args),
             data: mapping::test_data(args).map_err(Error::Usage)?,
+            flag_job: args.profiles.is_empty()
+                && args.target.as_deref().is_some_and(crate::plan::flagged),
         })
     }
 
@@ -172,7 +177,10 @@ impl Settings {
         suites: &[Suite],
         selection: &Selection,
     ) -> Result<Vec<crate::plan::PlannedCase>, Error> {
-        let planned = plan_with(suites, &self.profiles, &self.absent);
+        let mut planned = plan_with(suites, &self.profiles, &self.absent);
+        if self.flag_job {
+            crate::plan::skip_unflagged(&mut planned);
+        }
         if planned.is_empty() {
             return Err(Error::Usage("no case matches the selected profiles".into()));
         }

@@ -57,15 +57,8 @@ pub async fn preflight(
         ),
         // A web page refusing the request comes from something in front of the app (a WAF,
         // a proxy, a firewall), not from its SCIM code checking the token.
-        401 | 403 if html => format!(
-            "{probe_line} answered {} with a web page ({}), not a SCIM error: a firewall, WAF or proxy in front of the app refused the request before it reached SCIM (Entra's requests carry no User-Agent and come from the AzureActiveDirectory service tag's addresses); check its rules — the credentials may well be right",
-            ex.status,
-            if content_type.is_empty() {
-                "no Content-Type"
-            } else {
-                content_type.as_str()
-            }
-        ),
+        401 | 403 if html => blocked_in_front(&probe_line, ex.status, &content_type),
+
         401 | 403 => format!(
             "{probe_line} answered {}: the target refuses the credentials; check the token (SCIM_TOKEN / --token), or the Basic or OAuth settings, and that it is meant for this endpoint",
             ex.status
@@ -104,6 +97,19 @@ pub async fn preflight(
         _ => return Ok(()),
     };
     Err(Diagnosis(answer))
+}
+
+/// A web page refusing the request comes from something in front of the app, not from its
+/// SCIM code checking the token.
+fn blocked_in_front(probe_line: &str, status: u16, content_type: &str) -> String {
+    let ct = if content_type.is_empty() {
+        "no Content-Type"
+    } else {
+        content_type
+    };
+    format!(
+        "{probe_line} answered {status} with a web page ({ct}), not a SCIM error: a firewall, WAF or proxy in front of the app refused the request before it reached SCIM (Entra's requests carry no User-Agent and come from the AzureActiveDirectory service tag's addresses); check its rules — the credentials may well be right"
+    )
 }
 
 /// Whether `/Users` answered its 404 otherwise than a sibling path that cannot exist does: a

@@ -112,6 +112,14 @@ fn in_first_resource(c: Check) -> Check {
     Check { target, ..c }
 }
 
+/// What Entra does when a written value does not read back by id as written: the consequence
+/// of a `read_back`'s first read (the write itself succeeded).
+const READ_BY_ID: &str = "The write succeeded but the object does not read back as Entra wrote it: Entra compares the app's values with its own on every cycle and sends the change again (docs/entra-behaviour.md §6.1; [HOW] \"Incremental cycles\"), and a changed matching value makes the next match miss.";
+
+/// What Entra does when its matching query does not find what it wrote: the consequence of
+/// a `read_back`'s second read.
+const READ_BY_QUERY: &str = "Entra's matching query does not find the object as written: Entra takes it for missing and creates it again, which fails as a conflict (EntryConflict) or makes a second account ([HOW] matching; [LOGS]).";
+
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Lowers one parsed suite file.
@@ -570,7 +578,10 @@ impl Lowerer<'_> {
             evidence,
         }];
         for s in &mut read_back {
-            s.entra.clone_from(&entra);
+            // A write's own consequence covers its reads; else each read keeps its own.
+            if entra.is_some() {
+                s.entra.clone_from(&entra);
+            }
             s.setup = setup;
             s.evidence = evidence;
         }
@@ -713,7 +724,7 @@ impl Lowerer<'_> {
                     ..Expect::default()
                 },
                 captures: Vec::new(),
-                entra: None,
+                entra: Some(READ_BY_ID.into()),
                 setup: false,
                 evidence: None,
             },
@@ -730,7 +741,7 @@ impl Lowerer<'_> {
                     ..Expect::default()
                 },
                 captures: Vec::new(),
-                entra: None,
+                entra: Some(READ_BY_QUERY.into()),
                 setup: false,
                 evidence: None,
             },

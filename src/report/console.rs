@@ -246,10 +246,7 @@ impl Summary<'_> {
             .first()
             .and_then(|name| self.run.cases.iter().find(|c| &c.name == name));
         let n = g.cases.len();
-        let grade = first
-            .and_then(|c| c.evidence)
-            .map(|e| format!(", {e}"))
-            .unwrap_or_default();
+        let grade = g.evidence.map(|e| format!(", {e}")).unwrap_or_default();
         let _ = writeln!(
             out,
             "  #{:<2} {:>4} {:<6} [{}{grade}] {}",
@@ -262,7 +259,19 @@ impl Summary<'_> {
         if let Some(e) = &g.example {
             let _ = writeln!(out, "                  e.g. {}", self.safe(e));
         }
-        if let Some(e) = first.and_then(CaseResult::consequence) {
+        if g.details.len() > 1 {
+            for d in &g.details {
+                let _ = writeln!(out, "                  · {}", self.safe(d));
+            }
+        }
+        if !g.found_in_setup.is_empty() {
+            let _ = writeln!(
+                out,
+                "                  also met while setting up {} (they went on to their subject)",
+                count(g.found_in_setup.len(), "case")
+            );
+        }
+        if let Some(e) = &g.consequence {
             let _ = writeln!(out, "                  Entra: {}", self.safe(e));
         }
         if let Some(script) = first.and_then(|c| self.script_of(c)) {

@@ -241,10 +241,7 @@ fn root_causes(out: &mut String, causes: &[super::RootCause], r: &Redactor) {
             g.cases.len(),
             g.severity.name(),
             esc(&r.redact(&g.summary)),
-            g.example
-                .as_deref()
-                .map(|e| format!("<br><small>e.g. {}</small>", esc(&r.redact(e))))
-                .unwrap_or_default(),
+            cause_notes(g, r),
             g.cases
                 .iter()
                 .map(|c| format!("<code>{}</code>", esc(c)))
@@ -253,6 +250,27 @@ fn root_causes(out: &mut String, causes: &[super::RootCause], r: &Redactor) {
         );
     }
     out.push_str("</table>");
+}
+
+/// Under a root cause: an example, each distinct detail, the set-up cases that met it.
+fn cause_notes(g: &super::RootCause, r: &Redactor) -> String {
+    let mut out = String::new();
+    if let Some(e) = &g.example {
+        let _ = write!(out, "<br><small>e.g. {}</small>", esc(&r.redact(e)));
+    }
+    if g.details.len() > 1 {
+        for d in &g.details {
+            let _ = write!(out, "<br><small>· {}</small>", esc(&r.redact(d)));
+        }
+    }
+    if !g.found_in_setup.is_empty() {
+        let _ = write!(
+            out,
+            "<br><small>also met while setting up {} case(s), which went on to their subject</small>",
+            g.found_in_setup.len()
+        );
+    }
+    out
 }
 
 /// Stale baseline entries, what was left behind, contradictions of the settings.

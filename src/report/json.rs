@@ -55,6 +55,8 @@ fn step(r: &Redactor, s: &StepRecord) -> Value {
     json!({
         "name": s.name,
         "entra": s.entra,
+        "setup": s.setup,
+        "finding": s.finding,
         "error": s.error.as_deref().map(|e| r.redact(e)),
         "checks": s.checks.iter().map(|c| check(r, c)).collect::<Vec<_>>(),
         "exchange": s.exchange.as_ref().map(|e| exchange(r, e)),
@@ -143,7 +145,11 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
             "summary": r.redact(&g.summary),
             "severity": g.severity.name(),
             "example": g.example.as_deref().map(|e| r.redact(e)),
+            "details": g.details.iter().map(|d| r.redact(d)).collect::<Vec<_>>(),
+            "evidence": g.evidence.map(|e| e.name()),
+            "consequence": g.consequence,
             "cases": g.cases,
+            "found_in_setup": g.found_in_setup,
         })).collect::<Vec<_>>(),
         "cases": run.cases.iter().map(|c| case(r, c)).collect::<Vec<_>>(),
     })

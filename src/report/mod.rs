@@ -1,6 +1,7 @@
 //! Reporters: read a `RunRecord`, write files or text. They never send a request, and every
 //! string they emit passes through the run's redactor.
 
+mod cause_shape;
 mod console;
 mod evidence;
 mod gallery;

@@ -1,12 +1,16 @@
 //! Root causes: failures grouped by what actually went wrong, so that thirty cases failing on
-//! one rejected schema URI read as one problem, not thirty. A case's cause is its first
-//! failing step: the request (method and path, ids and query values taken out) and either
-//! the status it got, the transport error, or the first failed check (its kind and where it
-//! looked, not the run's random values).
+//! one rejected schema URI read as one problem, not thirty — and two defects never read as
+//! one. A root cause is one request shape (method, SCIM path, query parameters, the body's
+//! shape), one failing check, and one class of server detail (`cause_shape.rs`); it lists
+//! each distinct detail it holds. A case's cause is its first failing step; a set-up finding
+//! the case went on past is a cause of its own, reported once however many cases met it.
 
-use crate::model::Severity;
-use crate::record::{CaseResult, RunRecord, StepRecord};
-use crate::record::{CheckKind, Status};
+use super::cause_shape::{detail_class, generic, one_line, request_of, server_detail};
+use crate::model::{Evidence, Severity};
+use crate::record::{CaseResult, CheckKind, RunRecord, Status, StepRecord};
+
+/// How many distinct details a root cause lists.
+const DETAILS: usize = 5;
 
 /// One root cause and the cases it explains.
 #[derive(Debug, Clone)]
@@ -15,42 +19,105 @@ pub struct RootCause {
     pub summary: String,
     /// An example of the detail (expected and actual) from the first case.
     pub example: Option<String>,
-    /// The cases, `SUITE::CASE[PROFILE]`, in plan order.
+    /// Each distinct detail it holds (the server's words, or what the check found), with the
+    /// run's generated values taken out.
+    pub details: Vec<String>,
+    /// The failing cases it explains, `SUITE::CASE[PROFILE]`, in plan order.
     pub cases: Vec<String>,
+    /// Cases that met it while setting up and went on to their subject (they did not fail
+    /// because of it).
+    pub found_in_setup: Vec<String>,
     /// The most severe severity among them (what decides whether it fails the run).
     pub severity: Severity,
+    /// What Entra would do, from the failing check's step or the case whose subject it is
+    /// (never a blocked case's own consequence).
+    pub consequence: Option<String>,
+    /// What the failing check rests on (docs/evidence.md).
+    pub evidence: Option<Evidence>,
+    /// Request shape, failing check and detail class: what makes two failures one cause.
+    key: String,
 }
 
-/// The failing cases that count (not baselined), grouped by cause, largest group first.
+/// One failure, before grouping.
+struct Occurrence {
+    key: String,
+    summary: String,
+    detail: Option<String>,
+    example: Option<String>,
+    evidence: Option<Evidence>,
+}
+
+/// The failing cases that count (not baselined), grouped by cause, largest group first; then
+/// the set-up findings of every case, each cause once.
 pub fn root_causes(run: &RunRecord) -> Vec<RootCause> {
     let mut groups: Vec<RootCause> = Vec::new();
-    for c in run
+    let counted = run
         .cases
         .iter()
-        .filter(|c| matches!(c.status, Status::Failed | Status::Errored))
         .filter(|c| c.known_failure.is_none())
-    {
-        let (summary, example) = cause(c);
-        let example = example.map(|e| one_line(&e));
-        match groups.iter_mut().find(|g| g.summary == summary) {
-            Some(g) => {
-                g.cases.push(c.name.clone());
-                g.severity = g.severity.min(c.severity);
+        .filter(|c| matches!(c.status, Status::Failed | Status::Errored));
+    for c in counted {
+        let o = cause(c);
+        let g = group(&mut groups, &o, c.severity);
+        g.cases.push(c.name.clone());
+        g.severity = g.severity.min(c.severity);
+        if g.consequence.is_none() {
+            g.consequence = c.consequence().map(str::to_string);
+        }
+    }
+    for c in run.cases.iter().filter(|c| c.known_failure.is_none()) {
+        for step in c.findings() {
+            let o = step_cause(c, step);
+            let g = group(&mut groups, &o, c.severity);
+            if !g.cases.contains(&c.name) && !g.found_in_setup.contains(&c.name) {
+                g.found_in_setup.push(c.name.clone());
             }
-            None => groups.push(RootCause {
-                summary,
-                example,
-                cases: vec![c.name.clone()],
-                severity: c.severity,
-            }),
+            if g.consequence.is_none() {
+                g.consequence = step.entra.clone();
+            }
         }
     }
     groups.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then(b.cases.len().cmp(&a.cases.len()))
+        (a.cases.is_empty(), a.severity, b.cases.len()).cmp(&(
+            b.cases.is_empty(),
+            b.severity,
+            a.cases.len(),
+        ))
     });
     groups
+}
+
+/// The group of `o`, created when it is the first of its kind; its details gain `o`'s.
+fn group<'a>(
+    groups: &'a mut Vec<RootCause>,
+    o: &Occurrence,
+    severity: Severity,
+) -> &'a mut RootCause {
+    let at = match groups.iter().position(|g| g.key == o.key) {
+        Some(i) => i,
+        None => {
+            groups.push(RootCause {
+                summary: o.summary.clone(),
+                example: o.example.clone(),
+                details: Vec::new(),
+                cases: Vec::new(),
+                found_in_setup: Vec::new(),
+                severity,
+                consequence: None,
+                evidence: o.evidence,
+                key: o.key.clone(),
+            });
+            groups.len() - 1
+        }
+    };
+    let g = &mut groups[at];
+    if let Some(d) = &o.detail
+        && g.details.len() < DETAILS
+        && !g.details.contains(d)
+    {
+        g.details.push(d.clone());
+    }
+    g
 }
 
 /// The run's verdict in one line: what the exit code means, in Entra's terms. `causes` are
@@ -58,7 +125,7 @@ pub fn root_causes(run: &RunRecord) -> Vec<RootCause> {
 pub fn verdict(run: &RunRecord, causes: &[RootCause]) -> String {
     let required: Vec<&RootCause> = causes
         .iter()
-        .filter(|c| c.severity == Severity::Required)
+        .filter(|c| c.severity == Severity::Required && !c.cases.is_empty())
         .collect();
     let failing = |sev: Severity| {
         run.cases
@@ -118,29 +185,54 @@ pub fn verdict(run: &RunRecord, causes: &[RootCause]) -> String {
     }
 }
 
-/// Whitespace runs (a server's multi-line detail) as single spaces.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// The cause of one failing case, and an example of its detail.
-fn cause(c: &CaseResult) -> (String, Option<String>) {
-    let Some(step) = c.failing_step() else {
-        // Failed in cleanup or before any step: the reason is all there is.
-        return (generic(c.reason.as_deref().unwrap_or("failed")), None);
-    };
+/// The cause of one failing case: its first failing step's, or its reason when it failed
+/// before any step or in cleanup.
+fn cause(c: &CaseResult) -> Occurrence {
+    match c.failing_step() {
+        Some(step) => step_cause(c, step),
+        None => {
+            let summary = generic(c.reason.as_deref().unwrap_or("failed"));
+            Occurrence {
+                key: summary.clone(),
+                summary,
+                detail: None,
+                example: None,
+                evidence: c.evidence,
+            }
+        }
+    }
+}
+
+/// The cause of one failed step: its request's shape, its first failed check, and the class
+/// of what the server said.
+fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
     let request = request_of(step);
     if let Some(e) = &step.error {
-        return (format!("{request}: {}", generic(e)), None);
+        let summary = format!("{request}: {}", generic(e));
+        return Occurrence {
+            key: summary.clone(),
+            summary,
+            detail: None,
+            example: None,
+            evidence: c.evidence,
+        };
     }
     let Some(check) = step.checks.iter().find(|k| !k.passed) else {
-        return (format!("{request}: failed"), None);
+        let summary = format!("{request}: failed");
+        return Occurrence {
+            key: summary.clone(),
+            summary,
+            detail: None,
+            example: None,
+            evidence: c.evidence,
+        };
     };
-    if check.what == CheckKind::Status {
+    let class = detail_class(step, check);
+    let (summary, detail, example) = if check.what == CheckKind::Status {
         let status = step.exchange.as_ref().map_or(0, |e| e.status);
         let scim_type = step
             .exchange
@@ -149,112 +241,36 @@ fn cause(c: &CaseResult) -> (String, Option<String>) {
             .and_then(|j| j.get("scimType").and_then(|t| t.as_str()).map(String::from))
             .map(|t| format!(" ({t})"))
             .unwrap_or_default();
-        return (
+        let detail = server_detail(step).map(|d| generic(&d));
+        (
             format!(
                 "{request} answered {status}{scim_type}, not {}",
                 check.expected
             ),
-            Some(format!("{}: {}", c.name, check.actual)),
-        );
-    }
-    let at = check
-        .pointer
-        .as_deref()
-        .map(|p| format!(" at {}", generic(p)))
-        .unwrap_or_default();
-    (
-        format!("{request}: {}{at}", check.what),
-        Some(format!(
-            "{}: expected {}, got {}",
-            c.name, check.expected, check.actual
-        )),
-    )
-}
-
-/// `METHOD /Collection/{id}?param=…` of the step's request, without the base URL, ids and
-/// query values.
-fn request_of(step: &StepRecord) -> String {
-    let Some(ex) = &step.exchange else {
-        return format!("step `{}`", step.name);
+            detail,
+            Some(one_line(&format!("{}: {}", c.name, check.actual))),
+        )
+    } else {
+        let at = check
+            .pointer
+            .as_deref()
+            .map(|p| format!(" at {}", generic(p)))
+            .unwrap_or_default();
+        let found = format!("expected {}, got {}", check.expected, check.actual);
+        (
+            format!("{request}: {}{at}", check.what),
+            Some(generic(&one_line(&found))),
+            Some(one_line(&format!("{}: {found}", c.name))),
+        )
     };
-    let url = reqwest::Url::parse(&ex.url).ok();
-    let path = url
-        .as_ref()
-        .map_or(ex.url.clone(), |u| u.path().to_string());
-    // The SCIM part of the path: from the last known collection on.
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let start = segments
-        .iter()
-        .rposition(|s| {
-            matches!(
-                *s,
-                "Users"
-                    | "Groups"
-                    | "Schemas"
-                    | "ResourceTypes"
-                    | "ServiceProviderConfig"
-                    | ".search"
-            )
-        })
-        .unwrap_or(0);
-    let mut shown = String::new();
-    for (i, s) in segments[start..].iter().enumerate() {
-        shown.push('/');
-        shown.push_str(if i == 0 { s } else { "{id}" });
-    }
-    if shown.is_empty() {
-        shown.push('/');
-    }
-    let params: Vec<String> = url
-        .iter()
-        .flat_map(|u| u.query_pairs())
-        .map(|(k, _)| format!("{k}=…"))
-        .collect();
-    if !params.is_empty() {
-        shown.push('?');
-        shown.push_str(&params.join("&"));
-    }
-    format!("{} {shown}", ex.method)
-}
-
-/// Text with the run's generated values taken out, so that the same cause reads the same in
-/// every case: `scimtest-<run id>-…` names, UUIDs and long hex ids become `…`.
-fn generic(text: &str) -> String {
-    let delimiter = |c: char| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | ',' | '(' | ')');
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let id_like = word.starts_with("scimtest-")
-            || (word.len() >= 16
-                && word.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
-                && word.chars().any(|c| c.is_ascii_digit()));
-        out.push_str(if id_like { "…" } else { word });
-        word.clear();
-    };
-    for c in text.chars() {
-        if delimiter(c) {
-            flush(&mut word, &mut out);
-            out.push(c);
-        } else {
-            word.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::generic;
-
-    #[test]
-    fn generated_values_are_taken_out() {
-        assert_eq!(
-            generic(
-                "user scimtest-ab12cd34-x@example.com not found at /Users/9f86d081884c7d659a2feaa0c55ad015"
-            ),
-            "user … not found at /Users/…"
-        );
-        assert_eq!(generic("length at /members"), "length at /members");
+    Occurrence {
+        // PATCH `op` values compare ignoring case (RFC 7644 §3.5.2): `Add` and `add` of the
+        // same path failing alike are one defect; a server that refuses one casing says so
+        // in its detail, which keeps them apart.
+        key: format!("{}\u{1f}{class}", summary.to_ascii_lowercase()),
+        summary,
+        detail,
+        example,
+        evidence: check.evidence.or(c.evidence),
     }
 }

@@ -239,6 +239,14 @@ async fn run_steps(
         result.steps.push(record);
         match outcome {
             StepOutcome::Ok => {}
+            // A set-up step that did what the case needs (its status, its captures, the
+            // resource proved this case's) is a finding: reported once as its own cause,
+            // and the case goes on to its subject.
+            StepOutcome::Failed { stop: false } if step.setup => {
+                if let Some(last) = result.steps.last_mut() {
+                    last.finding = true;
+                }
+            }
             StepOutcome::Failed { stop } => {
                 if result.status == Status::Passed {
                     result.status = Status::Failed;
@@ -503,6 +511,7 @@ async fn run_step_once(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutc
         ownership: Vec::new(),
         entra: step.entra.clone(),
         setup: step.setup,
+        finding: false,
         auth: step.request.auth,
     };
     let req = match render_request(st, step) {
