@@ -24,6 +24,7 @@ fn step(name: &str, exchange: Exchange, error: Option<&str>) -> StepRecord {
         ownership: Vec::new(),
         entra: None,
         setup: false,
+        finding: false,
         auth: Auth::Default,
     }
 }
