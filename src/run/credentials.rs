@@ -56,6 +56,7 @@ fn step(
         ownership: Vec::new(),
         entra: None,
         setup: false,
+        finding: false,
         auth: Auth::None,
     }
 }

@@ -68,6 +68,7 @@ fn step(
         ownership: Vec::new(),
         entra: None,
         setup: false,
+        finding: false,
         auth: Auth::Default,
     }
 }
