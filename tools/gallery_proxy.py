@@ -152,6 +152,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if status == 200:
                     with s.lock:
                         s.stale[path] = (time.monotonic(), headers, old)
+            elif method == "DELETE":
+                with s.lock:
+                    s.stale.pop(path, None)
             elif method == "GET":
                 with s.lock:
                     hit = s.stale.get(path)

@@ -332,10 +332,17 @@ impl Inputs {
             (_, true, Some(_)) => "the attributes the target's /Schemas declares (--discover)".to_string(),
             _ => "Microsoft's attribute table of a non-gallery SCIM app (the default; give --entra-schema for the app's own list)".to_string(),
         };
+        let mapped = self
+            .mapping
+            .as_ref()
+            .filter(|_| args.entra_schema.is_some())
+            .map(|m| m.of(crate::model::ObjectKind::User).cloned().collect());
         let inputs = load::GalleryInputs {
             origin: Some(origin.clone()),
             directory,
             required: load::required_in(&schemas),
+            mapped,
+            group_writable: load::group_writable_in(&schemas),
         };
         let notes = load::tailor_gallery(&mut self.suites, &inputs);
         eprintln!("scimtest: gallery validation inputs from {origin}");

@@ -27,6 +27,12 @@ pub struct GalleryInputs {
     pub directory: Option<Vec<MappedAttribute>>,
     /// Top-level User and enterprise attribute names `/Schemas` marks `required`, lower-cased.
     pub required: Vec<String>,
+    /// The app's mapped user attributes (the targets of `sourceToTargetLookup`); `None`: the
+    /// defaults.
+    pub mapped: Option<Vec<MappedAttribute>>,
+    /// The Group attributes `/Schemas` declares writable, single-valued and not complex,
+    /// except `externalId` and `members` (`Filter_Discovered_Group_Writable_Attributes`).
+    pub group_writable: Vec<String>,
 }
 
 /// The top-level attribute name of a path, lower-cased: `name.givenName` → `name`,
@@ -68,6 +74,41 @@ pub fn required_in(resources: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The Group attributes a `/Schemas` list makes writable for the group update.
+pub fn group_writable_in(resources: &[Value]) -> Vec<String> {
+    let group = resources.iter().find(|r| {
+        r.get("id").and_then(Value::as_str).is_some_and(|id| {
+            id.eq_ignore_ascii_case("urn:ietf:params:scim:schemas:core:2.0:Group")
+        })
+    });
+    let text = |a: &Value, k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
+    group
+        .and_then(|g| g.get("attributes").and_then(Value::as_array))
+        .into_iter()
+        .flatten()
+        .filter(|a| a.get("multiValued").and_then(Value::as_bool) != Some(true))
+        .filter(|a| !matches!(text(a, "type").as_str(), "complex" | "reference"))
+        .filter(|a| {
+            matches!(
+                text(a, "mutability").as_str(),
+                "" | "readwrite" | "writeonly"
+            )
+        })
+        .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_string))
+        .filter(|n| {
+            !matches!(
+                n.to_ascii_lowercase().as_str(),
+                "externalid" | "members" | "id"
+            )
+        })
+        .collect()
+}
+
 /// Rewrites the `entra-gallery` cases of `suites` for `inputs`; returns one line per change,
 /// for the console.
 pub fn tailor(suites: &mut [Suite], inputs: &GalleryInputs) -> Vec<String> {
@@ -75,6 +116,39 @@ pub fn tailor(suites: &mut [Suite], inputs: &GalleryInputs) -> Vec<String> {
     let Some(suite) = suites.iter_mut().find(|s| s.name == SUITE) else {
         return notes;
     };
+    if let Some(mapped) = &inputs.mapped {
+        let targets: Vec<&MappedAttribute> = mapped.iter().filter(|a| null_target(a)).collect();
+        for case in suite
+            .cases
+            .iter_mut()
+            .filter(|c| c.name.starts_with("null_update"))
+        {
+            let verbose = case.name == "null_update";
+            rebuild_null(case, &targets, verbose);
+        }
+        notes.push(format!(
+            "SCIM_Null_Update_Test clears the {} mapped attributes it targets",
+            targets.len()
+        ));
+    }
+    let extra: Vec<&String> = inputs
+        .group_writable
+        .iter()
+        .filter(|n| !n.eq_ignore_ascii_case("displayName"))
+        .collect();
+    if !extra.is_empty()
+        && let Some(case) = suite.cases.iter_mut().find(|c| c.name == "group_update")
+    {
+        rebuild_group_update(case, &extra);
+        notes.push(format!(
+            "SCIM_Group_Update_Test also writes what /Schemas makes writable: {}",
+            extra
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let mut skipped: Vec<String> = Vec::new();
     for case in suite
         .cases
@@ -310,6 +384,97 @@ fn rebuild_update(case: &mut Case, directory: &[MappedAttribute], verbose: bool)
     }
 }
 
+/// `Filter_Null_Update_Target_Attributes`: a mapped single-valued string attribute, not
+/// userName, active, externalId, roles or a reference.
+fn null_target(a: &MappedAttribute) -> bool {
+    !a.multi
+        && a.kind == ValueType::String
+        && !matches!(
+            top_name(&a.path).as_str(),
+            "username" | "active" | "externalid" | "roles" | "manager"
+        )
+}
+
+/// The null update for `targets`: each is given a value on create, cleared with "" then with
+/// null; the read-backs check each (phase 2: non-value-path attributes only).
+fn rebuild_null(case: &mut Case, targets: &[&MappedAttribute], verbose: bool) {
+    let ops = |value: Value| {
+        let mut ops = Vec::new();
+        let mut map = Map::new();
+        for a in targets {
+            if verbose || a.path.contains('[') {
+                ops.push(json!({"op": "replace", "path": a.path, "value": value}));
+            } else {
+                map.insert(a.path.clone(), value.clone());
+            }
+        }
+        if !map.is_empty() {
+            ops.push(json!({"op": "replace", "value": map}));
+        }
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops})
+    };
+    let check = |p: &str, op: CheckOp| {
+        Some(Check {
+            at: (0, 0),
+            target: CheckTarget::Path {
+                root: "",
+                path: ScimPath::parse(p).ok()?,
+            },
+            op,
+            because: None,
+            evidence: None,
+        })
+    };
+    let phase1: Vec<Check> = targets
+        .iter()
+        .filter_map(|a| check(&a.path, CheckOp::Empty))
+        .collect();
+    let phase2: Vec<Check> = targets
+        .iter()
+        .filter(|a| !a.path.contains('['))
+        .filter_map(|a| check(&a.path, CheckOp::Absent))
+        .collect();
+    let [create, p1, r1, p2, r2, ..] = case.steps.as_mut_slice() else {
+        return;
+    };
+    for body in bodies(&mut create.request.body) {
+        if let Some(obj) = body.as_object_mut() {
+            for a in targets {
+                super::mapped_suite::write(obj, &a.path, json!("Test${alnum:6}"));
+            }
+        }
+    }
+    p1.request.body = Some(Body::Inline(ops(json!(""))));
+    r1.expect.checks = phase1;
+    p2.request.body = Some(Body::Inline(ops(Value::Null)));
+    r2.expect.checks = phase2;
+}
+
+/// The group update for the writable attributes beyond displayName.
+fn rebuild_group_update(case: &mut Case, extra: &[&String]) {
+    let mut ops = vec![json!({"op": "replace", "path": "displayName", "value": "${new_group}"})];
+    let mut checks: Vec<Check> = Vec::new();
+    checks.extend(path_check("displayName", json!("${new_group}")));
+    for (i, name) in extra.iter().enumerate() {
+        let var = format!("gupd{i}");
+        if let Ok(t) = Template::parse("upd-scimtest-${run_id}-${alnum:8}") {
+            case.vars.push((var.clone(), t));
+        }
+        let value = json!(format!("${{{var}}}"));
+        ops.push(json!({"op": "replace", "path": name, "value": value}));
+        checks.extend(path_check(name, value));
+    }
+    let body =
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+    for step in &mut case.steps {
+        if step.request.method == reqwest::Method::PATCH {
+            step.request.body = Some(Body::Inline(body.clone()));
+        } else if step.request.method == reqwest::Method::GET {
+            step.expect.checks.clone_from(&checks);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,5 +488,21 @@ mod tests {
             {"name": "userName", "required": true}, {"name": "emails", "required": true},
             {"name": "title", "required": false}]})];
         assert_eq!(required_in(&schemas), vec!["username", "emails"]);
+    }
+
+    #[test]
+    fn group_writable_attributes_leave_out_external_id_and_members() {
+        let schemas = vec![
+            json!({"id": "urn:ietf:params:scim:schemas:core:2.0:Group", "attributes": [
+            {"name": "displayName", "type": "string", "mutability": "readWrite"},
+            {"name": "externalId", "type": "string"},
+            {"name": "members", "type": "complex", "multiValued": true},
+            {"name": "description", "type": "string", "mutability": "readWrite"},
+            {"name": "created", "type": "dateTime", "mutability": "readOnly"}]}),
+        ];
+        assert_eq!(
+            group_writable_in(&schemas),
+            vec!["displayName", "description"]
+        );
     }
 }

@@ -12,7 +12,8 @@ mod raw;
 
 pub use fixtures::{FixtureError, Fixtures};
 pub use gallery::{
-    GalleryInputs, SUITE as GALLERY_SUITE, required_in, tailor as tailor_gallery, top_name,
+    GalleryInputs, SUITE as GALLERY_SUITE, group_writable_in, required_in,
+    tailor as tailor_gallery, top_name,
 };
 pub use loader::{FileErrors, load_all, load_file, load_text};
 pub(crate) use loader::{fixtures_root, load_builtin, load_suites, source_text, user_schema_dir};
