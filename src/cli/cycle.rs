@@ -224,7 +224,7 @@ fn connect(
     };
     let target = super::target::start(args.target.as_deref(), builtin, server_rt, &mut options)?;
     let has_credentials = !matches!(options.credentials, crate::run::Credentials::None);
-    let http = Http::with_options(options).map_err(Error::Usage)?;
+    let http = Http::with_options(options).map_err(|e| Error::Usage(e.to_string()))?;
     http.redactor().add_url_secrets(&target.base_url);
     rt.block_on(crate::run::preflight(
         &http,

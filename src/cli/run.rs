@@ -423,7 +423,7 @@ impl Connection {
             Credentials::OAuth(o) => Some(o.clone()),
             _ => target.oauth.clone(),
         };
-        let http = Http::with_options(options).map_err(Error::Usage)?;
+        let http = Http::with_options(options).map_err(|e| Error::Usage(e.to_string()))?;
         http.redactor().add_url_secrets(&target.base_url);
         if http.insecure {
             eprintln!(

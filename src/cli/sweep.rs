@@ -26,7 +26,7 @@ pub(super) fn main(args: SweepArgs) -> Result<Exit, Error> {
     let http = args
         .connection
         .client_options()
-        .and_then(Http::with_options)
+        .and_then(|o| Http::with_options(o).map_err(|e| e.to_string()))
         .map_err(Error::Usage)?;
     http.redactor().add_url_secrets(&args.target);
     if http.insecure {
@@ -46,7 +46,7 @@ pub(super) fn main(args: SweepArgs) -> Result<Exit, Error> {
     match rt.block_on(sweep(&plan, &http, &mut tell)) {
         Ok(clean) => Ok(Exit::failed_if(!clean)),
         Err(e) => Err(Error::Target(crate::report::terminal_safe(
-            &http.redactor().redact(&e),
+            &http.redactor().redact(&e.to_string()),
         ))),
     }
 }

@@ -2,6 +2,7 @@
 //! (as Entra itself supports, docs/entra-behaviour.md §1.0), with the access token fetched on first use
 //! and refreshed before it expires or after a 401.
 
+use super::error::{BodyError, CredentialError};
 use crate::redact::Redactor;
 use base64::Engine as _;
 use std::time::{Duration, Instant};
@@ -76,15 +77,15 @@ const TOKEN_BODY_LIMIT: usize = 64 * 1024;
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// Reads at most `limit` bytes of a body; a longer one is an error, not unbounded memory.
-async fn read_limited(mut res: reqwest::Response, limit: usize) -> Result<String, String> {
+async fn read_limited(mut res: reqwest::Response, limit: usize) -> Result<String, BodyError> {
     let mut body = Vec::new();
     while let Some(chunk) = res
         .chunk()
         .await
-        .map_err(|e| format!("the answer could not be read: {e}"))?
+        .map_err(|e| BodyError::Read(e.to_string()))?
     {
         if body.len() + chunk.len() > limit {
-            return Err(format!("the answer is larger than {} KiB", limit / 1024));
+            return Err(BodyError::TooLarge(limit / 1024));
         }
         body.extend_from_slice(&chunk);
     }
@@ -131,7 +132,7 @@ impl Authorizer {
         &self,
         client: &reqwest::Client,
         stale: bool,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, CredentialError> {
         match &self.credentials {
             Credentials::None => Ok(None),
             Credentials::Bearer(t) => Ok(Some(format!("Bearer {t}"))),
@@ -152,7 +153,7 @@ impl Authorizer {
         }
     }
 
-    async fn fetch(&self, client: &reqwest::Client, o: &OAuth) -> Result<Cached, String> {
+    async fn fetch(&self, client: &reqwest::Client, o: &OAuth) -> Result<Cached, CredentialError> {
         let mut form = vec![("grant_type", "client_credentials".to_string())];
         if let Some(scope) = &o.scope {
             form.push(("scope", scope.clone()));
@@ -181,33 +182,33 @@ impl Authorizer {
             .body(body)
             .send()
             .await
-            .map_err(|e| {
-                self.redactor.redact(&format!(
-                    "the OAuth token endpoint {} could not be reached: {}",
-                    o.token_url,
-                    super::transport::describe(&e)
-                ))
+            .map_err(|e| CredentialError::Unreachable {
+                url: self.redactor.redact(&o.token_url),
+                why: self.redactor.redact(&super::transport::describe(&e)),
             })?;
         let status = res.status().as_u16();
-        let text = read_limited(res, TOKEN_BODY_LIMIT).await.map_err(|e| {
-            self.redactor
-                .redact(&format!("the OAuth token endpoint {}: {e}", o.token_url))
-        })?;
+        let text =
+            read_limited(res, TOKEN_BODY_LIMIT)
+                .await
+                .map_err(|e| CredentialError::Unreadable {
+                    url: self.redactor.redact(&o.token_url),
+                    why: self.redactor.redact(&e.to_string()),
+                })?;
         if status != 200 {
             // Masked before it is cut: a cut secret would no longer be recognised.
             let shown = self.redactor.redact(&text);
-            return Err(format!(
-                "the OAuth token endpoint {} answered {status}: {}",
-                self.redactor.redact(&o.token_url),
-                shown.chars().take(300).collect::<String>()
-            ));
+            return Err(CredentialError::Refused {
+                url: self.redactor.redact(&o.token_url),
+                status,
+                shown: shown.chars().take(300).collect(),
+            });
         }
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| format!("the OAuth token endpoint did not answer JSON: {e}"))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| CredentialError::NotJson(e.to_string()))?;
         let token = json
             .get("access_token")
             .and_then(|t| t.as_str())
-            .ok_or("the OAuth token endpoint's answer has no access_token")?
+            .ok_or(CredentialError::NoToken)?
             .to_string();
         self.redactor.add(token.clone());
         let refresh_at = json.get("expires_in").and_then(|e| e.as_u64()).map(|secs| {

@@ -3,6 +3,7 @@
 //! 404 (or 410) and the query by its name no longer lists it. A DELETE answered 204 that keeps
 //! the resource is caught here, whoever sent it (`run`, `cycle`, `sweep`).
 
+use super::error::DeleteError;
 use serde_json::Value;
 
 /// What one request got, as the rules read it.
@@ -28,37 +29,36 @@ pub(crate) struct Target<'a> {
 }
 
 /// Whether the DELETE itself was accepted (2xx, or 404: already gone); otherwise why not.
-pub(crate) fn delete_accepted(delete: &Answer) -> Result<(), String> {
+pub(crate) fn delete_accepted(delete: &Answer) -> Result<(), DeleteError> {
     match (&delete.transport, delete.status) {
-        (Some(t), _) => Err(format!("DELETE was not answered: {t}")),
+        (Some(t), _) => Err(DeleteError::NotAnswered(t.clone())),
         (None, 200..=299 | 404 | 410) => Ok(()),
-        (None, s) => Err(format!("DELETE answered {s}")),
+        (None, s) => Err(DeleteError::Refused(s)),
     }
 }
 
 /// After an accepted DELETE: whether the read by id shows the resource gone.
-pub(crate) fn gone_by_id(delete: &Answer, read: &Answer) -> Result<(), String> {
+pub(crate) fn gone_by_id(delete: &Answer, read: &Answer) -> Result<(), DeleteError> {
+    let status = delete.status;
     match (&read.transport, read.status) {
         (None, 404 | 410) => Ok(()),
-        (Some(t), _) => Err(format!(
-            "DELETE answered {}, and reading it back failed ({t}): it may remain",
-            delete.status
-        )),
-        (None, 200..=299) => Err(format!(
-            "DELETE answered {}, but reading it back by id still finds it: the target did not delete it",
-            delete.status
-        )),
-        (None, s) => Err(format!(
-            "DELETE answered {}, and reading it back by id answered {s}: it may remain",
-            delete.status
-        )),
+        (Some(t), _) => Err(DeleteError::ReadBackFailed {
+            status,
+            why: t.clone(),
+        }),
+        (None, 200..=299) => Err(DeleteError::StillFound(status)),
+        (None, read) => Err(DeleteError::ReadBackStatus { status, read }),
     }
 }
 
 /// After an accepted DELETE: whether the query `attr eq "name"` no longer lists it (by id
 /// or by name). A query the target refuses proves nothing either way and is not held against
 /// the delete (the read by id decided).
-pub(crate) fn gone_by_name(delete: &Answer, query: &Answer, t: Target<'_>) -> Result<(), String> {
+pub(crate) fn gone_by_name(
+    delete: &Answer,
+    query: &Answer,
+    t: Target<'_>,
+) -> Result<(), DeleteError> {
     if query.transport.is_some() || query.status != 200 {
         return Ok(());
     }
@@ -76,10 +76,10 @@ pub(crate) fn gone_by_name(delete: &Answer, query: &Answer, t: Target<'_>) -> Re
             })
         });
     if listed {
-        return Err(format!(
-            "DELETE answered {}, but the query by {} still lists it: the target did not delete it",
-            delete.status, t.attr
-        ));
+        return Err(DeleteError::StillListed {
+            status: delete.status,
+            attr: t.attr.to_string(),
+        });
     }
     Ok(())
 }
@@ -127,7 +127,7 @@ mod tests {
         assert!(delete_accepted(&answer(500, None)).is_err());
         assert!(gone_by_id(&deleted, &answer(404, None)).is_ok());
         let still = gone_by_id(&deleted, &answer(200, Some(json!({"id": "7"})))).unwrap_err();
-        assert!(still.contains("still finds it"), "{still}");
+        assert_eq!(still, DeleteError::StillFound(204), "{still}");
         let listed = answer(200, Some(json!({"Resources": [{"id": 7}]})));
         assert!(gone_by_name(&deleted, &listed, t).is_err());
         let empty = answer(200, Some(json!({"Resources": []})));

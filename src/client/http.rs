@@ -2,6 +2,7 @@
 //! records the exchange with credentials already masked.
 
 use super::auth::{Authorizer, Credentials};
+use super::error::{BuildError, CredentialError};
 use crate::client::transport::{Transport, TransportKind, describe, explain_transport};
 use crate::model::Auth;
 use crate::record::Exchange;
@@ -96,12 +97,12 @@ pub(crate) const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
 
 impl Http {
     /// A client with a bearer token (or none) and a per-request `timeout`.
-    pub fn new(token: Option<String>, timeout: Duration) -> Result<Self, String> {
+    pub fn new(token: Option<String>, timeout: Duration) -> Result<Self, BuildError> {
         Self::with_options(ClientOptions::bearer(token, timeout))
     }
 
     /// A client built from `options`.
-    pub fn with_options(options: ClientOptions) -> Result<Self, String> {
+    pub fn with_options(options: ClientOptions) -> Result<Self, BuildError> {
         install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
@@ -111,9 +112,9 @@ impl Http {
             .pool_max_idle_per_host(64);
         if let Some(pem) = &options.ca_cert_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("the CA certificate file is not PEM: {e}"))?;
+                .map_err(|e| BuildError::NotPem(e.to_string()))?;
             if certs.is_empty() {
-                return Err("the CA certificate file holds no certificate".into());
+                return Err(BuildError::NoCertificate);
             }
             for c in certs {
                 builder = builder.add_root_certificate(c);
@@ -124,7 +125,7 @@ impl Http {
         }
         let client = builder
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| BuildError::Client(e.to_string()))?;
         let redactor = Redactor::default();
         for (_, v) in &options.headers {
             redactor.add(v.clone());
@@ -234,8 +235,9 @@ impl Http {
         };
         let builder = match self.builder(req, stale_token, &mut exchange).await {
             Ok(b) => b,
-            Err(message) => {
+            Err(e) => {
                 let kind = TransportKind::Credentials;
+                let message = e.to_string();
                 return Err((exchange, Transport { kind, message }));
             }
         };
@@ -295,7 +297,7 @@ impl Http {
         req: &OutRequest,
         stale_token: bool,
         exchange: &mut Exchange,
-    ) -> Result<reqwest::RequestBuilder, String> {
+    ) -> Result<reqwest::RequestBuilder, CredentialError> {
         let mut builder = self.client.request(req.method.clone(), &req.url);
         let authorization = match req.auth {
             Auth::Default => match self.authorizer.header(&self.client, stale_token).await {

@@ -5,6 +5,7 @@
 //! removes it. The journal is also appended to `journal.jsonl` in the report folder, so a run
 //! killed outright still leaves the list behind (`scimtest sweep --journal FILE`).
 
+use crate::client::error::JournalError;
 use crate::client::machine;
 use crate::redact::Redactor;
 use serde_json::{Value, json};
@@ -254,9 +255,12 @@ pub(crate) struct Recorded {
 
 /// Reads a `journal.jsonl`: the last line of each entry wins; entries not deleted or refused
 /// are returned.
-pub(crate) fn read_file(path: &Path) -> Result<Vec<Recorded>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))?;
+pub(crate) fn read_file(path: &Path) -> Result<Vec<Recorded>, JournalError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| JournalError::Unreadable {
+        path: shown(),
+        why: e.to_string(),
+    })?;
     let mut last: std::collections::BTreeMap<u64, Value> = Default::default();
     let mut unsigned: std::collections::BTreeSet<u64> = Default::default();
     for (n, l) in text.lines().enumerate() {
@@ -264,15 +268,18 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<Recorded>, String> {
             continue;
         }
         let proven = signed(l).is_some();
-        let v: Value = serde_json::from_str(l)
-            .map_err(|e| format!("{}:{}: not a journal line: {e}", path.display(), n + 1))?;
-        let t = v.get("entry").and_then(Value::as_u64).ok_or_else(|| {
-            format!(
-                "{}:{}: not a journal line (no `entry`)",
-                path.display(),
-                n + 1
-            )
+        let v: Value = serde_json::from_str(l).map_err(|e| JournalError::NotJson {
+            path: shown(),
+            line: n + 1,
+            why: e.to_string(),
         })?;
+        let t = v
+            .get("entry")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| JournalError::NoEntry {
+                path: shown(),
+                line: n + 1,
+            })?;
         // The id of a created entry survives a later state line.
         let id = v
             .get("id")

@@ -7,6 +7,7 @@
 pub(crate) mod auth;
 pub(crate) mod cleanup;
 pub(crate) mod curl;
+pub mod error;
 pub(crate) mod http;
 pub(crate) mod interrupt;
 pub(crate) mod journal;

@@ -12,6 +12,7 @@
 //! is reported: the target's filters cannot be trusted.
 
 use crate::client::cleanup::{self, Answer, Target};
+use crate::client::error::SweepError;
 use crate::model::{Auth, Encoding};
 use crate::redact::Redactor;
 use crate::run::journal::{Recorded, read_file};
@@ -96,10 +97,10 @@ async fn get(
     base: &str,
     path: &str,
     query: &[(String, String)],
-) -> Result<(u16, Option<Value>), String> {
+) -> Result<(u16, Option<Value>), SweepError> {
     let a = send(http, reqwest::Method::GET, base, path, query).await;
     match a.transport {
-        Some(t) => Err(t),
+        Some(t) => Err(SweepError::Transport(t)),
         None => Ok((a.status, a.json)),
     }
 }
@@ -154,7 +155,7 @@ async fn fetch_page(
     (endpoint, attr): (&'static str, &'static str),
     prefix: &str,
     start: usize,
-) -> Result<Value, String> {
+) -> Result<Value, SweepError> {
     let mut query = vec![
         ("filter".to_string(), format!("{attr} sw \"{prefix}\"")),
         ("startIndex".to_string(), start.to_string()),
@@ -165,9 +166,12 @@ async fn fetch_page(
     }
     let (status, page) = get(http, base, endpoint, &query).await?;
     if status != 200 {
-        return Err(format!("GET {endpoint} answered {status}"));
+        return Err(SweepError::Status {
+            what: endpoint.to_string(),
+            status,
+        });
     }
-    page.ok_or_else(|| format!("GET {endpoint} did not answer JSON"))
+    page.ok_or_else(|| SweepError::NotJson(endpoint.to_string()))
 }
 
 /// A listed resource named with the prefix, when its id can be addressed (else a note).
@@ -191,7 +195,7 @@ async fn list(
     (endpoint, attr): (&'static str, &'static str),
     prefix: &str,
     notes: &mut Vec<String>,
-) -> Result<Vec<Found>, String> {
+) -> Result<Vec<Found>, SweepError> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     // Every id any page brought, ours or not: a page that brings none is a repeat.
@@ -268,7 +272,7 @@ async fn from_journal(
     recorded: Vec<Recorded>,
     prefix: &str,
     notes: &mut Vec<String>,
-) -> Result<Vec<Found>, String> {
+) -> Result<Vec<Found>, SweepError> {
     let mut out: Vec<Found> = Vec::new();
     let unsigned = recorded.iter().filter(|r| !r.signed).count();
     if unsigned > 0 {
@@ -321,7 +325,7 @@ async fn locate(
     name: &str,
     journaled: Option<&str>,
     notes: &mut Vec<String>,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, SweepError> {
     let t = Target { id: "", attr, name };
     let query = vec![("filter".to_string(), cleanup::name_filter(t))];
     let (status, page) = get(http, base, coll, &query).await?;
@@ -361,15 +365,15 @@ async fn locate(
 }
 
 /// Reads the resource by its own id: its name must be exactly the journaled one.
-async fn confirm(http: &Http, base: &str, f: &Found) -> Result<(), String> {
+async fn confirm(http: &Http, base: &str, f: &Found) -> Result<(), SweepError> {
     let (_, attr) = collection(f.collection).expect("sweep lists only Users and Groups");
     let path = format!("{}/{}", f.collection, encode_segment(&f.id));
     let (status, body) = get(http, base, &path, &[]).await?;
     if status == 404 {
-        return Err("already gone".into());
+        return Err(SweepError::AlreadyGone);
     }
     if status != 200 {
-        return Err(format!("GET {path} answered {status}"));
+        return Err(SweepError::Status { what: path, status });
     }
     let name = body
         .as_ref()
@@ -379,14 +383,15 @@ async fn confirm(http: &Http, base: &str, f: &Found) -> Result<(), String> {
     if name.eq_ignore_ascii_case(&f.name) {
         Ok(())
     } else {
-        Err(format!(
-            "GET {path} shows another {attr}, not the journaled one: it is not this run's"
-        ))
+        Err(SweepError::NotOurs {
+            path,
+            attr: attr.to_string(),
+        })
     }
 }
 
 /// Deletes `f` and reads it back by id and by name.
-async fn delete(http: &Http, base: &str, f: &Found) -> Result<(), String> {
+async fn delete(http: &Http, base: &str, f: &Found) -> Result<(), SweepError> {
     let (_, attr) = collection(f.collection).expect("sweep lists only Users and Groups");
     let path = format!("{}/{}", f.collection, encode_segment(&f.id));
     let t = Target {
@@ -400,11 +405,15 @@ async fn delete(http: &Http, base: &str, f: &Found) -> Result<(), String> {
     cleanup::gone_by_id(&d, &by_id)?;
     let query = vec![("filter".to_string(), cleanup::name_filter(t))];
     let by_name = send(http, reqwest::Method::GET, base, f.collection, &query).await;
-    cleanup::gone_by_name(&d, &by_name, t)
+    Ok(cleanup::gone_by_name(&d, &by_name, t)?)
 }
 
 /// Lists what may be left, prints it, and with `--yes` deletes what the journal proves.
-pub(crate) async fn sweep(args: &SweepArgs, http: &Http, tell: Tell<'_>) -> Result<bool, String> {
+pub(crate) async fn sweep(
+    args: &SweepArgs,
+    http: &Http,
+    tell: Tell<'_>,
+) -> Result<bool, SweepError> {
     let r = http.redactor();
     let prefix = match &args.run_id {
         Some(id) => format!("{PREFIX}-{id}-"),
@@ -455,12 +464,16 @@ pub(crate) async fn sweep(args: &SweepArgs, http: &Http, tell: Tell<'_>) -> Resu
         let path = shown(r, &format!("{}/{}", f.collection, encode_segment(&f.id)));
         match confirm(http, &args.target, f).await {
             Ok(()) => {}
-            Err(e) if e == "already gone" => {
+            Err(SweepError::AlreadyGone) => {
                 say!(tell, "gone already {path}");
                 continue;
             }
             Err(e) => {
-                say_err!(tell, "warning: not deleting {path}: {}", shown(r, &e));
+                say_err!(
+                    tell,
+                    "warning: not deleting {path}: {}",
+                    shown(r, &e.to_string())
+                );
                 continue;
             }
         }
@@ -468,7 +481,7 @@ pub(crate) async fn sweep(args: &SweepArgs, http: &Http, tell: Tell<'_>) -> Resu
             Ok(()) => say!(tell, "deleted {path} (read back by id and by name: gone)"),
             Err(e) => {
                 ok = false;
-                say_err!(tell, "error: {path}: {}", shown(r, &e));
+                say_err!(tell, "error: {path}: {}", shown(r, &e.to_string()));
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Building request URLs: base URL + path + query, encoded the way the profile's client does.
 
+use super::error::IdError;
 use crate::model::Encoding;
 
 /// Percent-encodes one query component. Unreserved characters stay; a space becomes `+`
@@ -70,18 +71,18 @@ pub(crate) fn encode_segment(s: &str) -> String {
 /// Whether a server-given id can name one resource as a path segment. `.` and `..` (which URL
 /// normalisation turns into "this folder" and "the parent"), empty ids, control characters and
 /// absurd lengths are refused.
-pub(crate) fn check_id(id: &str) -> Result<(), String> {
+pub(crate) fn check_id(id: &str) -> Result<(), IdError> {
     if id.is_empty() {
-        return Err("the id is empty".into());
+        return Err(IdError::Empty);
     }
     if id == "." || id == ".." {
-        return Err(format!("the id `{id}` would address another path"));
+        return Err(IdError::OtherPath(id.to_string()));
     }
     if id.chars().any(char::is_control) {
-        return Err("the id holds control characters".into());
+        return Err(IdError::Control);
     }
     if id.len() > 1024 {
-        return Err(format!("the id is {} bytes long", id.len()));
+        return Err(IdError::TooLong(id.len()));
     }
     Ok(())
 }

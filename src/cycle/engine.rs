@@ -967,7 +967,7 @@ impl Engine {
         let by_id = self.call(reqwest::Method::GET, &path, &[], None).await;
         out.add(&by_id);
         if let Err(e) = cleanup::gone_by_id(&d, &by_id.core()) {
-            return (a, Err(e));
+            return (a, Err(e.to_string()));
         }
         let entry = ticket.and_then(|t| self.journal.get(t));
         let Some((attr, name)) = entry.as_ref().and_then(|e| e.lookup()) else {
@@ -988,7 +988,7 @@ impl Engine {
             .await;
         out.add(&by_name);
         let verdict = cleanup::gone_by_name(&d, &by_name.core(), t);
-        (a, verdict)
+        (a, verdict.map_err(|e| e.to_string()))
     }
 }
 
