@@ -837,3 +837,125 @@ fn sweep_cuts_huge_names() {
     assert!(all.contains("/Users/h0"), "{}", &all[..all.len().min(2000)]);
     assert!(all.len() < 8 * 1024, "{} bytes of output", all.len());
 }
+
+/// A SCIM target answering the preflight query with an empty list and `/Schemas` with
+/// `schemas`; everything else 404. Returns its base URL.
+fn schemas_server(rt: &tokio::runtime::Runtime, schemas: Value) -> String {
+    rt.block_on(async {
+        let body = schemas.to_string();
+        let app = axum::Router::new()
+            .route(
+                "/scim/Users",
+                axum::routing::get(|| async {
+                    (
+                        [("content-type", "application/scim+json")],
+                        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                            "totalResults": 0, "Resources": []})
+                        .to_string(),
+                    )
+                }),
+            )
+            .route(
+                "/scim/Schemas",
+                axum::routing::get(move || {
+                    let body = body.clone();
+                    async move { ([("content-type", "application/scim+json")], body) }
+                }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/scim")
+    })
+}
+
+/// `/Schemas` with the core User schema and one custom user extension of `attributes`.
+fn schemas_with_extension(attributes: Vec<Value>) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 2,
+        "Resources": [
+            {"id": "urn:ietf:params:scim:schemas:core:2.0:User", "attributes": [
+                {"name": "userName", "type": "string", "mutability": "readWrite"},
+                {"name": "displayName", "type": "string", "mutability": "readWrite"}
+            ]},
+            {"id": "urn:ietf:params:scim:schemas:extension:acme:2.0:User", "attributes": attributes}
+        ]
+    })
+}
+
+fn discover_list(base: &str, dir: &std::path::Path) -> std::process::Output {
+    bin()
+        .args([
+            "run",
+            "--no-builtin",
+            "--discover",
+            "--list",
+            "--target",
+            base,
+        ])
+        .args(["--token", "t0123456789abc", "--report-dir"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Break 10: `--discover` takes any attribute name a target declares: names that are not
+/// SCIM attribute names are skipped with a note; the others still get their cases.
+#[test]
+fn discover_skips_attribute_names_it_cannot_test() {
+    let rt = common::runtime();
+    let hostile = [
+        "a[b]",
+        "x${y}",
+        "q\"uote",
+        "sp ace",
+        "ctl\u{7}x",
+        "back\\slash",
+        "}",
+        "{{x}}",
+        "name'",
+        "",
+    ];
+    let mut attributes: Vec<Value> = hostile
+        .iter()
+        .map(|n| json!({"name": n, "type": "string", "mutability": "readWrite"}))
+        .collect();
+    attributes.push(json!({"name": "seatCount", "type": "string", "mutability": "readWrite"}));
+    let base = schemas_server(&rt, schemas_with_extension(attributes));
+    let dir = tmp("red-discover-names");
+    let out = discover_list(&base, &dir);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(!all.contains("scimtest bug"), "{all}");
+    assert!(all.contains("seat_count"), "{all}");
+}
+
+/// Break 3 and 10: a `/Schemas` of thousands of attributes and about 9 MB neither stops
+/// `--discover` nor floods the output: past a cap, custom attributes are left out with one note.
+#[test]
+fn discover_takes_a_huge_schema() {
+    let rt = common::runtime();
+    let pad = "d".repeat(6000);
+    let attributes: Vec<Value> = (0..1500)
+        .map(|i| {
+            json!({"name": format!("custom{i}"), "type": "string",
+                "mutability": "readWrite", "description": pad})
+        })
+        .collect();
+    let schemas = schemas_with_extension(attributes);
+    assert!(schemas.to_string().len() > 9_000_000);
+    let base = schemas_server(&rt, schemas);
+    let dir = tmp("red-discover-huge");
+    let out = discover_list(&base, &dir);
+    let all = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        &all[..all.len().min(4000)]
+    );
+    assert!(!all.contains("scimtest bug"));
+    assert!(all.contains("custom0"), "{}", &all[..all.len().min(4000)]);
+    assert!(all.len() < 256 * 1024, "{} bytes of output", all.len());
+}

@@ -110,11 +110,14 @@ pub(super) fn from_file(path: &Path) -> Result<Mapping, String> {
 
 /// GETs the target's `/Schemas` list (`Resources`).
 pub(super) async fn fetch_schemas(http: &Http, base_url: &str) -> Result<Vec<Value>, String> {
-    let body = get_json(http, base_url, "/Schemas").await?;
-    body.get("Resources")
-        .and_then(Value::as_array)
-        .cloned()
-        .ok_or_else(|| "GET /Schemas answered no `Resources` list".to_string())
+    // Taken, not cloned: the answer may be as large as the client's body cap.
+    match get_json(http, base_url, "/Schemas").await? {
+        Value::Object(mut body) => match body.remove("Resources") {
+            Some(Value::Array(resources)) => Ok(resources),
+            _ => Err("GET /Schemas answered no `Resources` list".to_string()),
+        },
+        _ => Err("GET /Schemas answered no `Resources` list".to_string()),
+    }
 }
 
 async fn get_json(http: &Http, base_url: &str, path: &str) -> Result<Value, String> {

@@ -253,6 +253,116 @@ fn definitions(directories: &[Value], dir: &str, object: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Most custom extension attributes `--discover` generates cases for: a target declaring
+/// thousands (or a hostile one) must not make the generated suite unbounded.
+const MAX_CUSTOM: usize = 100;
+/// Most skipped attribute names listed one by one; the rest are counted.
+const MAX_NOTED: usize = 20;
+
+/// Whether `name` is a SCIM attribute name (RFC 7643 §2.1: `ALPHA *(nameChar)`, nameChar
+/// `-`, `_`, DIGIT, ALPHA) of sane length. Only such names are put into a generated suite:
+/// any other (brackets, `${`, quotes, spaces, control characters) is not an attribute a
+/// client can address by path, so there is nothing to test.
+fn is_attribute_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Whether `id` can prefix an attribute path: a URN of letters, digits and `:.-_`.
+fn is_schema_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 256
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '-' | '_'))
+}
+
+/// A server-given name as a note shows it: escaped (no control character or quote reaches
+/// a console or the generated suite) and cut.
+fn shown_name(name: &str) -> String {
+    let cut: String = name.chars().take(60).collect();
+    let escaped: String = cut.escape_default().to_string().replace('$', "\\u{24}");
+    if name.chars().count() > 60 {
+        format!("{escaped}…")
+    } else {
+        escaped
+    }
+}
+
+/// The custom user extensions' attributes (every user extension but the enterprise one):
+/// single-valued ones with SCIM attribute names get cases, up to [`MAX_CUSTOM`]; the rest
+/// are left out with a note (named names are listed up to [`MAX_NOTED`]).
+fn custom_attributes(resources: &[Value], mapping: &mut Mapping) {
+    let mut skipped = 0usize;
+    let mut over = 0usize;
+    let mut taken = 0usize;
+    let mut note = |mapping: &mut Mapping, path: String, why: &str| {
+        skipped += 1;
+        if skipped <= MAX_NOTED {
+            mapping.left_out.push((path, why.to_string()));
+        }
+    };
+    for ext in resources.iter().filter(|r| {
+        let id = text(r, "id").unwrap_or_default();
+        object_of(id) == Some(ObjectKind::User)
+            && !id.eq_ignore_ascii_case(CORE_USER)
+            && !id.eq_ignore_ascii_case(ENTERPRISE)
+    }) {
+        let id = text(ext, "id").unwrap_or_default();
+        if !is_schema_id(id) {
+            note(
+                mapping,
+                shown_name(id),
+                "not a schema URN scimtest can address",
+            );
+            continue;
+        }
+        for a in ext
+            .get("attributes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = text(a, "name").unwrap_or_default();
+            if !is_attribute_name(name) {
+                let why = "not a SCIM attribute name (RFC 7643 §2.1), so no client can address it";
+                note(mapping, format!("{id}:{}", shown_name(name)), why);
+                continue;
+            }
+            let path = format!("{id}:{name}");
+            if a.get("multiValued").and_then(Value::as_bool) == Some(true) {
+                note(
+                    mapping,
+                    path,
+                    "multi-valued: Entra maps custom attributes as single values",
+                );
+                continue;
+            }
+            if taken == MAX_CUSTOM {
+                over += 1;
+                continue;
+            }
+            taken += 1;
+            push(mapping, attribute(ObjectKind::User, &path, a, None));
+        }
+    }
+    if skipped > MAX_NOTED {
+        mapping.left_out.push((
+            format!("{} more custom attributes", skipped - MAX_NOTED),
+            "left out: not SCIM attribute names, or multi-valued".to_string(),
+        ));
+    }
+    if over > 0 {
+        mapping.left_out.push((
+            format!("{over} more custom attributes"),
+            format!("cases are generated for the first {MAX_CUSTOM} custom attributes only"),
+        ));
+    }
+}
+
 /// Builds a mapping from a `/Schemas` ListResponse: the attributes of Entra's default
 /// mapping that the target declares, plus every writable single-valued attribute of its
 /// other user extensions (an app's custom attributes, which an admin maps after discovery).
@@ -299,33 +409,7 @@ pub(crate) fn from_discovery(origin: &str, resources: &[Value]) -> Result<Mappin
             )),
         }
     }
-    for ext in resources.iter().filter(|r| {
-        let id = text(r, "id").unwrap_or_default();
-        object_of(id) == Some(ObjectKind::User)
-            && !id.eq_ignore_ascii_case(CORE_USER)
-            && !id.eq_ignore_ascii_case(ENTERPRISE)
-    }) {
-        let id = text(ext, "id").unwrap_or_default();
-        for a in ext
-            .get("attributes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(name) = text(a, "name") else {
-                continue;
-            };
-            let path = format!("{id}:{name}");
-            if a.get("multiValued").and_then(Value::as_bool) == Some(true) {
-                mapping.left_out.push((
-                    path,
-                    "multi-valued: Entra maps custom attributes as single values".to_string(),
-                ));
-                continue;
-            }
-            push(&mut mapping, attribute(ObjectKind::User, &path, a, None));
-        }
-    }
+    custom_attributes(resources, &mut mapping);
     mapping.directory = mapping.of(ObjectKind::User).cloned().collect();
     Ok(mapping)
 }
