@@ -959,3 +959,72 @@ fn discover_takes_a_huge_schema() {
     assert!(all.contains("custom0"), "{}", &all[..all.len().min(4000)]);
     assert!(all.len() < 256 * 1024, "{} bytes of output", all.len());
 }
+
+/// A suite whose one body references a 64 KiB variable `refs` times.
+fn repeated_body_suite(refs: usize) -> String {
+    let big = "${alnum:256}".repeat(256);
+    let list = vec!["\"${big}\""; refs].join(",");
+    format!(
+        "suite: boom\ndescription: x\nprofiles: [entra]\ncases:\n  - name: c1\n    severity: recommended\n    vars:\n      big: \"{big}\"\n    steps:\n      - name: post\n        request:\n          method: POST\n          path: /Users\n          body: {{\"a\": [{list}]}}\n        expect:\n          status: 201\n"
+    )
+}
+
+/// Break 9: a suite that passes `lint` cannot exhaust memory in `run`: a body that can expand
+/// past 1 MiB (20,000 references to a 64 KiB variable: 1.3 GB) is a lint error at its
+/// file:line:col, and `run` refuses it before sending anything; suite files and case counts
+/// are capped with a hint.
+#[test]
+fn suites_are_bounded_before_they_run() {
+    let dir = tmp("red-suite-bounds");
+    let boom = dir.join("boom.yaml");
+    std::fs::write(&boom, repeated_body_suite(20_000)).unwrap();
+    let lint = bin().arg("lint").arg(&boom).output().unwrap();
+    let all = text(&lint);
+    let short = &all[..all.len().min(2000)];
+    assert_eq!(lint.status.code(), Some(2), "{short}");
+    assert!(all.contains("boom.yaml:14:17"), "{short}");
+    assert!(
+        all.contains("more than the 1024 KiB a body may take"),
+        "{short}"
+    );
+    let run = bin()
+        .args(["run", "--no-builtin", "--suite"])
+        .arg(&boom)
+        .args(["--target", "http://127.0.0.1:9/scim", "--report-dir"])
+        .arg(dir.join("report"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(text(&run).contains("a body may take"));
+
+    let huge = dir.join("huge.yaml");
+    let mut text_of_huge = repeated_body_suite(1);
+    text_of_huge.push_str(&format!("# {}\n", "x".repeat(5 * 1024 * 1024)));
+    std::fs::write(&huge, text_of_huge).unwrap();
+    let out = text(&bin().arg("lint").arg(&huge).output().unwrap());
+    assert!(
+        out.contains("huge.yaml:1:1"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+    assert!(
+        out.contains("larger than the 4 MiB"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+
+    let many = dir.join("many.yaml");
+    let mut cases = String::from("suite: many\ndescription: x\nprofiles: [entra]\ncases:\n");
+    for i in 0..2001 {
+        cases.push_str(&format!(
+            "  - name: c{i}\n    severity: recommended\n    steps:\n      - name: get\n        request: {{method: GET, path: /Users}}\n        expect: {{status: 200}}\n"
+        ));
+    }
+    std::fs::write(&many, cases).unwrap();
+    let out = text(&bin().arg("lint").arg(&many).output().unwrap());
+    assert!(
+        out.contains("more than 2000 cases"),
+        "{}",
+        &out[..out.len().min(2000)]
+    );
+}

@@ -63,19 +63,38 @@ pub(crate) fn fixtures_root(file: &Path) -> Option<PathBuf> {
         .find(|f| f.is_dir())
 }
 
+/// The largest suite file read (bytes): the built-in suites are each under 64 KiB, and
+/// loading costs many times a file's size in memory.
+pub(crate) const MAX_SUITE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads at most [`MAX_SUITE_BYTES`] of `file`; a larger file is an error, never read whole.
+fn read_bounded(file: &Path) -> Result<String, Diagnostic> {
+    use std::io::Read as _;
+    let fail = |m: String| Diagnostic::new(file, 1, 1, m);
+    let f =
+        std::fs::File::open(file).map_err(|e| fail(format!("cannot read the suite file: {e}")))?;
+    let mut text = String::new();
+    f.take(MAX_SUITE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| fail(format!("cannot read the suite file: {e}")))?;
+    if text.len() as u64 > MAX_SUITE_BYTES {
+        return Err(fail(format!(
+            "the suite file is larger than the {} MiB scimtest reads",
+            MAX_SUITE_BYTES / (1024 * 1024)
+        ))
+        .hint("split it into several suite files in one folder"));
+    }
+    Ok(text)
+}
+
 /// Parses and lowers one suite file.
 pub fn load_file(file: &Path, schemas: &[String]) -> Result<Suite, FileErrors> {
-    match std::fs::read_to_string(file) {
+    match read_bounded(file) {
         Ok(text) => load_text(file, text, schemas),
-        Err(e) => Err(FileErrors {
+        Err(d) => Err(FileErrors {
             file: file.to_path_buf(),
             source: None,
-            diagnostics: vec![Diagnostic::new(
-                file,
-                0,
-                0,
-                format!("cannot read the suite file: {e}"),
-            )],
+            diagnostics: vec![d],
         }),
     }
 }

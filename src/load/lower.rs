@@ -31,6 +31,8 @@ struct Lowerer<'a> {
     errors: Vec<Diagnostic>,
     /// The severity of the case being lowered: a required case's grades must be Microsoft's.
     severity: Severity,
+    /// The longest text each variable of the case being lowered can expand to.
+    var_sizes: BTreeMap<String, usize>,
 }
 
 fn pos(loc: &Location) -> (u32, u32) {
@@ -97,6 +99,23 @@ fn expanded_size(t: &Template, sizes: &BTreeMap<String, usize>) -> usize {
     })
 }
 
+/// The longest text the JSON value `v` can render to (see [`expanded_size`]); a string that
+/// is not a template counts as written.
+fn value_size(v: &Value, sizes: &BTreeMap<String, usize>) -> usize {
+    let text = |s: &str| Template::parse(s).map_or(s.len(), |t| expanded_size(&t, sizes));
+    match v {
+        Value::String(s) => text(s),
+        Value::Array(items) => items
+            .iter()
+            .fold(0usize, |acc, i| acc.saturating_add(value_size(i, sizes))),
+        Value::Object(obj) => obj.iter().fold(0usize, |acc, (k, i)| {
+            acc.saturating_add(text(k))
+                .saturating_add(value_size(i, sizes))
+        }),
+        other => other.to_string().len(),
+    }
+}
+
 /// The same check, on the first resource of a ListResponse.
 fn in_first_resource(c: Check) -> Check {
     let target = match c.target {
@@ -120,6 +139,9 @@ const READ_BY_ID: &str = "The write succeeded but the object does not read back 
 /// a `read_back`'s second read.
 const READ_BY_QUERY: &str = "Entra's matching query does not find the object as written: Entra takes it for missing and creates it again, which fails as a conflict (EntryConflict) or makes a second account ([HOW] matching; [LOGS]).";
 
+/// Most cases one suite file may hold: each is planned, run and reported on its own.
+pub(crate) const MAX_CASES: usize = 2000;
+
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// Lowers one parsed suite file.
@@ -128,6 +150,7 @@ pub(super) fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagn
         cx,
         errors: Vec::new(),
         severity: Severity::Required,
+        var_sizes: BTreeMap::new(),
     };
     let name = match &raw.suite {
         Some(n) => {
@@ -152,7 +175,15 @@ pub(super) fn lower(raw: RawSuite, cx: &LowerContext) -> Result<Suite, Vec<Diagn
     };
     let mut cases = Vec::new();
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
-    for rc in raw.cases {
+    for (i, rc) in raw.cases.into_iter().enumerate() {
+        if i == MAX_CASES {
+            l.err(
+                &rc.referenced,
+                format!("the suite has more than {MAX_CASES} cases"),
+                Some("split it into several suite files"),
+            );
+            break;
+        }
         let line = rc.referenced.line() as u32;
         if let Some(first) = seen.get(&rc.value.name.value) {
             l.err(
@@ -447,6 +478,7 @@ impl Lowerer<'_> {
                 defined.push(name.clone());
             }
         }
+        self.var_sizes = sizes;
         out
     }
 
@@ -787,6 +819,19 @@ impl Lowerer<'_> {
         }
         let body = if let Some(b) = &raw.body {
             self.value_templates(&b.value, &b.referenced, defined);
+            let size = value_size(&b.value, &self.var_sizes);
+            if size > crate::model::VALUE_BUDGET {
+                self.err(
+                    &b.referenced,
+                    format!(
+                        "the body can expand to {} bytes, more than the {} KiB a body may take",
+                        if size == usize::MAX { "over 2^64".to_string() } else { size.to_string() },
+                        crate::model::VALUE_BUDGET / 1024
+                    ),
+                    Some("each reference to a variable repeats its whole value; reference a long variable fewer times or shorten it"),
+                );
+                ok = false;
+            }
             Some(Body::Inline(b.value.clone()))
         } else if let Some(f) = &raw.body_file {
             self.body_file(f, profiles, defined).map(Body::PerProfile)

@@ -15,5 +15,7 @@ pub use suite::{
     Auth, Body, Capability, Capture, CaptureSource, Case, Check, CheckOp, CheckTarget, Expect,
     HeaderCheck, Request, Severity, Step, Suite,
 };
-pub(crate) use template::{BUILTINS, GENERATORS, TEMPLATE_BUDGET, render_value, value_vars};
+pub(crate) use template::{
+    BUILTINS, GENERATORS, TEMPLATE_BUDGET, VALUE_BUDGET, render_value, value_vars,
+};
 pub use template::{Part, Template};

@@ -10,6 +10,11 @@ use serde_json::Value;
 /// run; rendering enforces it too, so no suite can make scimtest exhaust memory.
 pub(crate) const TEMPLATE_BUDGET: usize = 64 * 1024;
 
+/// The longest text one rendered JSON value (a request body, an expected body) may take in
+/// all: many references to a variable of [`TEMPLATE_BUDGET`] would otherwise add up to
+/// gigabytes. `lint` checks inline bodies against it; rendering enforces it.
+pub(crate) const VALUE_BUDGET: usize = 1024 * 1024;
+
 /// Variables every case has.
 pub(crate) const BUILTINS: &[&str] = &["run_id", "profile"];
 
@@ -155,16 +160,40 @@ impl Template {
 }
 
 /// Renders every string (and object key) inside a JSON value as a template.
+/// The whole value may render to at most [`VALUE_BUDGET`] bytes of text.
 pub(crate) fn render_value(
     value: &Value,
     lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
 ) -> Result<Value, String> {
-    Ok(match value {
+    render_within(value, lookup, &mut 0)
+}
+
+fn spend(used: &mut usize, v: &Value) -> Result<(), String> {
+    *used = used.saturating_add(match v {
+        Value::String(s) => s.len(),
+        Value::Array(_) | Value::Object(_) => 0,
+        other => other.to_string().len(),
+    });
+    if *used > VALUE_BUDGET {
+        return Err(format!(
+            "the value expands to more than {} KiB",
+            VALUE_BUDGET / 1024
+        ));
+    }
+    Ok(())
+}
+
+fn render_within(
+    value: &Value,
+    lookup: &mut dyn FnMut(&str) -> Result<Value, String>,
+    used: &mut usize,
+) -> Result<Value, String> {
+    let out = match value {
         Value::String(s) => Template::parse(s).map_err(|(_, m)| m)?.render(lookup)?,
         Value::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|v| render_value(v, lookup))
+                .map(|v| render_within(v, lookup, used))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Object(obj) => {
@@ -173,12 +202,15 @@ pub(crate) fn render_value(
                 let key = Template::parse(k)
                     .map_err(|(_, m)| m)?
                     .render_text(lookup)?;
-                out.insert(key, render_value(v, lookup)?);
+                *used = used.saturating_add(key.len());
+                out.insert(key, render_within(v, lookup, used)?);
             }
             Value::Object(out)
         }
         other => other.clone(),
-    })
+    };
+    spend(used, &out)?;
+    Ok(out)
 }
 
 /// Every template in a JSON value, parsed; the first syntax error is returned as text.
@@ -250,6 +282,13 @@ mod tests {
     fn values_render_recursively() {
         let v = json!({"k-${s}": ["${b}", {"x": "${s}!"}], "n": 1});
         let out = render_value(&v, &mut lookup).unwrap();
+        let many = Value::Array(vec![json!("${s}"); 1000]);
+        let mut big = |_: &str| Ok(json!("x".repeat(TEMPLATE_BUDGET)));
+        assert!(
+            render_value(&many, &mut big)
+                .unwrap_err()
+                .contains("1024 KiB")
+        );
         assert_eq!(out, json!({"k-str": [false, {"x": "str!"}], "n": 1}));
         assert!(
             render_value(&json!("${zzz}"), &mut lookup)
