@@ -151,6 +151,8 @@ defects! {
         "The OAuth token endpoint issues tokens valid for 24 hours (the gallery accepts 60 to 360 minutes).",
     TokenBasicOnly = "token-basic-only":
         "The OAuth token endpoint reads client credentials from a Basic header only, not from the form body the gallery validation sends.",
+    ReaddMember409 = "readd-member-409":
+        "PATCH add of a member already in the group answers 409 Conflict instead of succeeding (Entra re-sends memberships).",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
 }

@@ -479,6 +479,9 @@ fn write_whole(
             if defects.has(Defect::MultiValuedAddReplaces) {
                 items.clear();
             }
+            if attr.name == "members" && defects.has(Defect::ReaddMember409) {
+                refuse_readd(items, &new)?;
+            }
             if attr.name == "members" && defects.has(Defect::MemberAddIgnored) && !items.is_empty()
             {
                 new.clear();
@@ -523,6 +526,16 @@ fn write_whole(
         }
     }
     Ok(())
+}
+
+/// The `readd-member-409` defect: a member already present is a conflict.
+fn refuse_readd(items: &[Value], new: &[Value]) -> Result<(), ScimError> {
+    let id = |m: &Value| m.get("value").and_then(Value::as_str).map(str::to_string);
+    let present: Vec<String> = items.iter().filter_map(id).collect();
+    match new.iter().filter_map(id).find(|v| present.contains(v)) {
+        Some(v) => Err(ScimError::conflict(format!("`{v}` is already a member"))),
+        None => Ok(()),
+    }
 }
 
 fn sub_attr(
