@@ -52,9 +52,10 @@ impl Diagnostic {
             if let Some(text) = source.and_then(|s| s.lines().nth(self.line as usize - 1)) {
                 let number = self.line.to_string();
                 let pad = " ".repeat(number.len());
+                let (text, col) = window(text, self.col.saturating_sub(1) as usize);
                 let caret_at: usize = text
                     .chars()
-                    .take(self.col.saturating_sub(1) as usize)
+                    .take(col)
                     .map(|c| if c == '\t' { 4 } else { 1 })
                     .sum();
                 let _ = writeln!(out, "{pad} |");
@@ -67,6 +68,29 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Most characters of a source line a diagnostic shows: a suite written on one long line
+/// would otherwise be printed whole for every problem on it.
+const SHOWN_LINE: usize = 120;
+
+/// The part of `line` shown around the 0-based character column `col`, and the column in it.
+fn window(line: &str, col: usize) -> (String, usize) {
+    let len = line.chars().count();
+    if len <= SHOWN_LINE {
+        return (line.to_string(), col);
+    }
+    let start = col.saturating_sub(SHOWN_LINE / 2).min(len - SHOWN_LINE);
+    let mut shown: String = line.chars().skip(start).take(SHOWN_LINE).collect();
+    let mut at = col - start.min(col);
+    if start > 0 {
+        shown.insert(0, '…');
+        at += 1;
+    }
+    if start + SHOWN_LINE < len {
+        shown.push('…');
+    }
+    (shown, at)
 }
 
 /// Levenshtein distance, for "did you mean" suggestions.

@@ -1028,3 +1028,30 @@ fn suites_are_bounded_before_they_run() {
         &out[..out.len().min(2000)]
     );
 }
+
+/// Break 9: thousands of mistakes on one long line do not make `lint` print (and hold) the
+/// line once per mistake: 3,000 undefined references in a 30 KB suite printed 91 MB.
+#[test]
+fn lint_output_does_not_fan_out() {
+    let dir = tmp("red-lint-fan-out");
+    let refs = vec!["\"${nope}\""; 3000].join(",");
+    let suite = format!(
+        "suite: fan\ndescription: x\nprofiles: [entra]\ncases:\n  - name: c1\n    severity: recommended\n    steps:\n      - name: post\n        request:\n          method: POST\n          path: /Users\n          body: {{\"a\": [{refs}]}}\n        expect:\n          status: 201\n"
+    );
+    let file = dir.join("fan.yaml");
+    std::fs::write(&file, suite).unwrap();
+    let out = bin().arg("lint").arg(&file).output().unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        all.contains("fan.yaml:12:25"),
+        "{}",
+        &all[..all.len().min(2000)]
+    );
+    assert!(
+        all.contains("more problems"),
+        "{}",
+        &all[..all.len().min(2000)]
+    );
+    assert!(all.len() < 64 * 1024, "{} bytes of lint output", all.len());
+}

@@ -7,6 +7,9 @@ use crate::diagnostic::{Diagnostic, suggestion};
 use crate::model::Suite;
 use std::path::{Path, PathBuf};
 
+/// Most diagnostics rendered for one file: thousands of the same mistake would bury the first.
+const MAX_SHOWN: usize = 50;
+
 /// Problems found in one file, with its text so they can be rendered with context.
 #[derive(Debug, Clone)]
 pub struct FileErrors {
@@ -19,10 +22,12 @@ pub struct FileErrors {
 }
 
 impl FileErrors {
-    /// Renders every diagnostic.
+    /// Renders the first [`MAX_SHOWN`] diagnostics, and counts the rest.
     pub fn render(&self) -> String {
-        self.diagnostics
+        let mut shown = self
+            .diagnostics
             .iter()
+            .take(MAX_SHOWN)
             .map(|d| {
                 // A diagnostic may point into a fixture file rather than the suite.
                 let source = if d.file == self.file {
@@ -33,7 +38,15 @@ impl FileErrors {
                 d.render(source.as_deref())
             })
             .collect::<Vec<_>>()
-            .join("\n")
+            .join("\n");
+        if self.diagnostics.len() > MAX_SHOWN {
+            shown.push_str(&format!(
+                "\n… and {} more problems in {}\n",
+                self.diagnostics.len() - MAX_SHOWN,
+                self.file.display()
+            ));
+        }
+        shown
     }
 }
 
