@@ -153,6 +153,8 @@ defects! {
         "The OAuth token endpoint reads client credentials from a Basic header only, not from the form body the gallery validation sends.",
     ReaddMember409 = "readd-member-409":
         "PATCH add of a member already in the group answers 409 Conflict instead of succeeding (Entra re-sends memberships).",
+    UserNameUniqueCaseSensitive = "username-unique-case-sensitive":
+        "userName uniqueness compares case-sensitively: a name differing only in case is created instead of answering 409.",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
 }

@@ -200,6 +200,7 @@ impl Store {
         if let Some(key) = unique_key(kind, r)
             && let Some(&seq) = t.unique.get(&key)
             && Some(seq) != own
+            && !self.differs_in_case_only(kind, t, seq, r)
         {
             return Err(ScimError::conflict(format!(
                 "a {} with {} `{}` already exists",
@@ -209,6 +210,16 @@ impl Store {
             )));
         }
         Ok(())
+    }
+
+    /// The `username-unique-case-sensitive` defect: a userName that matches the stored one
+    /// only when case is ignored is not a conflict.
+    fn differs_in_case_only(&self, kind: ResourceKind, t: &Table, seq: u64, r: &Resource) -> bool {
+        if kind != ResourceKind::User || !self.defects.has(Defect::UserNameUniqueCaseSensitive) {
+            return false;
+        }
+        let held = t.by_seq.get(&seq).map(Stored::decode);
+        held.and_then(|h| h.get("userName").cloned()) != r.get("userName").cloned()
     }
 
     fn finish(&self, kind: ResourceKind, attrs: &mut Resource) {
