@@ -155,6 +155,8 @@ defects! {
         "PATCH add of a member already in the group answers 409 Conflict instead of succeeding (Entra re-sends memberships).",
     UserNameUniqueCaseSensitive = "username-unique-case-sensitive":
         "userName uniqueness compares case-sensitively: a name differing only in case is created instead of answering 409.",
+    EqAsPrefix = "eq-as-prefix":
+        "Filter `eq` on text matches every value starting with the given one (`userName eq \"ann@x.com\"` also finds `ann@x.com.au`).",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
 }

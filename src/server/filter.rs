@@ -391,6 +391,8 @@ pub fn parse(input: &str) -> Result<Filter, String> {
 pub struct EvalOptions {
     /// Compare every string case-sensitively, ignoring `caseExact` (a defect switch).
     pub force_case_exact: bool,
+    /// Treat `eq` on text as `sw` (a defect switch).
+    pub eq_as_prefix: bool,
 }
 
 /// The values an attribute path selects in `resource`, flattened over multi-valued attributes.
@@ -474,9 +476,13 @@ pub fn matches(
             if expected.is_null() && *op == CompareOp::Eq {
                 return actual.iter().all(|v| v.is_null());
             }
+            let op = match op {
+                CompareOp::Eq if opts.eq_as_prefix && expected.is_string() => CompareOp::Sw,
+                other => *other,
+            };
             actual
                 .iter()
-                .any(|v| compare(v, *op, expected, exact, attr_kind))
+                .any(|v| compare(v, op, expected, exact, attr_kind))
         }
         Filter::ValuePath(path, inner, tail) => {
             let elems = select(
@@ -708,6 +714,7 @@ mod tests {
         assert!(!eval(r#"id eq "ABC""#));
         let strict = EvalOptions {
             force_case_exact: true,
+            ..EvalOptions::default()
         };
         let f = parse(r#"userName eq "alice@example.com""#).unwrap();
         assert!(!matches(

@@ -436,6 +436,7 @@ impl Store {
     pub fn query(&self, kind: ResourceKind, q: &Query) -> Page {
         let opts = EvalOptions {
             force_case_exact: self.defects.has(Defect::FilterCaseSensitive),
+            eq_as_prefix: self.defects.has(Defect::EqAsPrefix),
         };
         let t = self.table(kind).read().expect("store lock poisoned");
         let hide_inactive = kind == ResourceKind::User && self.defects.has(Defect::InactiveHidden);
@@ -461,7 +462,11 @@ impl Store {
             .as_ref()
             .and_then(filter::simple_eq)
             .filter(|(attr, _)| attr.eq_ignore_ascii_case(unique_attr(kind)))
-            .filter(|_| !opts.force_case_exact && !self.defects.has(Defect::DuplicatesAccepted));
+            .filter(|_| {
+                !opts.force_case_exact
+                    && !opts.eq_as_prefix
+                    && !self.defects.has(Defect::DuplicatesAccepted)
+            });
         let mut matches: Vec<Resource> = match indexed {
             Some((_, value)) => t
                 .unique
