@@ -660,19 +660,21 @@ fn list_filter(
                     format!("`and` is not supported in `{f}`"),
                 ));
             }
-            Some(f) => Some(filter::parse(f).map_err(|e| {
-                if app.has(Defect::InvalidFilter500) {
-                    return ScimError {
-                        status: 500,
-                        scim_type: None,
-                        detail: "internal error".into(),
-                    };
-                }
-                ScimError::bad_request(
-                    ScimType::InvalidFilter,
-                    format!("invalid filter `{f}`: {e}"),
-                )
-            })?),
+            Some(f) => Some(
+                filter::parse_with(f, !app.has(Defect::FilterEscapeBroken)).map_err(|e| {
+                    if app.has(Defect::InvalidFilter500) {
+                        return ScimError {
+                            status: 500,
+                            scim_type: None,
+                            detail: "internal error".into(),
+                        };
+                    }
+                    ScimError::bad_request(
+                        ScimType::InvalidFilter,
+                        format!("invalid filter `{f}`: {e}"),
+                    )
+                })?,
+            ),
             None => None,
         },
     )

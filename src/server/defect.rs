@@ -157,6 +157,8 @@ defects! {
         "userName uniqueness compares case-sensitively: a name differing only in case is created instead of answering 409.",
     EqAsPrefix = "eq-as-prefix":
         "Filter `eq` on text matches every value starting with the given one (`userName eq \"ann@x.com\"` also finds `ann@x.com.au`).",
+    FilterEscapeBroken = "filter-escape-broken":
+        "Backslash escapes in filter strings are not decoded: `\\\"` ends the string and `\\\\` stays two characters, so names holding `\"` or `\\` are not found.",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
 }

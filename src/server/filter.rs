@@ -145,7 +145,7 @@ enum Token {
     Dot,
 }
 
-fn tokenize(input: &str) -> Result<Vec<Token>, String> {
+fn tokenize(input: &str, escapes: bool) -> Result<Vec<Token>, String> {
     let mut tokens = Vec::new();
     let chars: Vec<char> = input.chars().collect();
     let mut i = 0;
@@ -183,7 +183,7 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
                             i += 1;
                             break;
                         }
-                        Some('\\') => {
+                        Some('\\') if escapes => {
                             let next = chars.get(i + 1).ok_or("unterminated escape")?;
                             s.push(match next {
                                 'n' => '\n',
@@ -370,8 +370,14 @@ impl Parser {
 
 /// Parses a filter expression.
 pub fn parse(input: &str) -> Result<Filter, String> {
+    parse_with(input, true)
+}
+
+/// Parses a filter expression; without `escapes`, a backslash in a string is an ordinary
+/// character (the `filter-escape-broken` defect).
+pub fn parse_with(input: &str, escapes: bool) -> Result<Filter, String> {
     let mut parser = Parser {
-        tokens: tokenize(input)?,
+        tokens: tokenize(input, escapes)?,
         pos: 0,
         depth: 0,
         terms: 0,
