@@ -479,12 +479,8 @@ fn write_whole(
             if defects.has(Defect::MultiValuedAddReplaces) {
                 items.clear();
             }
-            if attr.name == "members" && defects.has(Defect::ReaddMember409) {
-                refuse_readd(items, &new)?;
-            }
-            if attr.name == "members" && defects.has(Defect::MemberAddIgnored) && !items.is_empty()
-            {
-                new.clear();
+            if attr.name == "members" {
+                member_add_defects(items, &mut new, defects)?;
             }
             for v in new {
                 if !items.contains(&v) {
@@ -528,14 +524,24 @@ fn write_whole(
     Ok(())
 }
 
-/// The `readd-member-409` defect: a member already present is a conflict.
-fn refuse_readd(items: &[Value], new: &[Value]) -> Result<(), ScimError> {
-    let id = |m: &Value| m.get("value").and_then(Value::as_str).map(str::to_string);
-    let present: Vec<String> = items.iter().filter_map(id).collect();
-    match new.iter().filter_map(id).find(|v| present.contains(v)) {
-        Some(v) => Err(ScimError::conflict(format!("`{v}` is already a member"))),
-        None => Ok(()),
+/// The defects of adding members: `readd-member-409` (a member already present is a
+/// conflict) and `member-add-ignored` (nobody is added once the group has a member).
+fn member_add_defects(
+    items: &[Value],
+    new: &mut Vec<Value>,
+    defects: &Defects,
+) -> Result<(), ScimError> {
+    if defects.has(Defect::ReaddMember409) {
+        let id = |m: &Value| m.get("value").and_then(Value::as_str).map(str::to_string);
+        let present: Vec<String> = items.iter().filter_map(id).collect();
+        if let Some(v) = new.iter().filter_map(id).find(|v| present.contains(v)) {
+            return Err(ScimError::conflict(format!("`{v}` is already a member")));
+        }
     }
+    if defects.has(Defect::MemberAddIgnored) && !items.is_empty() {
+        new.clear();
+    }
+    Ok(())
 }
 
 fn sub_attr(

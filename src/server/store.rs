@@ -432,12 +432,25 @@ impl Store {
         Ok(())
     }
 
-    /// Answers a query: filter, sort, then paginate.
-    pub fn query(&self, kind: ResourceKind, q: &Query) -> Page {
-        let opts = EvalOptions {
+    /// How filters are evaluated, given the defects that change it.
+    fn eval_options(&self) -> EvalOptions {
+        EvalOptions {
             force_case_exact: self.defects.has(Defect::FilterCaseSensitive),
             eq_as_prefix: self.defects.has(Defect::EqAsPrefix),
-        };
+        }
+    }
+
+    /// Whether the lower-cased uniqueness index gives the same answer as evaluating the
+    /// filter: not under the defects that change what `eq` or uniqueness means.
+    fn index_answers(&self, opts: EvalOptions) -> bool {
+        !opts.force_case_exact
+            && !opts.eq_as_prefix
+            && !self.defects.has(Defect::DuplicatesAccepted)
+    }
+
+    /// Answers a query: filter, sort, then paginate.
+    pub fn query(&self, kind: ResourceKind, q: &Query) -> Page {
+        let opts = self.eval_options();
         let t = self.table(kind).read().expect("store lock poisoned");
         let hide_inactive = kind == ResourceKind::User && self.defects.has(Defect::InactiveHidden);
         let visible =
@@ -462,11 +475,7 @@ impl Store {
             .as_ref()
             .and_then(filter::simple_eq)
             .filter(|(attr, _)| attr.eq_ignore_ascii_case(unique_attr(kind)))
-            .filter(|_| {
-                !opts.force_case_exact
-                    && !opts.eq_as_prefix
-                    && !self.defects.has(Defect::DuplicatesAccepted)
-            });
+            .filter(|_| self.index_answers(opts));
         let mut matches: Vec<Resource> = match indexed {
             Some((_, value)) => t
                 .unique
