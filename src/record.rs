@@ -189,6 +189,29 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
+    /// A step of a case the runner replays natively (not from a suite file): not set-up, no
+    /// reproduction line, no ownership reads, no step-level consequence.
+    pub fn native(
+        name: String,
+        exchange: Option<Exchange>,
+        checks: Vec<CheckRecord>,
+        error: Option<String>,
+        auth: crate::model::Auth,
+    ) -> StepRecord {
+        StepRecord {
+            name,
+            exchange,
+            checks,
+            error,
+            curl: None,
+            ownership: Vec::new(),
+            entra: None,
+            setup: false,
+            finding: false,
+            auth,
+        }
+    }
+
     /// Whether any assertion failed.
     pub fn failed(&self) -> bool {
         self.checks.iter().any(|c| !c.passed)

@@ -47,18 +47,7 @@ fn step(
     checks: Vec<CheckRecord>,
     error: Option<String>,
 ) -> StepRecord {
-    StepRecord {
-        name: name.to_string(),
-        exchange,
-        checks,
-        error,
-        curl: None,
-        ownership: Vec::new(),
-        entra: None,
-        setup: false,
-        finding: false,
-        auth: Auth::None,
-    }
+    StepRecord::native(name.to_string(), exchange, checks, error, Auth::None)
 }
 
 fn form(o: &OAuth) -> String {

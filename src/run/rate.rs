@@ -55,22 +55,12 @@ fn step(
         }
         Err((ex, e)) => (Some(ex), Vec::new(), Some(e)),
     };
-    StepRecord {
-        name: format!(
-            "request {} of {BURST} at {} ms",
-            i + 1,
-            (SPACING * i).as_millis()
-        ),
-        exchange,
-        checks,
-        error,
-        curl: None,
-        ownership: Vec::new(),
-        entra: None,
-        setup: false,
-        finding: false,
-        auth: Auth::Default,
-    }
+    let name = format!(
+        "request {} of {BURST} at {} ms",
+        i + 1,
+        (SPACING * i).as_millis()
+    );
+    StepRecord::native(name, exchange, checks, error, Auth::Default)
 }
 
 /// Sends the burst; the result holds one step per request.
