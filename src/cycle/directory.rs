@@ -326,20 +326,7 @@ impl Directory {
             got
         };
         for i in choose(&mut self.rng, share(10)) {
-            self.users[i].title = index(&mut self.rng, TITLES);
-            self.users[i].title_n = self.rng.random_range(1..100u8);
-            self.users[i].department = index(&mut self.rng, DEPARTMENTS);
-            let (title, department) = (self.title(i), self.department(i));
-            out.push(Change::Update(
-                i,
-                vec![
-                    ("title", json!(title)),
-                    (
-                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-                        json!(department),
-                    ),
-                ],
-            ));
+            out.push(self.retitle(i));
         }
         for i in choose(&mut self.rng, share(3)) {
             self.users[i].active = false;
@@ -358,6 +345,30 @@ impl Directory {
                 g.members.remove(&i);
             }
         }
+        self.membership_changes(&mut out);
+        out
+    }
+
+    /// A new title and department for user `i`, as the round's update of it.
+    fn retitle(&mut self, i: usize) -> Change {
+        self.users[i].title = index(&mut self.rng, TITLES);
+        self.users[i].title_n = self.rng.random_range(1..100u8);
+        self.users[i].department = index(&mut self.rng, DEPARTMENTS);
+        let (title, department) = (self.title(i), self.department(i));
+        Change::Update(
+            i,
+            vec![
+                ("title", json!(title)),
+                (
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                    json!(department),
+                ),
+            ],
+        )
+    }
+
+    /// Each group loses one member and gains one live user, after the round's deletions.
+    fn membership_changes(&mut self, out: &mut Vec<Change>) {
         let live: Vec<usize> = (0..self.users.len())
             .filter(|&i| !self.users[i].deleted)
             .collect();
@@ -377,7 +388,6 @@ impl Directory {
                 out.push(Change::AddMembers(g, vec![newcomer]));
             }
         }
-        out
     }
 
     /// The PATCH operations' `op` in `profile`'s casing (§3.3).
