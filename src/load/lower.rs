@@ -744,27 +744,24 @@ impl Lowerer<'_> {
             auth: Auth::Default,
         };
         vec![
-            Step {
-                name: format!("{name}: reads back by id"),
-                profiles: profiles.clone(),
-                request: get(by_id, Vec::new()),
-                expect: Expect {
+            read_step(
+                format!("{name}: reads back by id"),
+                profiles,
+                get(by_id, Vec::new()),
+                Expect {
                     status: vec![200],
                     status_at: pos(&rb.referenced),
                     schema,
                     checks,
                     ..Expect::default()
                 },
-                captures: Vec::new(),
-                entra: Some(READ_BY_ID.into()),
-                setup: false,
-                evidence: None,
-            },
-            Step {
-                name: format!("{name}: reads back through the matching query"),
-                profiles: profiles.clone(),
-                request: get(collection, query),
-                expect: Expect {
+                READ_BY_ID,
+            ),
+            read_step(
+                format!("{name}: reads back through the matching query"),
+                profiles,
+                get(collection, query),
+                Expect {
                     status: vec![200],
                     status_at: pos(&rb.referenced),
                     schema: list_schema,
@@ -772,11 +769,8 @@ impl Lowerer<'_> {
                     checks: in_list,
                     ..Expect::default()
                 },
-                captures: Vec::new(),
-                entra: Some(READ_BY_QUERY.into()),
-                setup: false,
-                evidence: None,
-            },
+                READ_BY_QUERY,
+            ),
         ]
     }
 
@@ -1256,5 +1250,26 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// One of the two reads a `read_back` stands for: not a set-up step, nothing captured, with
+/// what Entra does when that read fails.
+fn read_step(
+    name: String,
+    profiles: &Option<Vec<Profile>>,
+    request: Request,
+    expect: Expect,
+    entra: &str,
+) -> Step {
+    Step {
+        name,
+        profiles: profiles.clone(),
+        request,
+        expect,
+        captures: Vec::new(),
+        entra: Some(entra.into()),
+        setup: false,
+        evidence: None,
     }
 }
