@@ -212,6 +212,22 @@ impl StepRecord {
         }
     }
 
+    /// The outcome of a natively replayed case from its steps: errored at the first step that
+    /// could not be evaluated, failed at the first failed check, else passed, with the reason.
+    pub fn outcome(steps: &[StepRecord]) -> (Status, Option<String>) {
+        match steps.iter().find(|s| s.error.is_some() || s.failed()) {
+            None => (Status::Passed, None),
+            Some(s) if s.error.is_some() => (Status::Errored, s.error.clone()),
+            Some(s) => (
+                Status::Failed,
+                s.checks
+                    .iter()
+                    .find(|c| !c.passed)
+                    .map(|c| format!("step `{}`: {}", s.name, c.describe())),
+            ),
+        }
+    }
+
     /// Whether any assertion failed.
     pub fn failed(&self) -> bool {
         self.checks.iter().any(|c| !c.passed)

@@ -222,17 +222,6 @@ pub async fn validate_credentials(
     if let Some(t) = token {
         steps.push(scim_call(http, base_url, &t).await);
     }
-    let failing = steps.iter().find(|s| s.error.is_some() || s.failed());
-    let (status, reason) = match failing {
-        None => (Status::Passed, None),
-        Some(s) if s.error.is_some() => (Status::Errored, s.error.clone()),
-        Some(s) => (
-            Status::Failed,
-            s.checks
-                .iter()
-                .find(|c| !c.passed)
-                .map(|c| format!("step `{}`: {}", s.name, c.describe())),
-        ),
-    };
+    let (status, reason) = StepRecord::outcome(&steps);
     result(status, reason, steps, started)
 }

@@ -10,7 +10,7 @@
 
 use super::http::{Http, OutRequest};
 use crate::model::{Auth, Encoding, Evidence, Profile, Severity};
-use crate::record::{CaseResult, CheckKind, CheckRecord, Status, StepRecord};
+use crate::record::{CaseResult, CheckKind, CheckRecord, StepRecord};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -93,17 +93,7 @@ pub async fn request_rate(http: &Http, base_url: &str) -> CaseResult {
     let mut answers = sends.join_all().await;
     answers.sort_by_key(|(i, _)| *i);
     let steps: Vec<StepRecord> = answers.into_iter().map(|(i, got)| step(i, got)).collect();
-    let failing = steps.iter().find(|s| s.error.is_some() || s.failed());
-    let (status, reason) = match failing {
-        None => (Status::Passed, None),
-        Some(s) if s.error.is_some() => (Status::Errored, s.error.clone()),
-        Some(s) => (
-            Status::Failed,
-            s.checks
-                .first()
-                .map(|c| format!("step `{}`: {}", s.name, c.describe())),
-        ),
-    };
+    let (status, reason) = StepRecord::outcome(&steps);
     CaseResult {
         name: CASE.into(),
         suite: "entra-gallery".into(),
