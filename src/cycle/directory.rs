@@ -393,7 +393,11 @@ impl Directory {
     /// The PATCH operations' `op` in `profile`'s casing (§3.3).
     pub(crate) fn op(profile: Profile, op: &str) -> String {
         match profile {
-            Profile::EntraFlag | Profile::Validator | Profile::Gallery => op.to_ascii_lowercase(),
+            Profile::EntraFlag
+            | Profile::Validator
+            | Profile::Gallery
+            | Profile::Okta
+            | Profile::OktaOin => op.to_ascii_lowercase(),
             Profile::Entra => op.to_string(),
         }
     }

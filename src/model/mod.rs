@@ -9,7 +9,7 @@ mod template;
 
 pub use evidence::Evidence;
 pub use mapping::{MappedAttribute, Mapping, Mutability, ObjectKind, ValueType};
-pub use profile::{Encoding, Profile};
+pub use profile::{Client, Encoding, Profile};
 pub use scim_path::ScimPath;
 pub use suite::{
     Auth, Body, Capability, Capture, CaptureSource, Case, Check, CheckOp, CheckTarget, Expect,

@@ -1,5 +1,6 @@
 //! Client profiles: the request shapes of Entra's default job, of its `aadOptscim062020`
-//! flag mode, and of Microsoft's SCIM Validator (docs/entra-behaviour.md §3, §4.1).
+//! flag mode, of Microsoft's SCIM Validator and gallery validation (docs/entra-behaviour.md §3,
+//! §4.1), and of Okta's provisioning client and its OIN gate (docs/okta-behaviour.md).
 
 use std::fmt;
 use std::str::FromStr;
@@ -26,6 +27,25 @@ impl FromStr for Encoding {
     }
 }
 
+/// A provisioning client, as one column of the cross-client matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Client {
+    /// Microsoft Entra ID's provisioning service (and Microsoft's validations of it).
+    Entra,
+    /// Okta's SCIM provisioning (and its OIN gate).
+    Okta,
+}
+
+impl Client {
+    /// The client's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Entra => "Entra",
+            Client::Okta => "Okta",
+        }
+    }
+}
+
 /// A client profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Profile {
@@ -38,6 +58,12 @@ pub enum Profile {
     /// The direct SCIM calls of Microsoft's gallery validation Logic App
     /// (`SCIMTests_Workflow.json`): `Accept` and `Content-Type` both `application/scim+json`.
     Gallery,
+    /// Okta's SCIM 2.0 provisioning client (OIN integrations and the catalog templates): headers
+    /// as in Okta's SCIM 2.0 reference samples.
+    Okta,
+    /// The requests of Okta's OIN gate, the Runscope "Okta SCIM 2.0 SPEC Test" and "CRUD Test"
+    /// suites: `application/json` bodies, `User-Agent: OKTA SCIM Integration`.
+    OktaOin,
 }
 
 impl Profile {
@@ -47,6 +73,8 @@ impl Profile {
         Profile::EntraFlag,
         Profile::Validator,
         Profile::Gallery,
+        Profile::Okta,
+        Profile::OktaOin,
     ];
 
     /// The name used in suites, case names and on the command line.
@@ -56,6 +84,8 @@ impl Profile {
             Profile::EntraFlag => "entra-flag",
             Profile::Validator => "validator",
             Profile::Gallery => "gallery",
+            Profile::Okta => "okta",
+            Profile::OktaOin => "okta-oin",
         }
     }
 
@@ -67,6 +97,19 @@ impl Profile {
             Profile::Validator => &[],
             // Every Http action of the Logic App sends `Accept: @{parameters('scimContentType')}`.
             Profile::Gallery => &[("Accept", "application/scim+json")],
+            // Okta's SCIM 2.0 reference samples (User-Agent on every sample; Accept and
+            // Accept-Charset in the SCIM 2.0 reference's full header set).
+            Profile::Okta => &[
+                ("User-Agent", "Okta SCIM Client 1.0.0"),
+                ("Accept", "application/scim+json"),
+                ("Accept-Charset", "utf-8"),
+            ],
+            // The Runscope SPEC suite's GET steps.
+            Profile::OktaOin => &[
+                ("User-Agent", "OKTA SCIM Integration"),
+                ("Accept", "application/scim+json"),
+                ("Accept-Charset", "utf-8"),
+            ],
         }
     }
 
@@ -75,13 +118,29 @@ impl Profile {
     pub fn content_type(self) -> &'static str {
         match self {
             Profile::Gallery => "application/scim+json",
+            // The SPEC suite's POST steps send plain `application/json`.
+            Profile::OktaOin => "application/json",
             _ => "application/scim+json; charset=utf-8",
         }
     }
 
     /// How the profile encodes query values.
     pub fn encoding(self) -> Encoding {
-        Encoding::Plus
+        match self {
+            // Okta's reference shows `%20` and `%22` in its lookups.
+            Profile::Okta | Profile::OktaOin => Encoding::Percent,
+            _ => Encoding::Plus,
+        }
+    }
+
+    /// The client this profile replays, for verdicts and the cross-client matrix.
+    pub fn client(self) -> Client {
+        match self {
+            Profile::Entra | Profile::EntraFlag | Profile::Validator | Profile::Gallery => {
+                Client::Entra
+            }
+            Profile::Okta | Profile::OktaOin => Client::Okta,
+        }
     }
 }
 
