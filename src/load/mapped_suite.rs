@@ -420,51 +420,13 @@ fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
     if updatable {
         let after = if is_primary { &v2.value } else { &mvalue };
         let read_back = json!({"query": query(object, &mpath, after), "checks": [equal_check(&a.path, &v2.value, a.kind)]});
-        let flag_op = if a.path.contains('[') {
-            json!({"op": "replace", "path": a.path, "value": v2.value})
-        } else {
-            json!({"op": "replace", "value": {a.path.clone(): v2.value}})
-        };
-        steps.push(json!({
-            "name": format!("update {} as Entra's default job does (U5: `Replace` with a path)", a.path),
-            "profiles": ["entra"],
-            "request": {"method": "PATCH", "path": format!("{coll}/${{id}}"), "body": patch(vec![json!({"op": "Replace", "path": a.path, "value": default_job_value(&v2.value)})])},
-            "expect": {"status": [200, 204]},
-            "read_back": read_back.clone(),
-        }));
-        steps.push(json!({
-            "name": format!("update {} as the aadOptscim062020 job does (§3.3)", a.path),
-            "profiles": ["entra-flag"],
-            "request": {"method": "PATCH", "path": format!("{coll}/${{id}}"), "body": patch(vec![flag_op])},
-            "expect": {"status": [200, 204]},
-            "read_back": read_back,
-        }));
+        steps.extend(update_steps(a, coll, &v2.value, read_back));
     }
-    // SCIM_Null_Update_Test clears user attributes only, never `externalId`
-    // (`Filter_Null_Update_Target_Attributes` @36451beb); the gate has no group null test.
-    let clearable = a.kind == ValueType::String
-        && object == ObjectKind::User
-        && !a.path.eq_ignore_ascii_case("externalId")
-        && !a.required
-        && a.matching.is_none()
-        && !is_primary
-        && a.mutability == Mutability::ReadWrite
-        && !a.path.eq_ignore_ascii_case(identity_path(object));
+    let clearable = clearable(a, is_primary);
     let mut profiles = vec!["entra", "entra-flag"];
     if clearable {
         profiles.push("gallery");
-        steps.push(json!({
-            "name": format!("clear {} as the gallery's SCIM_Null_Update_Test does (replace with \"\")", a.path),
-            "profiles": ["gallery"],
-            "request": {"method": "PATCH", "path": format!("{coll}/${{id}}"), "body": patch(vec![json!({"op": "replace", "path": a.path, "value": ""})])},
-            "expect": {"status": [200, 204]},
-        }));
-        steps.push(json!({
-            "name": format!("{} reads back empty (by id, as the Logic App reads it)", a.path),
-            "profiles": ["gallery"],
-            "request": {"method": "GET", "path": format!("{coll}/${{id}}")},
-            "expect": {"status": 200, "checks": [{"path": a.path, "empty": true, "because": "a cleared value reads back empty, null or absent (§4.3)"}]},
-        }));
+        steps.extend(clear_steps(a, coll));
     }
     let mut what = vec!["created"];
     if updatable {
@@ -488,6 +450,63 @@ fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
         "vars": vars_json(&vars),
         "steps": steps,
     })
+}
+
+/// The update of one attribute in each Entra client mode's shape, each read back.
+fn update_steps(a: &MappedAttribute, coll: &str, new: &Value, read_back: Value) -> [Value; 2] {
+    let flag_op = if a.path.contains('[') {
+        json!({"op": "replace", "path": a.path, "value": new})
+    } else {
+        json!({"op": "replace", "value": {a.path.clone(): new}})
+    };
+    [
+        json!({
+            "name": format!("update {} as Entra's default job does (U5: `Replace` with a path)", a.path),
+            "profiles": ["entra"],
+            "request": {"method": "PATCH", "path": format!("{coll}/${{id}}"), "body": patch(vec![json!({"op": "Replace", "path": a.path, "value": default_job_value(new)})])},
+            "expect": {"status": [200, 204]},
+            "read_back": read_back.clone(),
+        }),
+        json!({
+            "name": format!("update {} as the aadOptscim062020 job does (§3.3)", a.path),
+            "profiles": ["entra-flag"],
+            "request": {"method": "PATCH", "path": format!("{coll}/${{id}}"), "body": patch(vec![flag_op])},
+            "expect": {"status": [200, 204]},
+            "read_back": read_back,
+        }),
+    ]
+}
+
+/// Whether the gallery's SCIM_Null_Update_Test clears this attribute: user attributes only,
+/// never `externalId` (`Filter_Null_Update_Target_Attributes` @36451beb), nothing required,
+/// matching or read-only; the gate has no group null test.
+fn clearable(a: &MappedAttribute, is_primary: bool) -> bool {
+    a.kind == ValueType::String
+        && a.object == ObjectKind::User
+        && !a.path.eq_ignore_ascii_case("externalId")
+        && !a.required
+        && a.matching.is_none()
+        && !is_primary
+        && a.mutability == Mutability::ReadWrite
+        && !a.path.eq_ignore_ascii_case(identity_path(a.object))
+}
+
+/// The gallery's clear of one attribute (replace with `""`) and its read-back by id.
+fn clear_steps(a: &MappedAttribute, coll: &str) -> [Value; 2] {
+    [
+        json!({
+            "name": format!("clear {} as the gallery's SCIM_Null_Update_Test does (replace with \"\")", a.path),
+            "profiles": ["gallery"],
+            "request": {"method": "PATCH", "path": format!("{coll}/${{id}}"), "body": patch(vec![json!({"op": "replace", "path": a.path, "value": ""})])},
+            "expect": {"status": [200, 204]},
+        }),
+        json!({
+            "name": format!("{} reads back empty (by id, as the Logic App reads it)", a.path),
+            "profiles": ["gallery"],
+            "request": {"method": "GET", "path": format!("{coll}/${{id}}")},
+            "expect": {"status": 200, "checks": [{"path": a.path, "empty": true, "because": "a cleared value reads back empty, null or absent (§4.3)"}]},
+        }),
+    ]
 }
 
 /// The case that creates a resource with every mapped attribute at once, as Entra's create

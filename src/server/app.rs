@@ -121,20 +121,7 @@ async fn handle(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         + 1;
     if app.config.throttle_every > 0 && n % app.config.throttle_every == 0 {
-        let e = ScimError {
-            status: 429,
-            scim_type: None,
-            detail: "too many requests; retry after 1 s".into(),
-        };
-        let mut response = (
-            StatusCode::TOO_MANY_REQUESTS,
-            serde_json::to_vec(&e.body(false)).expect("JSON values serialise"),
-        )
-            .into_response();
-        let h = response.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(scim_type));
-        h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return response;
+        return throttled(scim_type);
     }
     if method == Method::POST && uri.path() == super::token::TOKEN_PATH {
         return match read_body(body).await {
@@ -169,6 +156,30 @@ async fn handle(
             e.status == 401,
         ),
     };
+    write_reply(reply, scim_type, unauthorized)
+}
+
+/// The 429 the `throttle_every` setting answers with: a SCIM error and `Retry-After: 1`.
+fn throttled(scim_type: &'static str) -> Response {
+    let e = ScimError {
+        status: 429,
+        scim_type: None,
+        detail: "too many requests; retry after 1 s".into(),
+    };
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        serde_json::to_vec(&e.body(false)).expect("JSON values serialise"),
+    )
+        .into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(scim_type));
+    h.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// Turns a routed reply into the HTTP response: the body, its media type (none on 204 and 304),
+/// `Location`, `ETag`, and the `WWW-Authenticate` challenge on a 401.
+fn write_reply(reply: Reply, scim_type: &'static str, unauthorized: bool) -> Response {
     let mut response = match reply.body {
         Some(body) => (
             reply.status,

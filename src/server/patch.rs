@@ -613,17 +613,7 @@ fn filtered(
         ));
     }
     let opts = EvalOptions::default();
-    let new = match (op, sub) {
-        (Op::Remove, _) => None,
-        (_, Some(sub)) => coerce(sub, &need_value(value, sub)?, how)?,
-        (_, None) => {
-            let single = Attr {
-                multi: false,
-                ..attr.clone()
-            };
-            coerce(&single, &need_value(value, attr)?, how)?
-        }
-    };
+    let new = filtered_value(attr, sub, op, value, how)?;
     let items = container
         .entry(name.clone())
         .or_insert_with(|| Value::Array(Vec::new()));
@@ -632,11 +622,9 @@ fn filtered(
     }
     let items = items.as_array_mut().expect("just made an array");
     let mut hit = false;
-    let mut index = 0;
     items.retain_mut(|elem| {
         let matched = filter::element_matches(f, elem, kind, path, opts);
         hit |= matched;
-        index += 1;
         match (matched, op, sub, elem.as_object_mut()) {
             (false, ..) => true,
             (true, Op::Remove, None, _) => false,
@@ -665,21 +653,49 @@ fn filtered(
         && op != Op::Remove
         && let Some(new) = new
     {
-        let mut elem = Map::new();
-        seed_from_filter(f, &mut elem);
-        match (sub, new) {
-            (Some(sub), v) => {
-                elem.insert(sub.name.to_string(), v);
-            }
-            (None, Value::Object(n)) => elem.extend(n),
-            _ => {}
-        }
-        items.push(Value::Object(elem));
+        items.push(element_from_filter(f, sub, new));
     }
     if items.is_empty() {
         container.remove(&name);
     }
     Ok(())
+}
+
+/// The value a value-filtered operation writes into each matching element: a sub-attribute's
+/// value, a whole element, or nothing for `remove`.
+fn filtered_value(
+    attr: &Attr,
+    sub: Option<&Attr>,
+    op: Op,
+    value: Option<&Value>,
+    how: Coercion,
+) -> Result<Option<Value>, ScimError> {
+    match (op, sub) {
+        (Op::Remove, _) => Ok(None),
+        (_, Some(sub)) => coerce(sub, &need_value(value, sub)?, how),
+        (_, None) => {
+            let single = Attr {
+                multi: false,
+                ..attr.clone()
+            };
+            coerce(&single, &need_value(value, attr)?, how)
+        }
+    }
+}
+
+/// A new element for a value filter that matched nothing: the filter's equality terms, then the
+/// written value.
+fn element_from_filter(f: &Filter, sub: Option<&Attr>, new: Value) -> Value {
+    let mut elem = Map::new();
+    seed_from_filter(f, &mut elem);
+    match (sub, new) {
+        (Some(sub), v) => {
+            elem.insert(sub.name.to_string(), v);
+        }
+        (None, Value::Object(n)) => elem.extend(n),
+        _ => {}
+    }
+    Value::Object(elem)
 }
 
 fn seed_from_filter(f: &Filter, elem: &mut Map<String, Value>) {

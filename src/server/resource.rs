@@ -60,51 +60,59 @@ pub(crate) fn coerce(
             Value::Bool(b) => Ok(Some(Value::String(b.to_string()))),
             _ => Err(invalid(attr, value)),
         },
-        // Numbers as JSON numbers; a numeric string (as a client that types everything as
-        // text sends it) is read as the number it spells.
-        Kind::Integer | Kind::Decimal => {
-            let number = match value {
-                Value::Number(n) => Some(n.clone()),
-                Value::String(s) if s.trim().is_empty() => return Ok(None),
-                Value::String(s) => serde_json::from_str::<serde_json::Number>(s.trim()).ok(),
-                _ => None,
-            };
-            match number {
-                Some(n) if attr.kind == Kind::Decimal || n.is_i64() || n.is_u64() => {
-                    Ok(Some(Value::Number(n)))
-                }
-                _ => Err(invalid(attr, value)),
-            }
-        }
+        Kind::Integer | Kind::Decimal => coerce_number(attr, value),
         Kind::Binary => match value {
             Value::String(s) if s.is_empty() => Ok(None),
             Value::String(_) => Ok(Some(value.clone())),
             _ => Err(invalid(attr, value)),
         },
-        Kind::Complex => match value {
-            Value::Object(obj) => {
-                let mut out = Map::new();
-                for (k, v) in obj {
-                    let Some(sub) = attr.sub(k) else { continue };
-                    if let Some(v) = coerce(sub, v, how)? {
-                        out.insert(sub.name.to_string(), v);
-                    }
+        Kind::Complex => coerce_complex(attr, value, how),
+    }
+}
+
+/// A number as a JSON number; a numeric string (as a client that types everything as text sends
+/// it) is read as the number it spells.
+fn coerce_number(attr: &Attr, value: &Value) -> Result<Option<Value>, ScimError> {
+    let number = match value {
+        Value::Number(n) => Some(n.clone()),
+        Value::String(s) if s.trim().is_empty() => return Ok(None),
+        Value::String(s) => serde_json::from_str::<serde_json::Number>(s.trim()).ok(),
+        _ => None,
+    };
+    match number {
+        Some(n) if attr.kind == Kind::Decimal || n.is_i64() || n.is_u64() => {
+            Ok(Some(Value::Number(n)))
+        }
+        _ => Err(invalid(attr, value)),
+    }
+}
+
+/// A complex value: its known sub-attributes, each coerced; the legacy array and bare-id forms
+/// of a manager or member.
+fn coerce_complex(attr: &Attr, value: &Value, how: Coercion) -> Result<Option<Value>, ScimError> {
+    match value {
+        Value::Object(obj) => {
+            let mut out = Map::new();
+            for (k, v) in obj {
+                let Some(sub) = attr.sub(k) else { continue };
+                if let Some(v) = coerce(sub, v, how)? {
+                    out.insert(sub.name.to_string(), v);
                 }
-                Ok((!out.is_empty()).then_some(Value::Object(out)))
             }
-            // Entra sends the manager as `[{"$ref": …, "value": id}]` in legacy examples.
-            Value::Array(items) if attr.name == "manager" => match items.first() {
-                Some(first) => coerce(attr, first, how),
-                None => Ok(None),
-            },
-            Value::String(_) if attr.name == "manager" && how.strict_manager => {
-                Err(invalid(attr, value))
-            }
-            // A bare string for a complex attribute is its `value` (manager id, member id).
-            Value::String(s) if attr.sub("value").is_some() => Ok((!s.is_empty())
-                .then(|| Value::Object(Map::from_iter([("value".to_string(), value.clone())])))),
-            _ => Err(invalid(attr, value)),
+            Ok((!out.is_empty()).then_some(Value::Object(out)))
+        }
+        // Entra sends the manager as `[{"$ref": …, "value": id}]` in legacy examples.
+        Value::Array(items) if attr.name == "manager" => match items.first() {
+            Some(first) => coerce(attr, first, how),
+            None => Ok(None),
         },
+        Value::String(_) if attr.name == "manager" && how.strict_manager => {
+            Err(invalid(attr, value))
+        }
+        // A bare string for a complex attribute is its `value` (manager id, member id).
+        Value::String(s) if attr.sub("value").is_some() => Ok((!s.is_empty())
+            .then(|| Value::Object(Map::from_iter([("value".to_string(), value.clone())])))),
+        _ => Err(invalid(attr, value)),
     }
 }
 
