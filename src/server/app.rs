@@ -788,6 +788,7 @@ fn coercion(app: &AppState) -> Coercion {
     Coercion {
         strict_booleans: app.has(Defect::StringBooleansRejected),
         strict_manager: app.has(Defect::ManagerStringRejected),
+        exact_boolean_strings: app.has(Defect::BooleanStringsCaseExact),
     }
 }
 

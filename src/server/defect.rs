@@ -161,6 +161,21 @@ defects! {
         "Backslash escapes in filter strings are not decoded: `\\\"` ends the string and `\\\\` stays two characters, so names holding `\"` or `\\` are not found.",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
+    // Issue 22, Entra traffic no case sent before (main).
+    GroupNameUniqueCaseSensitive = "group-unique-case-sensitive":
+        "Group displayName uniqueness compares case-sensitively: a name differing only in case is created instead of answering 409.",
+    AddExistingAttribute409 = "add-existing-attribute-409":
+        "PATCH `add` of a single-valued attribute that already holds a value answers 409 Conflict (Entra re-sends values it already set).",
+    AddValuePathAppends = "add-value-path-appends":
+        "PATCH `add` on a value-filtered path (`emails[type eq \"work\"].value`) appends a new element even when one matches, so a re-sent email is stored twice.",
+    ValuesHtmlEscaped = "values-html-escaped":
+        "String values are stored HTML-escaped (`<` as `&lt;`, `>` as `&gt;`, `&` as `&amp;`), so names read back changed and are not found by the matching query.",
+    ControlCharactersStripped = "control-characters-stripped":
+        "Tabs, newlines and other control characters in string values are stored as spaces.",
+    BooleanStringsCaseExact = "boolean-strings-case-exact":
+        "Boolean strings are accepted only as Entra's default `\"True\"`/`\"False\"`; a lower-case `\"false\"` (an `IsSoftDeleted` Switch mapping written in lower case) gets 400.",
+    ManagerValueFilterRefused = "manager-value-filter-refused":
+        "PATCH `remove` on `manager[value eq \"…\"]` answers 400 because `manager` is single-valued, and the manager stays set.",
 }
 
 impl fmt::Display for Defect {

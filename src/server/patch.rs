@@ -78,6 +78,7 @@ pub fn apply(
     let how = Coercion {
         strict_booleans: defects.has(Defect::StringBooleansRejected),
         strict_manager: defects.has(Defect::ManagerStringRejected),
+        exact_boolean_strings: defects.has(Defect::BooleanStringsCaseExact),
     };
     for op in operations(body, defects)? {
         apply_op(kind, resource, op, how, defects)?;
@@ -294,6 +295,15 @@ fn refused_by_defect(
             "value filters in PATCH paths are not supported",
         ));
     }
+    if !attr.multi && defects.has(Defect::ManagerValueFilterRefused) {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidFilter,
+            format!(
+                "`{}` is not multi-valued and cannot take a value filter",
+                attr.name
+            ),
+        ));
+    }
     if defects.has(Defect::ValuePathAddNoTarget) && op == Op::Add {
         let any = container
             .get(attr.name)
@@ -377,7 +387,12 @@ fn apply_path(
         (None, Some(sub)) => sub_attr(container, attr, sub, op, value, how)?,
         (Some(f), sub) => {
             refused_by_defect(kind, container, attr, path, f, op, defects)?;
-            filtered(kind, container, attr, &path.attr, f, sub, op, value, how)?
+            if op == Op::Add && attr.multi && defects.has(Defect::AddValuePathAppends) {
+                let new = filtered_value(attr, sub, op, value, how)?;
+                append_element(container, attr, f, sub, new);
+            } else {
+                filtered(kind, container, attr, &path.attr, f, sub, op, value, how)?
+            }
         }
     }
     if let Some(urn) = ext
@@ -454,6 +469,14 @@ fn write_whole(
 ) -> Result<(), ScimError> {
     let name = attr.name.to_string();
     let raw = need_value(value, attr)?;
+    if op == Op::Add
+        && !attr.multi
+        && attr.kind != Kind::Complex
+        && defects.has(Defect::AddExistingAttribute409)
+        && container.get(&name).is_some_and(|v| !v.is_null())
+    {
+        return Err(ScimError::conflict(format!("`{name}` already has a value")));
+    }
     if attr.name == "active"
         && defects.has(Defect::ReactivationIgnored)
         && container.get("active") == Some(&Value::Bool(false))
@@ -606,7 +629,7 @@ fn filtered(
     how: Coercion,
 ) -> Result<(), ScimError> {
     let name = attr.name.to_string();
-    if !attr.multi {
+    if !attr.multi && attr.kind != Kind::Complex {
         return Err(ScimError::bad_request(
             ScimType::InvalidFilter,
             format!("`{name}` is not multi-valued and cannot take a value filter"),
@@ -614,6 +637,10 @@ fn filtered(
     }
     let opts = EvalOptions::default();
     let new = filtered_value(attr, sub, op, value, how)?;
+    if !attr.multi {
+        single_filtered(kind, container, attr, path, f, sub, op, new);
+        return Ok(());
+    }
     let items = container
         .entry(name.clone())
         .or_insert_with(|| Value::Array(Vec::new()));
@@ -659,6 +686,73 @@ fn filtered(
         container.remove(&name);
     }
     Ok(())
+}
+
+/// A value filter on a single-valued complex attribute, as implementers report Entra sending
+/// `remove` on `manager[value eq "…"]` (thomaspoignant/scim-patch#453): the attribute is the
+/// one element the filter can match.
+#[allow(clippy::too_many_arguments)]
+fn single_filtered(
+    kind: ResourceKind,
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    path: &AttrPath,
+    f: &Filter,
+    sub: Option<&Attr>,
+    op: Op,
+    new: Option<Value>,
+) {
+    let name = attr.name.to_string();
+    let matched = container
+        .get(&name)
+        .is_some_and(|v| filter::element_matches(f, v, kind, path, EvalOptions::default()));
+    match (matched, op, sub, new) {
+        (false, Op::Remove, ..) => {}
+        (true, Op::Remove, None, _) => {
+            container.remove(&name);
+        }
+        (true, Op::Remove, Some(sub), _) => {
+            if let Some(Value::Object(obj)) = container.get_mut(&name) {
+                obj.remove(sub.name);
+            }
+        }
+        (true, _, Some(sub), Some(v)) => {
+            if let Some(Value::Object(obj)) = container.get_mut(&name) {
+                obj.insert(sub.name.to_string(), v);
+            }
+        }
+        (_, _, sub, Some(v)) => {
+            container.insert(name.clone(), element_from_filter(f, sub, v));
+        }
+        (_, _, _, None) => {}
+    }
+    if container
+        .get(&name)
+        .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
+    {
+        container.remove(&name);
+    }
+}
+
+/// The `add-value-path-appends` defect: the written element is appended whether or not one
+/// already matches the filter.
+fn append_element(
+    container: &mut Map<String, Value>,
+    attr: &Attr,
+    f: &Filter,
+    sub: Option<&Attr>,
+    new: Option<Value>,
+) {
+    let Some(new) = new else { return };
+    let items = container
+        .entry(attr.name.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !items.is_array() {
+        *items = Value::Array(Vec::new());
+    }
+    if let Value::Array(items) = items {
+        items.push(element_from_filter(f, sub, new));
+    }
 }
 
 /// The value a value-filtered operation writes into each matching element: a sub-attribute's

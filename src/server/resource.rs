@@ -17,6 +17,8 @@ pub struct Coercion {
     pub strict_booleans: bool,
     /// Reject a manager given as a bare id string.
     pub strict_manager: bool,
+    /// Accept boolean strings only as `"True"`/`"False"`, exactly so spelled.
+    pub exact_boolean_strings: bool,
 }
 
 /// Coerces `value` to the type of `attr`. `Ok(None)` means "no value" (null or empty).
@@ -49,6 +51,9 @@ pub(crate) fn coerce(
         Kind::Boolean => match value {
             Value::Bool(_) => Ok(Some(value.clone())),
             Value::String(_) if how.strict_booleans => Err(invalid(attr, value)),
+            Value::String(s) if how.exact_boolean_strings && s != "True" && s != "False" => {
+                Err(invalid(attr, value))
+            }
             other => as_bool(other)
                 .map(|b| Some(Value::Bool(b)))
                 .ok_or_else(|| invalid(attr, value)),
@@ -442,6 +447,7 @@ mod tests {
         let strict = Coercion {
             strict_booleans: true,
             strict_manager: true,
+            exact_boolean_strings: false,
         };
         let b = json!({"userName": "u", "active": "False"});
         assert_eq!(

@@ -120,6 +120,19 @@ fn insufficient(detail: String) -> ScimError {
     }
 }
 
+/// Rewrites every string value of a resource, at any depth (the value-mangling defects).
+fn each_string(attrs: &mut Resource, rewrite: &dyn Fn(&str) -> String) {
+    fn walk(v: &mut Value, rewrite: &dyn Fn(&str) -> String) {
+        match v {
+            Value::String(s) => *s = rewrite(s),
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, rewrite)),
+            Value::Object(o) => o.values_mut().for_each(|v| walk(v, rewrite)),
+            _ => {}
+        }
+    }
+    attrs.values_mut().for_each(|v| walk(v, rewrite));
+}
+
 fn unique_attr(kind: ResourceKind) -> &'static str {
     match kind {
         ResourceKind::User => "userName",
@@ -212,14 +225,19 @@ impl Store {
         Ok(())
     }
 
-    /// The `username-unique-case-sensitive` defect: a userName that matches the stored one
-    /// only when case is ignored is not a conflict.
+    /// The `username-unique-case-sensitive` and `group-unique-case-sensitive` defects: a name
+    /// that matches the stored one only when case is ignored is not a conflict.
     fn differs_in_case_only(&self, kind: ResourceKind, t: &Table, seq: u64, r: &Resource) -> bool {
-        if kind != ResourceKind::User || !self.defects.has(Defect::UserNameUniqueCaseSensitive) {
+        let defect = match kind {
+            ResourceKind::User => Defect::UserNameUniqueCaseSensitive,
+            ResourceKind::Group => Defect::GroupNameUniqueCaseSensitive,
+        };
+        if !self.defects.has(defect) {
             return false;
         }
+        let attr = unique_attr(kind);
         let held = t.by_seq.get(&seq).map(Stored::decode);
-        held.and_then(|h| h.get("userName").cloned()) != r.get("userName").cloned()
+        held.and_then(|h| h.get(attr).cloned()) != r.get(attr).cloned()
     }
 
     fn finish(&self, kind: ResourceKind, attrs: &mut Resource) {
@@ -274,20 +292,25 @@ impl Store {
             }
         }
         if self.defects.has(Defect::NonAsciiReplaced) {
-            fn fold(v: &mut Value) {
-                match v {
-                    Value::String(s) if !s.is_ascii() => {
-                        *s = s
-                            .chars()
-                            .map(|c| if c.is_ascii() { c } else { '?' })
-                            .collect();
-                    }
-                    Value::Array(a) => a.iter_mut().for_each(fold),
-                    Value::Object(o) => o.values_mut().for_each(fold),
-                    _ => {}
-                }
-            }
-            attrs.values_mut().for_each(fold);
+            each_string(attrs, &|s| {
+                s.chars()
+                    .map(|c| if c.is_ascii() { c } else { '?' })
+                    .collect()
+            });
+        }
+        if self.defects.has(Defect::ValuesHtmlEscaped) {
+            each_string(attrs, &|s| {
+                s.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            });
+        }
+        if self.defects.has(Defect::ControlCharactersStripped) {
+            each_string(attrs, &|s| {
+                s.chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect()
+            });
         }
     }
 
