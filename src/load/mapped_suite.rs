@@ -442,6 +442,8 @@ fn attribute_case(m: &Mapping, a: &MappedAttribute) -> Value {
             described(a), m.origin, what.join(", "), mpath
         ),
         "severity": "required",
+        "evidence": "documented",
+        "source": "[HOW] \"How application provisioning works\": the mapped attributes are written on create and on each change; [SCIM] \"Create User\" (U1), \"Update User\" (U5), \"Get User by query\" (U3)",
         "entra": format!(
             "Entra writes `{}` on every create and change of a {}; a value the app rejects, drops, renames or retypes fails the object in the provisioning logs or leaves the app out of step with Entra, which sends the change again every cycle.",
             a.path, object.name()
@@ -533,6 +535,8 @@ fn full_create_case(m: &Mapping, object: ObjectKind) -> Value {
             object.name(), m.origin
         ),
         "severity": "required",
+        "evidence": "documented",
+        "source": "[HOW] \"How application provisioning works\" (initial cycle: objects created with their mapped attributes); [SCIM] \"Create User\" (U1)",
         "entra": "Entra's initial cycle creates each object with all its mapped attributes in one POST; an app that rejects the combination fails every create in the provisioning logs.",
         "profiles": ["entra", "entra-flag"],
         "vars": vars_json(&vars),
@@ -561,6 +565,8 @@ fn matching_cases(m: &Mapping, object: ObjectKind) -> Vec<Value> {
                 b.matching.0
             ),
             "severity": "required",
+            "evidence": "documented",
+            "source": "[SCIM] \"Test Connection\": a random-GUID query on the matching attribute answers 200 with an empty list",
             "entra": "Test Connection fails in the admin center and provisioning cannot be started.",
             "profiles": ["entra", "entra-flag"],
             "vars": {"guid": "${uuid}"},
@@ -588,6 +594,8 @@ fn matching_cases(m: &Mapping, object: ObjectKind) -> Vec<Value> {
                 rank + 1, b.all_matching.len(), m.origin, object.name()
             ),
             "severity": "required",
+            "evidence": "documented",
+            "source": "[HOW] \"How application provisioning works\" (matching attributes and their precedence); [SCIM] \"Get User by query\" (U3, U4)",
             "entra": "Entra cannot match the objects it provisions: a miss on an existing object becomes a duplicate create (409, or a second account), a 404 or 400 on a miss fails the object, and several hits fail it as a duplicate target entry.",
             "profiles": ["entra", "entra-flag"],
             "vars": vars_json(&vars),

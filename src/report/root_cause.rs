@@ -274,3 +274,139 @@ fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
         evidence: check.evidence.or(c.evidence),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Auth, Profile};
+    use crate::record::{CheckRecord, Exchange};
+    use std::time::Duration;
+
+    /// A POST /Users step whose read-back check of `emails/0/type` failed.
+    fn dropped_email_type(setup: bool, finding: bool) -> StepRecord {
+        StepRecord {
+            name: "create the user".into(),
+            exchange: Some(Exchange {
+                method: "POST".into(),
+                url: "http://127.0.0.1:1/scim/v2/Users".into(),
+                request_headers: Vec::new(),
+                request_body: Some(r#"{"userName":"scimtest-ab12cd34-x@example.com"}"#.into()),
+                status: 201,
+                response_headers: Vec::new(),
+                response_body: r#"{"id":"1"}"#.into(),
+                elapsed: Duration::ZERO,
+                retries: Vec::new(),
+            }),
+            checks: vec![CheckRecord {
+                what: CheckKind::Equals,
+                passed: false,
+                pointer: Some("/emails/0/type".into()),
+                expected: "\"work\"".into(),
+                actual: "(absent)".into(),
+                because: None,
+                at: None,
+                evidence: None,
+            }],
+            error: None,
+            curl: None,
+            ownership: Vec::new(),
+            // A set-up step says what its own failure would do; the subject's is the case's.
+            entra: setup.then(|| "Entra rewrites the email on every cycle.".into()),
+            setup,
+            finding,
+            auth: Auth::Default,
+        }
+    }
+
+    fn case(name: &str, status: Status, steps: Vec<StepRecord>) -> CaseResult {
+        CaseResult {
+            name: format!("entra-users::{name}[entra]"),
+            suite: "entra-users".into(),
+            file: "users.yaml".into(),
+            case: name.into(),
+            profile: Profile::Entra,
+            severity: Severity::Required,
+            evidence: Some(Evidence::Documented),
+            source: None,
+            entra: Some(format!("{name} fails in Entra.")),
+            description: String::new(),
+            status,
+            reason: None,
+            steps,
+            cleanup: Vec::new(),
+            duration: Duration::ZERO,
+            known_failure: None,
+        }
+    }
+
+    #[test]
+    fn a_set_up_finding_is_one_cause_and_hides_no_subject() {
+        // Two cases met the defect while setting up and went on (their subjects passed); a
+        // third has the same request as its subject and failed on it.
+        let run = RunRecord {
+            cases: vec![
+                case(
+                    "disable_user",
+                    Status::Passed,
+                    vec![dropped_email_type(true, true)],
+                ),
+                case(
+                    "rename_user",
+                    Status::Passed,
+                    vec![dropped_email_type(true, true)],
+                ),
+                case(
+                    "create_user",
+                    Status::Failed,
+                    vec![dropped_email_type(false, false)],
+                ),
+            ],
+            ..RunRecord::default()
+        };
+        let causes = root_causes(&run);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        let c = &causes[0];
+        assert_eq!(c.cases, ["entra-users::create_user[entra]"]);
+        assert_eq!(
+            c.found_in_setup,
+            [
+                "entra-users::disable_user[entra]",
+                "entra-users::rename_user[entra]"
+            ]
+        );
+        // The consequence is the failing subject's, never a set-up case's own.
+        assert_eq!(
+            c.consequence.as_deref(),
+            Some("create_user fails in Entra.")
+        );
+    }
+
+    #[test]
+    fn a_finding_alone_is_reported_once_and_fails_no_case() {
+        let run = RunRecord {
+            cases: vec![
+                case(
+                    "disable_user",
+                    Status::Passed,
+                    vec![dropped_email_type(true, true)],
+                ),
+                case(
+                    "rename_user",
+                    Status::Passed,
+                    vec![dropped_email_type(true, true)],
+                ),
+            ],
+            ..RunRecord::default()
+        };
+        let causes = root_causes(&run);
+        assert_eq!(causes.len(), 1, "{causes:?}");
+        assert!(causes[0].cases.is_empty());
+        assert_eq!(causes[0].found_in_setup.len(), 2);
+        // Its consequence is the set-up step's, not either case's.
+        assert_eq!(
+            causes[0].consequence.as_deref(),
+            Some("Entra rewrites the email on every cycle.")
+        );
+        assert!(!run.required_failed());
+    }
+}
