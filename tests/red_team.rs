@@ -1029,6 +1029,38 @@ fn suites_are_bounded_before_they_run() {
     );
 }
 
+/// A folder of suite files each under the per-file limit but together too large to load is
+/// refused before any is read, naming the file where the total passes the limit.
+#[test]
+fn a_suite_folder_has_an_overall_limit() {
+    let dir = tmp("red-suite-folder-total");
+    let folder = dir.join("suites");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..5 {
+        let mut text = repeated_body_suite(1).replace("suite: ", &format!("suite: s{i}"));
+        text.push_str(&format!("# {}\n", "x".repeat(3900 * 1024)));
+        std::fs::write(folder.join(format!("s{i}.yaml")), text).unwrap();
+    }
+    let out = bin().arg("lint").arg(&folder).output().unwrap();
+    let all = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        &all[..all.len().min(2000)]
+    );
+    assert!(
+        all.contains("s4.yaml:1:1"),
+        "{}",
+        &all[..all.len().min(2000)]
+    );
+    assert!(
+        all.contains("more than the 16 MiB scimtest reads in one run"),
+        "{}",
+        &all[..all.len().min(2000)]
+    );
+}
+
 /// Break 9: thousands of mistakes on one long line do not make `lint` print (and hold) the
 /// line once per mistake: 3,000 undefined references in a 30 KB suite printed 91 MB.
 #[test]
