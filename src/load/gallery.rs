@@ -322,7 +322,10 @@ fn with_directory(suite: &mut Suite, directory: &[MappedAttribute]) -> Vec<Strin
                     }
                 }
             }
-            "schema_discoverability_manager" | "manager_set_change_remove" | "engine_manager"
+            "schema_discoverability_manager"
+            | "manager_set_change_remove"
+            | "manager_set_change_remove_non_verbose"
+            | "engine_manager"
                 if !has_manager =>
             {
                 case.skip = Some(

@@ -292,8 +292,11 @@ pub const GATE_TESTS: &[GateTest] = &[
         name: "SCIM_Update_Manager_Test",
         category: Category::Mandatory,
         workflow: SCIM_TESTS,
-        actions: "Compose_Manager_Set/Change/Remove_Patch_Body and their verifications",
-        cases: &["entra-gallery::manager_set_change_remove[gallery]"],
+        actions: "Compose_Manager_Set/Change/Remove_Patch_Body (verbose and compact) and their verifications",
+        cases: &[
+            "entra-gallery::manager_set_change_remove[gallery]",
+            "entra-gallery::manager_set_change_remove_non_verbose[gallery]",
+        ],
         offline: None,
     },
     RATE,

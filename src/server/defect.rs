@@ -176,6 +176,9 @@ defects! {
         "Boolean strings are accepted only as Entra's default `\"True\"`/`\"False\"`; a lower-case `\"false\"` (an `IsSoftDeleted` Switch mapping written in lower case) gets 400.",
     ManagerValueFilterRefused = "manager-value-filter-refused":
         "PATCH `remove` on `manager[value eq \"…\"]` answers 400 because `manager` is single-valued, and the manager stays set.",
+    // g21: issue 21 remainders (the gallery gate's compact PATCH, derived inputs).
+    PathlessManagerIgnored = "pathless-manager-ignored":
+        "A path-less PATCH whose value sets the enterprise manager (`{\"urn:…:User:manager\": {\"value\": id}}`, the gallery validation's compact shape) answers success and changes nothing; PATCH with a path works.",
 }
 
 impl fmt::Display for Defect {

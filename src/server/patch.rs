@@ -211,6 +211,9 @@ fn apply_map(
             && let Some(inner) = value.as_object()
         {
             for (k, v) in inner {
+                if pathless_manager_dropped(k, defects) {
+                    continue;
+                }
                 let path = PatchPath::parse(&format!("{}:{k}", schema.id))?;
                 apply_path(kind, resource, op, &path, Some(v), how, defects)?;
             }
@@ -222,9 +225,18 @@ fn apply_map(
             continue;
         }
         let path = PatchPath::parse(key)?;
+        if pathless_manager_dropped(&path.attr.attr, defects) {
+            continue;
+        }
         apply_path(kind, resource, op, &path, Some(value), how, defects)?;
     }
     Ok(())
+}
+
+/// Whether a defect silently drops the manager key of a path-less operation's map (the
+/// gallery validation's compact manager shape), while paths naming the manager still work.
+fn pathless_manager_dropped(name: &str, defects: &Defects) -> bool {
+    defects.has(Defect::PathlessManagerIgnored) && name.eq_ignore_ascii_case("manager")
 }
 
 /// Whether a defect silently drops this write (the server answers success, stores nothing).
@@ -965,6 +977,34 @@ mod tests {
         )
         .unwrap();
         assert!(!r.contains_key(ENTERPRISE));
+    }
+
+    /// The gallery validation's compact manager shapes (SCIMTests @36451beb
+    /// `Compose_Manager_Set_Patch_Body`/`…_Change_…` without `isVerbosePatchSupported`), and
+    /// the defect that drops them while paths keep working.
+    #[test]
+    fn pathless_manager_shapes() {
+        let m = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+        let mut r = user();
+        for (op, id) in [("Add", "m1"), ("replace", "m2")] {
+            patch(
+                ResourceKind::User,
+                &mut r,
+                json!([{"op": op, "value": {m: {"value": id}}}]),
+            )
+            .unwrap();
+            assert_eq!(r[ENTERPRISE]["manager"], json!({"value": id}));
+        }
+        let ignoring = Defects::new([Defect::PathlessManagerIgnored]);
+        let body = |ops: Value| json!({"schemas": [PATCH_OP], "Operations": ops});
+        let pathless = body(json!([{"op": "replace", "value": {m: {"value": "m3"}}}]));
+        apply(ResourceKind::User, &mut r, &pathless, &ignoring).unwrap();
+        let nested = body(json!([{"op": "replace", "value": {ENTERPRISE: {"manager": "m3"}}}]));
+        apply(ResourceKind::User, &mut r, &nested, &ignoring).unwrap();
+        assert_eq!(r[ENTERPRISE]["manager"], json!({"value": "m2"}));
+        let with_path = body(json!([{"op": "replace", "path": m, "value": {"value": "m4"}}]));
+        apply(ResourceKind::User, &mut r, &with_path, &ignoring).unwrap();
+        assert_eq!(r[ENTERPRISE]["manager"], json!({"value": "m4"}));
     }
 
     fn group() -> Map<String, Value> {
