@@ -68,3 +68,95 @@ fn throttled_answers_fail_the_rate_burst() {
         assert_eq!(r.status, scimtest::record::Status::Passed, "{:?}", r.reason);
     });
 }
+
+/// The status results.json records for `case` in the report folder `dir`.
+fn status_of(dir: &std::path::Path, case: &str) -> String {
+    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == case)
+        .and_then(|c| c["status"].as_str())
+        .unwrap_or("absent")
+        .to_string()
+}
+
+/// With `--entra-schema`, SCIM_User_Create_Test posts Initialization's `scimUserBody` over
+/// the app's whole directory list (`Build_SCIM_User_Body` @36451beb): the Acme extension's
+/// attributes and URN are in it, so a server refusing that unknown URN fails the create,
+/// while the same server passes the default create (no Acme attribute in it).
+#[test]
+fn the_create_body_carries_the_apps_directory_attributes() {
+    let schema = root().join("fixtures/entra-schema/synchronization-schema.json");
+    let case = "entra-gallery::user_create[gallery]";
+    let run = |name: &str, with_schema: bool| {
+        let dir = tmp(name);
+        let mut cmd = bin();
+        cmd.args(["run", "-q", "--profile", "gallery", "--defect"])
+            .arg("unknown-schema-rejected")
+            .arg("--report-dir")
+            .arg(&dir)
+            .arg(case.trim_end_matches("[gallery]"));
+        if with_schema {
+            cmd.arg("--entra-schema").arg(&schema);
+        }
+        let out = cmd.output().unwrap();
+        (status_of(&dir, case), text(&out))
+    };
+    let (status, out) = run("gallery-create-default", false);
+    assert_eq!(status, "passed", "{out}");
+    let (status, out) = run("gallery-create-directory", true);
+    assert_eq!(status, "failed", "{out}");
+    assert!(out.contains("as scimUserBody does"), "{out}");
+}
+
+/// The request bodies of `method` requests in a report folder's traffic.har.
+fn bodies_sent(dir: &std::path::Path, method: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("traffic.har")).unwrap();
+    let har: serde_json::Value = serde_json::from_str(&text).unwrap();
+    har["log"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["request"]["method"] == method)
+        .filter_map(|e| e["request"]["postData"]["text"].as_str().map(String::from))
+        .collect()
+}
+
+/// With `--discover`, SCIM_Null_Update_Test clears what the target's `/Schemas` declares
+/// (standing in for `sourceToTargetLookup`), custom extension attributes included, and the
+/// manager tests run when `/Schemas` declares the manager (as the gate runs them when the
+/// app's attribute list has it).
+#[test]
+fn discovered_attributes_are_the_null_update_targets() {
+    let acme = root().join("fixtures/entra-schema/acme-user-extension.json");
+    let key = "urn:ietf:params:scim:schemas:extension:Acme:2.0:User:costCenterCode";
+    let run = |name: &str, discover: bool| {
+        let dir = tmp(name);
+        let mut cmd = bin();
+        cmd.args(["run", "-q", "--profile", "gallery", "--schema"])
+            .arg(&acme)
+            .arg("--report-dir")
+            .arg(&dir)
+            .args(["entra-gallery::null_update", "entra-gallery::manager_set"]);
+        if discover {
+            cmd.arg("--discover");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        dir
+    };
+    let dir = run("gallery-null-default", false);
+    assert!(!bodies_sent(&dir, "PATCH").iter().any(|b| b.contains(key)));
+    let dir = run("gallery-null-discover", true);
+    let patches = bodies_sent(&dir, "PATCH");
+    let clears = patches.iter().filter(|b| b.contains(key)).count();
+    assert_eq!(
+        clears, 4,
+        "both phases of both formats clear it: {patches:?}"
+    );
+    let case = "entra-gallery::manager_set_change_remove_non_verbose[gallery]";
+    assert_eq!(status_of(&dir, case), "passed");
+}

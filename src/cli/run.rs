@@ -332,10 +332,12 @@ impl Inputs {
             (_, true, Some(_)) => "the attributes the target's /Schemas declares (--discover)".to_string(),
             _ => "Microsoft's attribute table of a non-gallery SCIM app (the default; give --entra-schema for the app's own list)".to_string(),
         };
+        // The null update's targets (`sourceToTargetLookup`): the app's mapped attributes,
+        // or with --discover the attributes the target declares, which stand in for them.
         let mapped = self
             .mapping
             .as_ref()
-            .filter(|_| args.entra_schema.is_some())
+            .filter(|_| args.entra_schema.is_some() || args.discover)
             .map(|m| m.of(crate::model::ObjectKind::User).cloned().collect());
         let inputs = load::GalleryInputs {
             origin: Some(origin.clone()),
@@ -343,6 +345,7 @@ impl Inputs {
             required: load::required_in(&schemas),
             mapped,
             group_writable: load::group_writable_in(&schemas),
+            own_directory: args.entra_schema.is_some(),
         };
         let notes = load::tailor_gallery(&mut self.suites, &inputs);
         eprintln!("scimtest: gallery validation inputs from {origin}");

@@ -33,6 +33,9 @@ pub struct GalleryInputs {
     /// The Group attributes `/Schemas` declares writable, single-valued and not complex,
     /// except `externalId` and `members` (`Filter_Discovered_Group_Writable_Attributes`).
     pub group_writable: Vec<String>,
+    /// Whether `directory` is the app's own list (`--entra-schema`), so the direct tests'
+    /// create body is built over it as Initialization builds `scimUserBody`.
+    pub own_directory: bool,
 }
 
 /// The top-level attribute name of a path, lower-cased: `name.givenName` → `name`,
@@ -116,6 +119,15 @@ pub fn tailor(suites: &mut [Suite], inputs: &GalleryInputs) -> Vec<String> {
     let Some(suite) = suites.iter_mut().find(|s| s.name == SUITE) else {
         return notes;
     };
+    if let Some(directory) = inputs.directory.as_ref().filter(|_| inputs.own_directory) {
+        let mapped = inputs.mapped.as_deref().unwrap_or_default();
+        let body = scim_user_body(directory, mapped);
+        let n = replace_create_bodies(suite, &body);
+        let carried = directory.iter().filter(|a| in_create_body(a)).count();
+        notes.push(format!(
+            "SCIM_User_Create_Test and the direct tests create their user with {carried} directory attributes, as scimUserBody does ({n} cases)"
+        ));
+    }
     if let Some(mapped) = &inputs.mapped {
         let targets: Vec<&MappedAttribute> = mapped.iter().filter(|a| null_target(a)).collect();
         for case in suite
@@ -453,6 +465,205 @@ fn rebuild_null(case: &mut Case, targets: &[&MappedAttribute], verbose: bool) {
     r2.expect.checks = phase2;
 }
 
+/// `Compose_SCIM_New_Body`: the directory attributes the create body leaves out — `id`,
+/// references (the manager), `externalId`, `userName`, `active` (set by the test) and
+/// `roles` — and any name scimtest could not put in a body safely.
+fn in_create_body(a: &MappedAttribute) -> bool {
+    !matches!(
+        a.path.as_str(),
+        "id" | "externalId" | "userName" | "active" | "roles"
+    ) && a.kind != ValueType::Reference
+        && !a.path.contains('$')
+        && !a.path.chars().any(char::is_control)
+}
+
+/// `Compose_SCIM_Source_Value` for one directory attribute: `true` for booleans; the value
+/// `scimTargetUserValues` names (index 0); for a mapped number or date, the Graph test
+/// user's value as text (`Compose_Default_Value_Per_Source`: 1, `utcNow()`); otherwise the
+/// workflow's synthetic text by name. Every value but a boolean is a string, as the workflow
+/// sends it (`string(...)`, `concat(...)`), whatever the attribute's type.
+fn scim_source_value(a: &MappedAttribute, mapped: bool) -> Value {
+    if a.kind == ValueType::Boolean {
+        return json!(true);
+    }
+    let target = [
+        ("title", "Test Engineer"),
+        ("nickName", "testuser"),
+        ("name.givenName", "TestFirst"),
+        ("name.familyName", "TestLast"),
+        ("name.formatted", "TestFirst TestLast"),
+        ("displayName", "SCIM Test User"),
+        ("locale", "en-US"),
+        ("preferredLanguage", "en-US"),
+        ("timezone", "America/Los_Angeles"),
+        ("userType", "Employee"),
+        (
+            "addresses[type eq \"work\"].streetAddress",
+            "1 Microsoft Way",
+        ),
+        ("addresses[type eq \"work\"].locality", "Redmond"),
+        ("addresses[type eq \"work\"].region", "WA"),
+        ("addresses[type eq \"work\"].postalCode", "98052"),
+        ("addresses[type eq \"work\"].country", "US"),
+    ];
+    if let Some((_, v)) = target.iter().find(|(n, _)| *n == a.path) {
+        return json!(v);
+    }
+    match a.kind {
+        ValueType::Integer | ValueType::Decimal if mapped => return json!("1"),
+        ValueType::DateTime if mapped => return json!("2026-12-04T12:00:00Z"),
+        _ => {}
+    }
+    json!(synthetic_value(&a.path))
+}
+
+/// The synthetic tail of `Compose_SCIM_Source_Value`, tested in the workflow's order.
+fn synthetic_value(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let ends = |s: &str| lower.ends_with(s);
+    let by_suffix = [
+        (".country", "US"),
+        (".postalcode", "${digits:5}"),
+        (".region", "WA"),
+        (".locality", "Redmond"),
+        (".streetaddress", "1 Microsoft Way"),
+        (".formatted", "Test Test"),
+        (".givenname", "Test"),
+        (".familyname", "User"),
+        ("locale", "en-US"),
+        ("preferredlanguage", "en-US"),
+        ("timezone", "America/Los_Angeles"),
+        ("usertype", "Employee"),
+        ("title", "Test Engineer"),
+        ("nickname", "testuser"),
+        (":employeenumber", "${digits:6}"),
+    ];
+    if name == "displayName" {
+        return "SCIM Test User".into();
+    }
+    if lower.contains("emails[") {
+        return "lasctest${alnum:8}@example.com".into();
+    }
+    if lower.contains("phonenumbers[") {
+        return "+1-555-${digits:4}".into();
+    }
+    if let Some((_, v)) = by_suffix.iter().find(|(s, _)| ends(s)) {
+        return (*v).into();
+    }
+    if lower.contains("ims[") {
+        return "imuser-${alnum:6}".into();
+    }
+    let last = name.rsplit(':').next().unwrap_or(name);
+    let last = last.rsplit('.').next().unwrap_or(last);
+    let last = last.rsplit('[').next().unwrap_or(last);
+    // Only name characters reach the value: it is expanded as a template.
+    let last: String = last
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect();
+    format!("Test-{last}-${{alnum:6}}")
+}
+
+/// The elements of multi-valued attributes a body is being built with: per attribute, per
+/// `type`, in the order the workflow meets them.
+type TypedElements = Vec<(String, Vec<(String, Map<String, Value>)>)>;
+
+/// Puts a value path's value (`emails[type eq "work"].value`) in its typed element; a new
+/// element is primary when it is its attribute's first (`Compose_SCIM_New_Body`).
+fn put_typed(typed: &mut TypedElements, name: &str, value: Value) {
+    let Some((parent, rest)) = name.split_once('[') else {
+        return;
+    };
+    let kind = rest.split('"').nth(1).unwrap_or_default().to_string();
+    let sub = name.rsplit('.').next().unwrap_or(name).to_string();
+    let i = match typed.iter().position(|(p, _)| p == parent) {
+        Some(i) => i,
+        None => {
+            typed.push((parent.to_string(), Vec::new()));
+            typed.len() - 1
+        }
+    };
+    let elems = &mut typed[i].1;
+    let j = match elems.iter().position(|(t, _)| *t == kind) {
+        Some(j) => j,
+        None => {
+            let mut e = Map::new();
+            e.insert("type".into(), json!(kind));
+            e.insert("primary".into(), json!(elems.is_empty()));
+            elems.push((kind.clone(), e));
+            elems.len() - 1
+        }
+    };
+    elems[j].1.insert(sub, value);
+}
+
+/// Initialization's `scimUserBody` (`Build_SCIM_User_Body` @36451beb): the core User schema
+/// and every extension namespace of the directory list; `userName` and `active`; every
+/// directory attribute `in_create_body` keeps, placed by its path — extension attributes in
+/// their namespace's object, value paths as typed elements of an array (the first of each
+/// array primary, `ForEach_SCIM_Convert_To_Arrays`), dotted paths as sub-attributes.
+fn scim_user_body(directory: &[MappedAttribute], mapped: &[MappedAttribute]) -> Value {
+    let mut schemas = vec![CORE_USER.to_string()];
+    let mut body = Map::new();
+    let mut typed: TypedElements = Vec::new();
+    for a in directory.iter().filter(|a| in_create_body(a)) {
+        let is_mapped = mapped.iter().any(|m| m.path == a.path);
+        let value = scim_source_value(a, is_mapped);
+        let name = a.path.as_str();
+        if name.starts_with("urn:") {
+            let (ns, attr) = name.rsplit_once(':').unwrap_or((name, name));
+            if !schemas.iter().any(|s| s == ns) {
+                schemas.push(ns.to_string());
+            }
+            super::mapped_suite::write(&mut body, &format!("{ns}:{attr}"), value);
+        } else if name.contains('[') {
+            put_typed(&mut typed, name, value);
+        } else {
+            super::mapped_suite::write(&mut body, name, value);
+        }
+    }
+    for (parent, elems) in typed {
+        let items = elems.into_iter().map(|(_, e)| Value::Object(e)).collect();
+        body.insert(parent, Value::Array(items));
+    }
+    body.insert("userName".into(), json!("${user}"));
+    body.insert("active".into(), json!(true));
+    if directory.iter().any(|a| a.path == "externalId") {
+        body.insert("externalId".into(), json!("${external_id}"));
+    }
+    body.insert("schemas".into(), json!(schemas));
+    Value::Object(body)
+}
+
+/// Puts `body` in every step that creates the direct tests' user (POST /Users with
+/// `userName` `${user}`, outside the engine cases, which send Entra's job's POST); returns
+/// how many cases changed.
+fn replace_create_bodies(suite: &mut Suite, body: &Value) -> usize {
+    let mut changed = 0;
+    for case in suite
+        .cases
+        .iter_mut()
+        .filter(|c| !c.name.starts_with("engine_"))
+    {
+        let mut hit = false;
+        for step in &mut case.steps {
+            let creates = step.request.method == reqwest::Method::POST
+                && step.request.path.parts == [crate::model::Part::Lit("/Users".into())];
+            if !creates {
+                continue;
+            }
+            for b in bodies(&mut step.request.body) {
+                if b.get("userName").and_then(Value::as_str) == Some("${user}") {
+                    *b = body.clone();
+                    hit = true;
+                }
+            }
+        }
+        changed += usize::from(hit);
+    }
+    changed
+}
+
 /// The group update for the writable attributes beyond displayName.
 fn rebuild_group_update(case: &mut Case, extra: &[&String]) {
     let mut ops = vec![json!({"op": "replace", "path": "displayName", "value": "${new_group}"})];
@@ -491,6 +702,65 @@ mod tests {
             {"name": "userName", "required": true}, {"name": "emails", "required": true},
             {"name": "title", "required": false}]})];
         assert_eq!(required_in(&schemas), vec!["username", "emails"]);
+    }
+
+    fn attr(path: &str, kind: ValueType) -> MappedAttribute {
+        MappedAttribute {
+            object: crate::model::ObjectKind::User,
+            path: path.into(),
+            kind,
+            multi: false,
+            mutability: Mutability::ReadWrite,
+            required: false,
+            canonical: Vec::new(),
+            matching: None,
+            create_only: false,
+            source: None,
+        }
+    }
+
+    /// `Build_SCIM_User_Body` @36451beb over a directory list with every kind of path.
+    #[test]
+    fn the_create_body_carries_every_directory_attribute() {
+        let acme = "urn:ietf:params:scim:schemas:extension:Acme:2.0:User";
+        let directory = vec![
+            attr("userName", ValueType::String),
+            attr("active", ValueType::Boolean),
+            attr("externalId", ValueType::String),
+            attr("roles", ValueType::String),
+            attr("title", ValueType::String),
+            attr("emails[type eq \"work\"].value", ValueType::String),
+            attr("phoneNumbers[type eq \"work\"].value", ValueType::String),
+            attr("phoneNumbers[type eq \"mobile\"].value", ValueType::String),
+            attr("name.givenName", ValueType::String),
+            attr(&format!("{ENTERPRISE}:department"), ValueType::String),
+            attr(&format!("{ENTERPRISE}:manager"), ValueType::Reference),
+            attr(&format!("{acme}:seatCount"), ValueType::Integer),
+            attr(&format!("{acme}:contractor"), ValueType::Boolean),
+        ];
+        let mapped = vec![attr("title", ValueType::String)];
+        let body = scim_user_body(&directory, &mapped);
+        assert_eq!(body["schemas"], json!([CORE_USER, ENTERPRISE, acme]));
+        assert_eq!(body["userName"], "${user}");
+        assert_eq!(body["active"], true);
+        assert_eq!(body["externalId"], "${external_id}");
+        assert!(body.get("roles").is_none());
+        assert_eq!(body["title"], "Test Engineer");
+        assert_eq!(
+            body["emails"],
+            json!([{"type": "work", "primary": true, "value": "lasctest${alnum:8}@example.com"}])
+        );
+        assert_eq!(body["phoneNumbers"][0]["primary"], true);
+        assert_eq!(body["phoneNumbers"][1]["type"], "mobile");
+        assert_eq!(body["phoneNumbers"][1]["primary"], false);
+        assert_eq!(body["name"]["givenName"], "TestFirst");
+        assert_eq!(
+            body[ENTERPRISE],
+            json!({"department": "Test-department-${alnum:6}"})
+        );
+        // The workflow sends every value but a boolean as text, whatever the type.
+        assert_eq!(body[acme]["seatCount"], "Test-seatCount-${alnum:6}");
+        assert_eq!(body[acme]["contractor"], true);
     }
 
     #[test]

@@ -411,6 +411,17 @@ pub(crate) fn from_discovery(origin: &str, resources: &[Value]) -> Result<Mappin
     }
     custom_attributes(resources, &mut mapping);
     mapping.directory = mapping.of(ObjectKind::User).cloned().collect();
+    // The directory list stands for the app's whole attribute list: what the generated suite
+    // leaves to the built-in ones (the manager, roles) is in it when the target declares it,
+    // so the gallery's manager tests run as the gate runs them.
+    let declared_left_out: Vec<MappedAttribute> = DEFAULT_USER
+        .iter()
+        .filter(|(p, _)| mapping.left_out.iter().any(|(l, _)| l == p))
+        .filter_map(|(p, m)| {
+            declared(resources, CORE_USER, p).map(|d| attribute(ObjectKind::User, p, d, *m))
+        })
+        .collect();
+    mapping.directory.extend(declared_left_out);
     Ok(mapping)
 }
 
