@@ -176,7 +176,8 @@ pub struct StepRecord {
     /// Reads scimtest sent after a create to prove the resource is this run's before it
     /// writes to it (see `run::journal`).
     pub ownership: Vec<Exchange>,
-    /// What Entra would do because this step failed, when the step says (else the case's).
+    /// What the profile's client (Entra, or Okta for Okta's profiles) would do because this
+    /// step failed, when the step says (else the case's).
     pub entra: Option<String>,
     /// Whether the step only prepared the case (its failure blocks the case).
     pub setup: bool,
@@ -271,7 +272,8 @@ pub struct CaseResult {
     pub evidence: Option<Evidence>,
     /// Where that evidence is.
     pub source: Option<String>,
-    /// Entra consequence.
+    /// The consequence in the terms of the profile's client: Entra's, or Okta's for Okta's
+    /// profiles (`CaseResult::client`).
     pub entra: Option<String>,
     /// Case description.
     pub description: String,
@@ -331,7 +333,12 @@ impl CaseResult {
         self.failing_step().filter(|s| s.setup)
     }
 
-    /// What Entra would do because of this case's failure: the failing step's consequence,
+    /// The client whose consequence `entra` and `consequence()` give, for labels in reports.
+    pub fn client(&self) -> crate::model::Client {
+        self.profile.client()
+    }
+
+    /// What the client would do because of this case's failure: the failing step's consequence,
     /// or the case's when the failing step is the case's own subject. A case blocked by its
     /// set-up never tested its subject, so it has none of its own: its root cause says what
     /// goes wrong.

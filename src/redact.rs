@@ -91,9 +91,17 @@ impl Redactor {
         if name.eq_ignore_ascii_case("authorization")
             || name.eq_ignore_ascii_case("proxy-authorization")
         {
+            // A value that is itself a secret (a token sent with no scheme, Okta's "Header"
+            // mode) has no scheme to show, even when it holds a space.
+            let whole = self
+                .secrets
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .any(|(s, _)| s == value.trim());
             return match value.split_once(' ') {
-                Some((scheme, _)) => format!("{scheme} {MASK}"),
-                None => MASK.to_string(),
+                Some((scheme, _)) if !whole => format!("{} {MASK}", self.redact(scheme)),
+                _ => MASK.to_string(),
             };
         }
         self.redact(value)

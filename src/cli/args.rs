@@ -176,6 +176,10 @@ pub(crate) struct ConnectionArgs {
     /// Bearer token for the target.
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// How `--token` is sent: `bearer` (`Authorization: Bearer <token>`, the default) or
+    /// `raw` (`Authorization: <token>`, the OIN Wizard's "Header" authentication).
+    #[arg(long, env = "SCIM_TOKEN_SCHEME", value_name = "SCHEME", value_parser = ["bearer", "raw"])]
+    pub token_scheme: Option<String>,
     /// HTTP Basic user name (instead of a bearer token).
     #[arg(long, env = "SCIM_BASIC_USER", value_name = "USER")]
     pub basic_user: Option<String>,
@@ -271,7 +275,11 @@ impl ConnectionArgs {
                 password: given(&self.basic_password).unwrap_or_default(),
             }
         } else {
-            token.map_or(Credentials::None, Credentials::Bearer)
+            match (token, self.token_scheme.as_deref()) {
+                (Some(t), Some("raw")) => Credentials::Header(t),
+                (None, Some(_)) => return Err("--token-scheme needs --token".into()),
+                (t, _) => t.map_or(Credentials::None, Credentials::Bearer),
+            }
         };
         let mut headers = Vec::new();
         for (n, h) in self.headers.iter().enumerate() {

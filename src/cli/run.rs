@@ -476,6 +476,7 @@ fn repro_auth(credentials: &Credentials) -> report::ReproAuth {
     match credentials {
         Credentials::None => report::ReproAuth::None,
         Credentials::Bearer(_) => report::ReproAuth::Bearer,
+        Credentials::Header(_) => report::ReproAuth::Header,
         Credentials::Basic { .. } => report::ReproAuth::Basic,
         Credentials::OAuth(o) => report::ReproAuth::OAuth {
             token_url: o.token_url.clone(),

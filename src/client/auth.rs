@@ -1,6 +1,7 @@
-//! Credentials for the target: a bearer token, HTTP Basic, or OAuth 2.0 client credentials
-//! (as Entra itself supports, docs/entra-behaviour.md §1.0), with the access token fetched on first use
-//! and refreshed before it expires or after a 401.
+//! Credentials for the target: a bearer token, a token sent with no scheme, HTTP Basic, or
+//! OAuth 2.0 client credentials (as Entra itself supports, docs/entra-behaviour.md §1.0; Okta's
+//! "Header", "Bearer" and Basic modes, docs/okta-behaviour.md §7), with the access token fetched
+//! on first use and refreshed before it expires or after a 401.
 
 use super::error::{BodyError, CredentialError};
 use crate::redact::Redactor;
@@ -40,6 +41,9 @@ pub enum Credentials {
     None,
     /// `Authorization: Bearer <token>`.
     Bearer(String),
+    /// `Authorization: <token>`, no scheme: the OIN Wizard's "Header" authentication, where
+    /// the ISV's API token is the whole header value.
+    Header(String),
     /// `Authorization: Basic base64(user:password)`.
     Basic {
         /// User name.
@@ -56,7 +60,7 @@ impl Credentials {
     pub fn secrets(&self) -> Vec<String> {
         match self {
             Credentials::None => vec![],
-            Credentials::Bearer(t) => vec![t.clone()],
+            Credentials::Bearer(t) | Credentials::Header(t) => vec![t.clone()],
             Credentials::Basic { user, password } => {
                 let encoded =
                     base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
@@ -136,6 +140,7 @@ impl Authorizer {
         match &self.credentials {
             Credentials::None => Ok(None),
             Credentials::Bearer(t) => Ok(Some(format!("Bearer {t}"))),
+            Credentials::Header(t) => Ok(Some(t.clone())),
             Credentials::Basic { user, password } => Ok(Some(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
@@ -222,5 +227,67 @@ impl Authorizer {
                 .unwrap_or_else(|| Instant::now() + MAX_TOKEN_LIFETIME)
         });
         Ok(Cached { token, refresh_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header_of(credentials: Credentials) -> (Option<String>, Redactor) {
+        let redactor = Redactor::default();
+        let auth = Authorizer::new(credentials, redactor.clone());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        super::super::http::install_crypto_provider();
+        let value = rt
+            .block_on(auth.header(&reqwest::Client::new(), false))
+            .expect("no token endpoint needed");
+        (value, redactor)
+    }
+
+    #[test]
+    fn header_mode_sends_the_token_with_no_scheme_and_masks_it() {
+        let (value, r) = header_of(Credentials::Header("okta-hdr-0123456789".into()));
+        let value = value.expect("a header");
+        assert_eq!(value, "okta-hdr-0123456789");
+        assert_eq!(r.header("Authorization", &value), "***");
+        assert_eq!(r.redact("echo okta-hdr-0123456789"), "echo ***");
+    }
+
+    #[test]
+    fn header_mode_token_with_a_space_is_masked_whole() {
+        // A raw token is the whole value: its first word is not a scheme to show.
+        let (value, r) = header_of(Credentials::Header("SSWS 00abcdefghijklmnop".into()));
+        assert_eq!(r.header("Authorization", &value.unwrap()), "***");
+    }
+
+    #[test]
+    fn bearer_keeps_its_scheme() {
+        let (value, r) = header_of(Credentials::Bearer("bearer-secret-0123".into()));
+        let value = value.unwrap();
+        assert_eq!(value, "Bearer bearer-secret-0123");
+        assert_eq!(r.header("Authorization", &value), "Bearer ***");
+    }
+
+    #[test]
+    fn basic_masks_the_password_and_its_base64_form() {
+        let (value, r) = header_of(Credentials::Basic {
+            user: "okta-admin".into(),
+            password: "pa55-w0rd-okta!".into(),
+        });
+        let value = value.unwrap();
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode("okta-admin:pa55-w0rd-okta!");
+        assert_eq!(value, format!("Basic {encoded}"));
+        assert_eq!(r.header("Authorization", &value), "Basic ***");
+        for echo in [value.clone(), encoded.clone(), "pwd=pa55-w0rd-okta!".into()] {
+            let shown = r.redact(&echo);
+            assert!(
+                !shown.contains("pa55-w0rd-okta!") && !shown.contains(&encoded),
+                "{shown}"
+            );
+        }
     }
 }

@@ -17,8 +17,13 @@ pub fn curl(exchange: &Exchange) -> String {
     ];
     for (k, v) in &exchange.request_headers {
         if k.eq_ignore_ascii_case("authorization") {
-            let scheme = v.split_once(' ').map_or("Bearer", |(s, _)| s);
-            parts.push(format!("-H \"Authorization: {scheme} $SCIM_TOKEN\""));
+            // A masked value with no scheme was a token sent as the whole header (Okta's
+            // "Header" mode): reproduce it the same way.
+            let value = match v.split_once(' ') {
+                Some((scheme, _)) => format!("{scheme} $SCIM_TOKEN"),
+                None => "$SCIM_TOKEN".to_string(),
+            };
+            parts.push(format!("-H \"Authorization: {value}\""));
         } else {
             parts.push(format!("-H {}", quote(&format!("{k}: {v}"))));
         }

@@ -401,6 +401,7 @@ impl Lowerer<'_> {
             evidence,
             source: rc.source.map(|s| s.trim().to_string()),
             entra: rc.entra.map(|e| e.trim().to_string()),
+            okta: rc.okta.map(|e| e.trim().to_string()),
             profiles,
             skip: rc.skip,
             requires,
@@ -597,6 +598,7 @@ impl Lowerer<'_> {
             return Vec::new();
         };
         let entra = rs.entra.as_ref().map(|e| e.trim().to_string());
+        let okta = rs.okta.as_ref().map(|e| e.trim().to_string());
         let setup = rs.setup.unwrap_or(false);
         let evidence = self.evidence(rs.evidence.as_ref());
         let mut out = vec![Step {
@@ -606,6 +608,7 @@ impl Lowerer<'_> {
             expect,
             captures,
             entra: entra.clone(),
+            okta: okta.clone(),
             setup,
             evidence,
         }];
@@ -613,6 +616,9 @@ impl Lowerer<'_> {
             // A write's own consequence covers its reads; else each read keeps its own.
             if entra.is_some() {
                 s.entra.clone_from(&entra);
+            }
+            if okta.is_some() {
+                s.okta.clone_from(&okta);
             }
             s.setup = setup;
             s.evidence = evidence;
@@ -1269,6 +1275,8 @@ fn read_step(
         expect,
         captures: Vec::new(),
         entra: Some(entra.into()),
+        // Okta's consequence of a failed read is the write's, or the case's.
+        okta: None,
         setup: false,
         evidence: None,
     }

@@ -79,6 +79,8 @@ pub(super) struct RawCase {
     pub source: Option<String>,
     /// The consequence in Entra's terms.
     pub entra: Option<String>,
+    /// The consequence in Okta's terms (for cases run under Okta's profiles).
+    pub okta: Option<String>,
     /// Profiles (default: the suite's).
     pub profiles: Option<Vec<Spanned<String>>>,
     /// Skip reason.
@@ -111,6 +113,8 @@ pub(super) struct RawStep {
     pub read_back: Option<Spanned<RawReadBack>>,
     /// What Entra would do if this step fails (overrides the case's `entra` for it).
     pub entra: Option<String>,
+    /// What Okta would do if this step fails (overrides the case's `okta` for it).
+    pub okta: Option<String>,
     /// The step only prepares what the case tests (a member user for a group case): when it
     /// fails, the case is reported as blocked by it.
     pub setup: Option<bool>,

@@ -1,6 +1,6 @@
 //! Suites, cases, steps and checks, as validated by the loader.
 
-use super::{Encoding, Evidence, Profile, Template};
+use super::{Client, Encoding, Evidence, Profile, Template};
 use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -117,6 +117,8 @@ pub struct Case {
     pub source: Option<String>,
     /// What Entra would do if the case fails (provisioning-log error, quarantine …).
     pub entra: Option<String>,
+    /// What Okta would do if the case fails (a failed import, a user left active …).
+    pub okta: Option<String>,
     /// Profiles the case runs under.
     pub profiles: Vec<Profile>,
     /// When set, the case is planned as skipped with this reason.
@@ -130,6 +132,16 @@ pub struct Case {
     pub steps: Vec<Step>,
     /// 1-based line of the case in its file.
     pub line: u32,
+}
+
+impl Case {
+    /// What `client` would do if the case fails, in that client's terms.
+    pub fn consequence(&self, client: Client) -> Option<&str> {
+        match client {
+            Client::Entra => self.entra.as_deref(),
+            Client::Okta => self.okta.as_deref(),
+        }
+    }
 }
 
 /// One request and what its answer must satisfy.
@@ -147,10 +159,22 @@ pub struct Step {
     pub captures: Vec<Capture>,
     /// What Entra would do if this step fails (None: the case's consequence).
     pub entra: Option<String>,
+    /// What Okta would do if this step fails (None: the case's consequence).
+    pub okta: Option<String>,
     /// A prerequisite, not the case's subject: its failure blocks the case.
     pub setup: bool,
     /// The evidence of this step's checks, where it differs from the case's.
     pub evidence: Option<Evidence>,
+}
+
+impl Step {
+    /// What `client` would do if this step fails (None: the case's consequence).
+    pub fn consequence(&self, client: Client) -> Option<&str> {
+        match client {
+            Client::Entra => self.entra.as_deref(),
+            Client::Okta => self.okta.as_deref(),
+        }
+    }
 }
 
 /// A request template.

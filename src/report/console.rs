@@ -272,7 +272,8 @@ impl Summary<'_> {
             );
         }
         if let Some(e) = &g.consequence {
-            let _ = writeln!(out, "                  Entra: {}", self.safe(e));
+            let client = first.map_or("Entra", |c| c.client().name());
+            let _ = writeln!(out, "                  {client}: {}", self.safe(e));
         }
         if let Some(script) = first.and_then(|c| self.script_of(c)) {
             let _ = writeln!(out, "                  reproduce: bash {script}");
@@ -353,7 +354,7 @@ impl Summary<'_> {
             let _ = writeln!(out, "      Evidence: {}", self.safe(&e));
         }
         if let Some(e) = c.consequence() {
-            let _ = writeln!(out, "      Entra: {e}");
+            let _ = writeln!(out, "      {}: {e}", c.client().name());
         }
         let script = self
             .run

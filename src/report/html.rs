@@ -87,7 +87,8 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
     if failing && let Some(e) = c.consequence() {
         let _ = write!(
             out,
-            "<div class=\"entra\"><strong>Entra:</strong> {}</div>",
+            "<div class=\"entra\"><strong>{}:</strong> {}</div>",
+            c.client().name(),
             esc(e)
         );
     }

@@ -31,7 +31,7 @@ fn failure_text(case: &CaseResult) -> String {
         let _ = writeln!(out, "{r}");
     }
     if let Some(e) = case.consequence() {
-        let _ = writeln!(out, "Entra: {e}");
+        let _ = writeln!(out, "{}: {e}", case.client().name());
     }
     let _ = writeln!(out, "Severity: {}", case.severity);
     if let Some(e) = super::evidence_line(case) {

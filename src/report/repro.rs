@@ -21,6 +21,8 @@ pub enum ReproAuth {
     None,
     /// `SCIM_TOKEN`.
     Bearer,
+    /// `SCIM_TOKEN`, sent as the whole Authorization value (Okta's "Header" mode).
+    Header,
     /// `SCIM_BASIC_USER` / `SCIM_BASIC_PASSWORD`.
     Basic,
     /// Client credentials at `token_url` (`SCIM_OAUTH_CLIENT_ID` / `SCIM_OAUTH_CLIENT_SECRET`).
@@ -318,6 +320,9 @@ fn auth(auth: &ReproAuth, r: &Redactor) -> String {
         ReproAuth::None => "AUTH=()\n".into(),
         ReproAuth::Bearer => {
             ": \"${SCIM_TOKEN:?set SCIM_TOKEN to the bearer token of the target}\"\nAUTH=(-H \"Authorization: Bearer $SCIM_TOKEN\")\n".into()
+        }
+        ReproAuth::Header => {
+            ": \"${SCIM_TOKEN:?set SCIM_TOKEN to the API token of the target}\"\nAUTH=(-H \"Authorization: $SCIM_TOKEN\")\n".into()
         }
         ReproAuth::Basic => {
             ": \"${SCIM_BASIC_USER:?set SCIM_BASIC_USER}\" \"${SCIM_BASIC_PASSWORD:?set SCIM_BASIC_PASSWORD}\"\nAUTH=(-u \"$SCIM_BASIC_USER:$SCIM_BASIC_PASSWORD\")\n".into()

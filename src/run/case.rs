@@ -205,7 +205,9 @@ pub(crate) fn empty_result(planned: &PlannedCase) -> CaseResult {
         severity: case.severity,
         evidence: case.evidence,
         source: case.source.clone(),
-        entra: case.entra.clone(),
+        entra: case
+            .consequence(planned.profile.client())
+            .map(str::to_string),
         description: case.description.clone(),
         status: Status::Passed,
         reason: None,
@@ -509,7 +511,7 @@ async fn run_step_once(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutc
         error: None,
         curl: None,
         ownership: Vec::new(),
-        entra: step.entra.clone(),
+        entra: step.consequence(st.profile.client()).map(str::to_string),
         setup: step.setup,
         finding: false,
         auth: step.request.auth,

@@ -98,6 +98,7 @@ mod tests {
             evidence: None,
             source: None,
             entra: None,
+            okta: None,
             profiles: vec![crate::model::Profile::Entra],
             skip: None,
             requires: Vec::new(),

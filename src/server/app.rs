@@ -15,6 +15,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -269,11 +270,26 @@ fn authorized(app: &AppState, headers: &HeaderMap) -> bool {
     else {
         return false;
     };
-    let Some((scheme, token)) = value.split_once(' ') else {
-        return false;
+    let token = app.config.token.as_bytes();
+    let Some((scheme, given)) = value.split_once(' ') else {
+        // The token as the whole value: the OIN Wizard's "Header" authentication.
+        return !app.has(Defect::BearerOnlyAuth) && constant_time_eq(value.as_bytes(), token);
     };
-    scheme.eq_ignore_ascii_case("bearer")
-        && constant_time_eq(token.trim().as_bytes(), app.config.token.as_bytes())
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return constant_time_eq(given.trim().as_bytes(), token);
+    }
+    // Okta's template apps authenticate with Basic: any user name, the token as password.
+    !app.has(Defect::BearerOnlyAuth)
+        && scheme.eq_ignore_ascii_case("basic")
+        && base64::engine::general_purpose::STANDARD
+            .decode(given.trim())
+            .ok()
+            .and_then(|d| {
+                let text = String::from_utf8(d).ok()?;
+                text.split_once(':')
+                    .map(|(_, password)| constant_time_eq(password.as_bytes(), token))
+            })
+            .unwrap_or(false)
 }
 
 /// Compares secrets without an early exit, so timing does not reveal a matching prefix.

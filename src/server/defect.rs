@@ -179,6 +179,10 @@ defects! {
     // g21: issue 21 remainders (the gallery gate's compact PATCH, derived inputs).
     PathlessManagerIgnored = "pathless-manager-ignored":
         "A path-less PATCH whose value sets the enterprise manager (`{\"urn:…:User:manager\": {\"value\": id}}`, the gallery validation's compact shape) answers success and changes nothing; PATCH with a path works.",
+    // Okta provisioning (branch o1): behaviours that satisfy Entra and break Okta's client
+    // (docs/okta-behaviour.md §8).
+    BearerOnlyAuth = "bearer-only-auth":
+        "Authorization must be `Bearer <token>`: the token alone (the OIN Wizard's \"Header\" mode) or Basic credentials get 401.",
 }
 
 impl fmt::Display for Defect {
