@@ -1033,3 +1033,45 @@ fn a_reproduction_script_deletes_the_duplicate_its_failing_request_creates() {
     child.kill().unwrap();
     let _ = child.wait();
 }
+
+#[test]
+fn okta_header_and_basic_modes_keep_the_secret_out_of_output() {
+    use base64::Engine as _;
+    let token = "cli-okta-header-secret-9c1e";
+    // A failing run, so that reproduction scripts and failure details are written too.
+    let (mut child, url) = serve(token, &["page-cap-50"]);
+    let header_dir = tmp("okta-header-run");
+    let header = bin()
+        .args(["run", "okta-users::", "--profile", "okta", "--target", &url])
+        .args(["--token-scheme", "raw", "--report-dir"])
+        .arg(&header_dir)
+        .env("SCIM_TOKEN", token)
+        .output()
+        .unwrap();
+    let basic_dir = tmp("okta-basic-run");
+    let basic = bin()
+        .args(["run", "okta-users::", "--profile", "okta", "--target", &url])
+        .args(["--basic-user", "okta-admin", "--report-dir"])
+        .arg(&basic_dir)
+        .env("SCIM_BASIC_PASSWORD", token)
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    // Only the import case fails (the page cap): the credentials worked in both modes.
+    assert_eq!(header.status.code(), Some(1), "{}", text(&header));
+    assert_eq!(basic.status.code(), Some(1), "{}", text(&basic));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("okta-admin:{token}"));
+    for (out, dir) in [(&header, &header_dir), (&basic, &basic_dir)] {
+        let mut written = text(out);
+        written.push_str(&all_files_text(dir));
+        assert!(written.contains("import_pages_by_100"), "{written}");
+        assert!(!written.contains(token), "the secret leaked");
+        assert!(!written.contains(&encoded), "the Basic credential leaked");
+    }
+    let header_text = all_files_text(&header_dir);
+    assert!(
+        header_text.contains("Authorization: $SCIM_TOKEN"),
+        "reproductions send the token with no scheme"
+    );
+}

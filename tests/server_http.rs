@@ -271,3 +271,75 @@ fn routing_and_errors() {
         assert_eq!(found["totalResults"], 2, "{found}");
     });
 }
+
+/// Status of `GET /Users` sent with `authorization` as the whole header value.
+async fn status_with(s: &scimtest::server::RunningServer, authorization: &str) -> u16 {
+    scimtest::run::install_crypto_provider();
+    reqwest::Client::new()
+        .get(format!("{}/Users", s.base_url))
+        .header("Authorization", authorization)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn okta_auth_modes_are_accepted_unless_bearer_only() {
+    use base64::Engine as _;
+    let basic = |user: &str, password: &str| {
+        let pair = format!("{user}:{password}");
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )
+    };
+    let rt = runtime();
+    rt.block_on(async {
+        let s = server(&[]).await;
+        // Bearer, the token alone (OIN Wizard "Header"), Basic with the token as password.
+        assert_eq!(status_with(&s, &format!("Bearer {TOKEN}")).await, 200);
+        assert_eq!(status_with(&s, TOKEN).await, 200);
+        assert_eq!(status_with(&s, &basic("okta", TOKEN)).await, 200);
+        assert_eq!(status_with(&s, &basic("okta", "wrong")).await, 401);
+        assert_eq!(status_with(&s, "wrong-token").await, 401);
+        let strict = server(&[scimtest::server::Defect::BearerOnlyAuth]).await;
+        assert_eq!(status_with(&strict, &format!("Bearer {TOKEN}")).await, 200);
+        assert_eq!(status_with(&strict, TOKEN).await, 401);
+        assert_eq!(status_with(&strict, &basic("okta", TOKEN)).await, 401);
+    });
+}
+
+#[test]
+fn put_ignores_echoed_read_only_attributes_and_never_returns_the_password() {
+    let rt = runtime();
+    rt.block_on(async {
+        let s = server(&[]).await;
+        let c = Client::new(&s.base_url);
+        let (status, user) = c
+            .post(
+                "/Users",
+                json!({"userName": "okta.put@example.com", "password": "p-1", "groups": [], "locale": "en-US", "active": true}),
+            )
+            .await;
+        assert_eq!(status, 201, "{user}");
+        assert!(user.get("password").is_none());
+        let id = user["id"].as_str().unwrap();
+        let (status, _, put) = c
+            .send(
+                reqwest::Method::PUT,
+                &format!("/Users/{id}"),
+                Some(json!({
+                    "id": id, "userName": "okta.put@example.com", "active": false, "groups": [],
+                    "password": "p-2",
+                    "meta": {"resourceType": "User", "created": "04-12-2018 00:00:00", "version": "v1.0"}
+                })),
+            )
+            .await;
+        assert_eq!(status, 200, "{put}");
+        assert_eq!(put["active"], json!(false));
+        assert!(put.get("password").is_none() && put.get("locale").is_none(), "{put}");
+        assert_ne!(put["meta"]["created"], json!("04-12-2018 00:00:00"));
+    });
+}

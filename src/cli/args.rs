@@ -236,9 +236,9 @@ impl ConnectionArgs {
             || !self.headers.is_empty()
     }
 
-    /// The HTTP client options these arguments describe.
-    pub(crate) fn client_options(&self) -> Result<crate::run::ClientOptions, String> {
-        use crate::run::{ClientAuthMethod, ClientOptions, Credentials, OAuth};
+    /// The credentials these arguments give: one kind at most.
+    fn credentials(&self) -> Result<crate::run::Credentials, String> {
+        use crate::run::{ClientAuthMethod, Credentials, OAuth};
         let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
         let oauth = given(&self.oauth_token_url);
         let basic = given(&self.basic_user);
@@ -249,7 +249,7 @@ impl ConnectionArgs {
                 "give one kind of credentials: --token, --basic-user or --oauth-token-url".into(),
             );
         }
-        let credentials = if let Some(token_url) = oauth {
+        Ok(if let Some(token_url) = oauth {
             let method = match self.oauth_auth_method.as_deref().unwrap_or("basic") {
                 "basic" => ClientAuthMethod::Basic,
                 "post" => ClientAuthMethod::Post,
@@ -277,10 +277,16 @@ impl ConnectionArgs {
         } else {
             match (token, self.token_scheme.as_deref()) {
                 (Some(t), Some("raw")) => Credentials::Header(t),
-                (None, Some(_)) => return Err("--token-scheme needs --token".into()),
+                (None, Some("raw")) => return Err("--token-scheme raw needs --token".into()),
                 (t, _) => t.map_or(Credentials::None, Credentials::Bearer),
             }
-        };
+        })
+    }
+
+    /// The HTTP client options these arguments describe.
+    pub(crate) fn client_options(&self) -> Result<crate::run::ClientOptions, String> {
+        use crate::run::ClientOptions;
+        let credentials = self.credentials()?;
         let mut headers = Vec::new();
         for (n, h) in self.headers.iter().enumerate() {
             // The value may be a secret: errors name the header, never repeat its value.

@@ -158,6 +158,22 @@ impl Authorizer {
         }
     }
 
+    /// The run's token as the whole Authorization value, with no scheme (Okta's "Header"
+    /// mode, for steps with `auth: header`); Basic credentials hold no token.
+    pub(super) async fn raw_header(
+        &self,
+        client: &reqwest::Client,
+        stale: bool,
+    ) -> Result<Option<String>, CredentialError> {
+        if matches!(self.credentials, Credentials::Basic { .. }) {
+            return Err(CredentialError::NoRawToken);
+        }
+        Ok(self
+            .header(client, stale)
+            .await?
+            .map(|v| v.strip_prefix("Bearer ").map_or(v.clone(), str::to_string)))
+    }
+
     async fn fetch(&self, client: &reqwest::Client, o: &OAuth) -> Result<Cached, CredentialError> {
         let mut form = vec![("grant_type", "client_credentials".to_string())];
         if let Some(scope) = &o.scope {

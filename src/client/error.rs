@@ -112,6 +112,12 @@ pub enum CredentialError {
     /// The answer holds no `access_token`.
     #[error("the OAuth token endpoint's answer has no access_token")]
     NoToken,
+    /// A step sends the run's token with no scheme (`auth: header`), but the run's
+    /// credentials are Basic: they hold no token.
+    #[error(
+        "this step sends the run's token as the whole Authorization value (Okta's \"Header\" mode); give the credentials as --token, not --basic-user"
+    )]
+    NoRawToken,
 }
 
 /// Why a body could not be read within its limit.

@@ -175,7 +175,7 @@ impl Http {
             let mut got = self.attempt(&req, start, false).await;
             // An OAuth token the target no longer accepts: fetch a new one and retry once.
             if !refreshed
-                && req.auth == Auth::Default
+                && matches!(req.auth, Auth::Default | Auth::Header)
                 && self.authorizer.refreshable()
                 && got.as_ref().is_ok_and(|r| r.exchange.status == 401)
             {
@@ -304,6 +304,11 @@ impl Http {
                 Ok(h) => h,
                 Err(e) => return Err(e),
             },
+            Auth::Header => {
+                self.authorizer
+                    .raw_header(&self.client, stale_token)
+                    .await?
+            }
             Auth::None => None,
             // Random, so it can never be a valid credential.
             Auth::Invalid => Some(format!(

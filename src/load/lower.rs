@@ -850,9 +850,10 @@ impl Lowerer<'_> {
             None | Some("default") => Auth::Default,
             Some("none") => Auth::None,
             Some("invalid") => Auth::Invalid,
+            Some("header") => Auth::Header,
             Some(other) => {
                 let a = raw.auth.as_ref().expect("matched Some");
-                let hint = suggestion(other, ["default", "none", "invalid"]);
+                let hint = suggestion(other, ["default", "none", "invalid", "header"]);
                 self.err(
                     &a.referenced,
                     format!("unknown auth `{other}`"),

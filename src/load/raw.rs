@@ -162,7 +162,8 @@ pub(super) struct RawRequest {
     pub body_file: Option<Spanned<String>>,
     /// Raw text body.
     pub body_raw: Option<Spanned<String>>,
-    /// `default` (the run's credentials), `none` (no Authorization) or `invalid` (a wrong token).
+    /// `default` (the run's credentials), `none` (no Authorization), `invalid` (a wrong token)
+    /// or `header` (the run's token with no scheme).
     pub auth: Option<Spanned<String>>,
 }
 

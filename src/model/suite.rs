@@ -202,6 +202,9 @@ pub enum Auth {
     /// The run's token.
     #[default]
     Default,
+    /// The run's token as the whole Authorization value, with no scheme: the OIN Wizard's
+    /// "Header" authentication (docs/okta-behaviour.md §9).
+    Header,
     /// No Authorization header.
     None,
     /// A made-up token the target cannot accept.

@@ -85,11 +85,10 @@ fn case_html(out: &mut String, c: &CaseResult, r: &Redactor) {
         );
     }
     if failing && let Some(e) = c.consequence() {
+        let (client, e) = (c.client().name(), esc(e));
         let _ = write!(
             out,
-            "<div class=\"entra\"><strong>{}:</strong> {}</div>",
-            c.client().name(),
-            esc(e)
+            "<div class=\"entra\"><strong>{client}:</strong> {e}</div>"
         );
     }
     let checks: Vec<_> = c

@@ -359,6 +359,8 @@ fn curl_args(auth: Auth, ex: &Exchange, ids: &[Sub]) -> (Vec<String>, bool) {
     let mut args = vec![format!("-X {}", ex.method)];
     match auth {
         Auth::Default => args.push("\"${AUTH[@]}\"".into()),
+        // The run's token alone; a Bearer run's script holds it in $SCIM_TOKEN too.
+        Auth::Header => args.push("-H \"Authorization: ${SCIM_TOKEN:-$TOKEN}\"".into()),
         Auth::None => {}
         Auth::Invalid => {
             args.push("-H \"Authorization: Bearer scimtest-invalid-$RANDOM$RANDOM\"".into())

@@ -9,6 +9,7 @@ use super::patch;
 use super::resource::{self, Coercion, Projection};
 use super::schema::{self, LIST_RESPONSE, ResourceKind, catalog};
 use super::store::{Query, Resource, Store};
+use super::strict;
 use crate::percent::decode;
 pub use crate::percent::decode_component;
 use axum::body::Bytes;
@@ -678,6 +679,13 @@ fn list_filter(
     Ok(
         match param(params, "filter").filter(|f| !f.trim().is_empty()) {
             Some(_) if app.has(Defect::FilterIgnored) => None,
+            Some(_)
+                if app.has(Defect::FilterDroppedWithPaging)
+                    && (param(params, "startIndex").is_some()
+                        || param(params, "count").is_some()) =>
+            {
+                None
+            }
             Some(f)
                 if app.has(Defect::AndFilterRejected)
                     && f.to_ascii_lowercase().contains(" and ") =>
@@ -739,7 +747,12 @@ fn query(app: &AppState, params: &[(String, String)]) -> Result<Query, ScimError
             1
         },
         count: if paginate {
-            number("count", DEFAULT_COUNT)?.min(MAX_COUNT)
+            let cap = if app.has(Defect::PageCap50) {
+                50
+            } else {
+                MAX_COUNT
+            };
+            number("count", DEFAULT_COUNT)?.min(cap)
         } else {
             usize::MAX
         },
@@ -849,9 +862,15 @@ fn create(
 ) -> Result<Reply, ScimError> {
     let body = parse_json(body)?;
     check_schemas(app, kind, &body)?;
+    strict::check_write(app, kind, &body, false)?;
     let attrs = resource::from_body(kind, &body, coercion(app))?;
     let stored = app.store.create(kind, attrs)?;
-    let rendered = render(kind, &stored, &Projection::default(), base_url);
+    let mut rendered = render(kind, &stored, &Projection::default(), base_url);
+    if app.has(Defect::PasswordReturned)
+        && let (Some(p), Some(out)) = (stored.get("password"), rendered.as_object_mut())
+    {
+        out.insert("password".into(), p.clone());
+    }
     let status = if app.has(Defect::CreateReturns200) {
         StatusCode::OK
     } else {
@@ -865,6 +884,38 @@ fn create(
         reply.body = None;
     }
     Ok(reply)
+}
+
+/// PUT replaces the whole resource (RFC 7644 §3.5.1): read-only attributes the client echoes
+/// (Okta's PUT carries the `id`, `meta` and `groups` it read) are ignored, `password` is
+/// stored and never returned.
+fn put(
+    app: &AppState,
+    kind: ResourceKind,
+    id: &str,
+    if_match: Option<&str>,
+    body: &Bytes,
+) -> Result<Resource, ScimError> {
+    let body = parse_json(body)?;
+    check_schemas(app, kind, &body)?;
+    strict::check_write(app, kind, &body, true)?;
+    let mut attrs = resource::from_body(kind, &body, coercion(app))?;
+    app.store.update(kind, id, if_match, |r| {
+        if app.has(Defect::PutIgnoresActive) {
+            match r.get("active") {
+                Some(a) => attrs.insert("active".into(), a.clone()),
+                None => attrs.remove("active"),
+            };
+        }
+        if app.has(Defect::PutMerges) {
+            for (k, v) in std::mem::take(&mut attrs) {
+                r.insert(k, v);
+            }
+        } else {
+            *r = std::mem::take(&mut attrs);
+        }
+        Ok(())
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -896,21 +947,13 @@ fn one(
             let body = render(kind, &r, &projection(app, kind, params)?, base_url);
             Ok(with_headers(kind, &r, body, StatusCode::OK, base_url))
         }
-        Method::PUT => {
-            let body = parse_json(body)?;
-            check_schemas(app, kind, &body)?;
-            let attrs = resource::from_body(kind, &body, coercion(app))?;
-            let r = app.store.update(kind, id, if_match, |r| {
-                // Group membership survives a PUT that does not mention it only if the client
-                // sent it; PUT replaces the whole resource (RFC 7644 §3.5.1).
-                *r = attrs;
-                Ok(())
-            })?;
+        Method::PUT if !app.has(Defect::NoPut) => {
+            let r = put(app, kind, id, if_match, body)?;
             let body = render(kind, &r, &projection(app, kind, params)?, base_url);
             Ok(with_headers(kind, &r, body, StatusCode::OK, base_url))
         }
         Method::PATCH => {
-            let body = parse_json(body)?;
+            let body = strict::patch_body(app, &parse_json(body)?)?;
             let r = app.store.update(kind, id, if_match, |r| {
                 patch::apply(kind, r, &body, &app.config.defects)
             })?;

@@ -183,6 +183,30 @@ defects! {
     // (docs/okta-behaviour.md §8).
     BearerOnlyAuth = "bearer-only-auth":
         "Authorization must be `Bearer <token>`: the token alone (the OIN Wizard's \"Header\" mode) or Basic credentials get 401.",
+    NoPut = "no-put":
+        "PUT /Users/{id} and PUT /Groups/{id} answer 405 (Entra never PUTs; Okta updates profiles and AIW apps everything by PUT).",
+    PutIgnoresActive = "put-ignores-active":
+        "A PUT keeps the stored `active`, whatever the body says, so an AIW deactivation by PUT is lost.",
+    PutMerges = "put-merges":
+        "A PUT is merged into the stored resource: attributes it leaves out keep their old values.",
+    PutReadOnlyRejected = "put-readonly-rejected":
+        "A PUT echoing the read-only `id`, `meta` or `groups` it read (as Okta's does) gets 400 mutability.",
+    PasswordRejected = "password-rejected":
+        "A create or PUT carrying `password` (Okta always sends one on create) gets 400.",
+    PasswordReturned = "password-returned":
+        "The create's answer carries the `password` it was sent (RFC 7643: returned never).",
+    CreateGroupsRejected = "create-groups-rejected":
+        "A user create carrying the read-only `groups: []` (as Okta's does) gets 400 mutability.",
+    PathlessActiveIgnored = "pathless-active-ignored":
+        "A path-less replace `{\"active\": false}` (Okta's deactivation) answers success and leaves `active` unchanged; only `path: active` works.",
+    MemberDisplayRefused = "member-display-refused":
+        "Member objects carrying `display` (Okta's Group Push) get 400: only `value`, `$ref` and `type` are accepted.",
+    PathlessIdRefused = "pathless-id-refused":
+        "A path-less replace whose value carries `id` (Okta's group rename) gets 400 mutability.",
+    FilterDroppedWithPaging = "filter-dropped-with-paging":
+        "The filter is ignored when startIndex or count ride along (as in Okta's lookups): every resource is answered.",
+    PageCap50 = "page-cap-50":
+        "Pages hold at most 50 resources whatever count asks (RFC-legal), while Okta advances by 100.",
 }
 
 impl fmt::Display for Defect {

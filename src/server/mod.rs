@@ -10,6 +10,7 @@ pub mod patch;
 pub mod resource;
 pub mod schema;
 pub mod store;
+mod strict;
 
 mod spawn;
 pub mod token;
