@@ -438,12 +438,7 @@ fn junit_failures_agree_with_the_exit_code() {
     // A defect only recommended cases notice: the run passes (exit 0), so no <failure>.
     let dir = tmp("junit-semantics");
     let out = bin()
-        .args([
-            "run",
-            "--defect",
-            "multi-valued-replace-merges",
-            "--report-dir",
-        ])
+        .args(["run", "--defect", "put-merges", "--report-dir"])
         .arg(&dir)
         .output()
         .unwrap();
@@ -460,7 +455,7 @@ fn junit_failures_agree_with_the_exit_code() {
         .args([
             "run",
             "--defect",
-            "multi-valued-replace-merges",
+            "put-merges",
             "--junit-all-failures",
             "--report-dir",
         ])
@@ -471,8 +466,8 @@ fn junit_failures_agree_with_the_exit_code() {
     let xml = std::fs::read_to_string(all.join("junit.xml")).unwrap();
     assert_eq!(
         xml.matches("<failure").count(),
-        2,
-        "both roles_assertive_replace profiles"
+        1,
+        "okta-users::put_replaces_whole_object, recommended"
     );
     check_junit(&all.join("junit.xml"));
 }
