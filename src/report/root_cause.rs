@@ -36,11 +36,16 @@ pub struct RootCause {
     pub evidence: Option<Evidence>,
     /// Request shape, failing check and detail class: what makes two failures one cause.
     key: String,
+    /// For a wrong status: the answer (`POST /Users answered 400`) and every status set the
+    /// grouped cases expected, so the summary names them all.
+    status: Option<(String, Vec<String>)>,
 }
 
 /// One failure, before grouping.
 struct Occurrence {
     key: String,
+    /// For a wrong status: the answer, and the statuses the case expected.
+    status: Option<(String, String)>,
     summary: String,
     detail: Option<String>,
     example: Option<String>,
@@ -106,11 +111,18 @@ fn group<'a>(
                 consequence: None,
                 evidence: o.evidence,
                 key: o.key.clone(),
+                status: o.status.clone().map(|(a, e)| (a, vec![e])),
             });
             groups.len() - 1
         }
     };
     let g = &mut groups[at];
+    if let (Some((answer, expected)), Some((_, e))) = (&mut g.status, &o.status)
+        && !expected.contains(e)
+    {
+        expected.push(e.clone());
+        g.summary = format!("{answer}, not {}", expected.join(", nor "));
+    }
     if let Some(d) = &o.detail
         && g.details.len() < DETAILS
         && !g.details.contains(d)
@@ -198,6 +210,7 @@ fn cause(c: &CaseResult) -> Occurrence {
             let summary = generic(c.reason.as_deref().unwrap_or("failed"));
             Occurrence {
                 key: summary.clone(),
+                status: None,
                 summary,
                 detail: None,
                 example: None,
@@ -215,6 +228,7 @@ fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
         let summary = format!("{request}: {}", generic(e));
         return Occurrence {
             key: summary.clone(),
+            status: None,
             summary,
             detail: None,
             example: None,
@@ -225,6 +239,7 @@ fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
         let summary = format!("{request}: failed");
         return Occurrence {
             key: summary.clone(),
+            status: None,
             summary,
             detail: None,
             example: None,
@@ -232,6 +247,7 @@ fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
         };
     };
     let class = detail_class(step, check);
+    let mut status_of = None;
     let (summary, detail, example) = if check.what == CheckKind::Status {
         let status = step.exchange.as_ref().map_or(0, |e| e.status);
         let scim_type = step
@@ -242,11 +258,10 @@ fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
             .map(|t| format!(" ({t})"))
             .unwrap_or_default();
         let detail = server_detail(step).map(|d| generic(&d));
+        let answer = format!("{request} answered {status}{scim_type}");
+        status_of = Some((answer.clone(), check.expected.clone()));
         (
-            format!(
-                "{request} answered {status}{scim_type}, not {}",
-                check.expected
-            ),
+            format!("{answer}, not {}", check.expected),
             detail,
             Some(one_line(&format!("{}: {}", c.name, check.actual))),
         )
@@ -263,11 +278,17 @@ fn step_cause(c: &CaseResult, step: &StepRecord) -> Occurrence {
             Some(one_line(&format!("{}: {found}", c.name))),
         )
     };
+    // A wrong status is keyed by the answer, not by what the case expected: the same request
+    // answered the same status is one server behaviour, whether the case accepts 201 only
+    // (Entra's creates) or 200 or 201 (the gallery's). An answer one case accepts never
+    // fails it, so no two distinct behaviours share a key this way.
+    let keyed = status_of.as_ref().map_or(&summary, |(answer, _)| answer);
     Occurrence {
         // PATCH `op` values compare ignoring case (RFC 7644 §3.5.2): `Add` and `add` of the
         // same path failing alike are one defect; a server that refuses one casing says so
         // in its detail, which keeps them apart.
-        key: format!("{}\u{1f}{class}", summary.to_ascii_lowercase()),
+        key: format!("{}\u{1f}{class}", keyed.to_ascii_lowercase()),
+        status: status_of,
         summary,
         detail,
         example,
@@ -378,6 +399,62 @@ mod tests {
         assert_eq!(
             c.consequence.as_deref(),
             Some("create_user fails in Entra.")
+        );
+    }
+
+    /// A POST /Users answered `status` where the case expected `expected`.
+    fn create_answered(status: u16, expected: &str) -> StepRecord {
+        let mut step = dropped_email_type(false, false);
+        if let Some(e) = step.exchange.as_mut() {
+            e.status = status;
+            e.response_body = r#"{"scimType":"invalidValue","detail":"no"}"#.into();
+        }
+        step.checks = vec![CheckRecord {
+            what: CheckKind::Status,
+            passed: false,
+            pointer: None,
+            expected: expected.into(),
+            actual: status.to_string(),
+            because: None,
+            at: None,
+            evidence: None,
+        }];
+        step
+    }
+
+    #[test]
+    fn one_answer_is_one_cause_whatever_status_each_case_expected() {
+        // Entra's creates expect 201, the gallery's 200 or 201: the same request answered 400
+        // is one cause; an answer of 200, which only the first refuses, is another.
+        let run = RunRecord {
+            cases: vec![
+                case("a", Status::Failed, vec![create_answered(400, "201")]),
+                case(
+                    "b",
+                    Status::Failed,
+                    vec![create_answered(400, "200 or 201")],
+                ),
+                case("c", Status::Failed, vec![create_answered(400, "201")]),
+                case("d", Status::Failed, vec![create_answered(200, "201")]),
+            ],
+            ..RunRecord::default()
+        };
+        let causes = root_causes(&run);
+        assert_eq!(causes.len(), 2, "{causes:?}");
+        assert_eq!(causes[0].cases.len(), 3);
+        assert!(
+            causes[0]
+                .summary
+                .ends_with("answered 400 (invalidValue), not 201, nor 200 or 201"),
+            "{}",
+            causes[0].summary
+        );
+        assert!(
+            causes[1]
+                .summary
+                .ends_with("answered 200 (invalidValue), not 201"),
+            "{}",
+            causes[1].summary
         );
     }
 
