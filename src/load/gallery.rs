@@ -138,9 +138,19 @@ pub fn tailor(suites: &mut [Suite], inputs: &GalleryInputs) -> Vec<String> {
             let verbose = case.name == "null_update";
             rebuild_null(case, &targets, verbose);
         }
+        // Names from a schema file reach the console: no control character goes with them.
+        let mut names: Vec<String> = targets
+            .iter()
+            .take(6)
+            .map(|a| a.path.chars().filter(|c| !c.is_control()).collect())
+            .collect();
+        if targets.len() > names.len() {
+            names.push("…".into());
+        }
         notes.push(format!(
-            "SCIM_Null_Update_Test clears the {} mapped attributes it targets",
-            targets.len()
+            "SCIM_Null_Update_Test clears {} attributes: {}",
+            targets.len(),
+            names.join(", ")
         ));
     }
     let extra: Vec<&String> = inputs
