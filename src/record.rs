@@ -97,6 +97,8 @@ pub enum CheckKind {
     },
     /// The created resource is proved this case's before anything writes to it.
     Ownership,
+    /// The answer arrived within a time limit.
+    ResponseTime,
 }
 
 impl std::fmt::Display for CheckKind {
@@ -120,6 +122,7 @@ impl std::fmt::Display for CheckKind {
             CheckKind::OneOf => f.write_str("one of"),
             CheckKind::Capture { name, from } => write!(f, "capture `{name}` from {from}"),
             CheckKind::Ownership => f.write_str("the created resource is this case's"),
+            CheckKind::ResponseTime => f.write_str("response time"),
         }
     }
 }

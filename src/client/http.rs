@@ -315,6 +315,8 @@ impl Http {
                 "Bearer scimtest-invalid-{}",
                 uuid::Uuid::new_v4().simple()
             )),
+            // As Okta's OIN gate sends it: no scheme, and no credential.
+            Auth::NonToken => Some("non-token".into()),
         };
         if let Some(value) = authorization {
             exchange.request_headers.push((

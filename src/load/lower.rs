@@ -269,7 +269,7 @@ impl Lowerer<'_> {
     fn check_var(&mut self, var: &str, loc: &Location, defined: &[String], inline: bool) {
         let head = var.split(':').next().unwrap_or(var);
         let has_arg = var.contains(':');
-        let takes_arg = matches!(head, "alnum" | "digits");
+        let takes_arg = matches!(head, "alnum" | "digits" | "upper");
         if GENERATORS.contains(&head) {
             if takes_arg && !has_arg {
                 self.err(
@@ -844,16 +844,18 @@ impl Lowerer<'_> {
         (body, ok)
     }
 
-    /// A request's `auth:`: the run's credentials (default), none, or a made-up token.
+    /// A request's `auth:`: the run's credentials (default), none, a made-up token, or the OIN
+    /// gate's literal `non-token`.
     fn request_auth(&mut self, raw: &RawRequest) -> Auth {
         match raw.auth.as_ref().map(|a| a.value.as_str()) {
             None | Some("default") => Auth::Default,
             Some("none") => Auth::None,
             Some("invalid") => Auth::Invalid,
             Some("header") => Auth::Header,
+            Some("non-token") => Auth::NonToken,
             Some(other) => {
                 let a = raw.auth.as_ref().expect("matched Some");
-                let hint = suggestion(other, ["default", "none", "invalid", "header"]);
+                let hint = suggestion(other, ["default", "none", "invalid", "header", "non-token"]);
                 self.err(
                     &a.referenced,
                     format!("unknown auth `{other}`"),
@@ -1063,6 +1065,10 @@ impl Lowerer<'_> {
             out.body = Some(b.value.clone());
         }
         out.checks = self.checks(&raw.checks, defined);
+        out.within_ms = raw
+            .within_ms
+            .as_ref()
+            .map(|w| (w.value, pos(&w.referenced)));
         Some(out)
     }
 

@@ -184,6 +184,8 @@ pub(super) struct RawExpect {
     /// Pointer checks.
     #[serde(default)]
     pub checks: Vec<Spanned<RawCheck>>,
+    /// Longest accepted response time, in milliseconds.
+    pub within_ms: Option<Spanned<u64>>,
 }
 
 /// `discoverable`: a schema id and the attributes that must be discoverable in it.

@@ -209,6 +209,9 @@ pub enum Auth {
     None,
     /// A made-up token the target cannot accept.
     Invalid,
+    /// `Authorization: non-token`, verbatim: the 401 probe of Okta's OIN gate (Runscope SPEC
+    /// test, "Check status 401"), which sends no scheme at all.
+    NonToken,
 }
 
 /// A request body.
@@ -237,6 +240,9 @@ pub struct Expect {
     pub body: Option<Value>,
     /// Pointer assertions.
     pub checks: Vec<Check>,
+    /// The answer must arrive within this many milliseconds (Okta's OIN gate asserts a
+    /// response time on its Groups step), with its line and column in the suite file.
+    pub within_ms: Option<(u64, (u32, u32))>,
 }
 
 /// A header assertion.

@@ -19,7 +19,8 @@ pub(crate) const VALUE_BUDGET: usize = 1024 * 1024;
 pub(crate) const BUILTINS: &[&str] = &["run_id", "profile"];
 
 /// Generators: each reference produces a fresh value (see `run::generate`).
-/// `alnum` and `digits` take a length: `${alnum:8}`.
+/// `alnum`, `digits` and `upper` take a length: `${alnum:8}`. `run_letters` and
+/// `run_letters_caps` are the run id as letters, for names in the format of Okta's OIN gate.
 pub(crate) const GENERATORS: &[&str] = &[
     "uuid",
     "user_name",
@@ -34,6 +35,9 @@ pub(crate) const GENERATORS: &[&str] = &[
     "phone",
     "alnum",
     "digits",
+    "upper",
+    "run_letters",
+    "run_letters_caps",
 ];
 
 /// One piece of a template.

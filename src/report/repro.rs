@@ -365,6 +365,7 @@ fn curl_args(auth: Auth, ex: &Exchange, ids: &[Sub]) -> (Vec<String>, bool) {
         Auth::Invalid => {
             args.push("-H \"Authorization: Bearer scimtest-invalid-$RANDOM$RANDOM\"".into())
         }
+        Auth::NonToken => args.push("-H \"Authorization: non-token\"".into()),
     }
     for (k, v) in &ex.request_headers {
         if k.eq_ignore_ascii_case("authorization") {

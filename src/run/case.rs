@@ -15,7 +15,7 @@
 
 use super::check::{evaluate, show};
 use super::curl::curl;
-use super::generate::{PREFIX, generate};
+use super::generate::{carries_run, generate};
 use super::http::{Http, OutRequest, Received};
 use super::journal::{Journal, State as Journaled, Ticket};
 use super::url::{check_id, compose, encode_segment, resource_of};
@@ -374,28 +374,28 @@ fn collection_of(base: &str, url: &str) -> Option<String> {
 }
 
 /// Strings in a create body that carry this run's generated identity, with their pointers.
-fn identity(body: &Value, prefix: &str) -> Vec<(String, String)> {
-    fn walk(v: &Value, at: String, prefix: &str, out: &mut Vec<(String, String)>) {
+fn identity(body: &Value, run_id: &str) -> Vec<(String, String)> {
+    fn walk(v: &Value, at: String, run_id: &str, out: &mut Vec<(String, String)>) {
         match v {
-            Value::String(s) if s.to_ascii_lowercase().starts_with(prefix) => {
+            Value::String(s) if carries_run(s, run_id) => {
                 out.push((at, s.clone()));
             }
             Value::Object(o) => {
                 for (k, x) in o {
                     let key = k.replace('~', "~0").replace('/', "~1");
-                    walk(x, format!("{at}/{key}"), prefix, out);
+                    walk(x, format!("{at}/{key}"), run_id, out);
                 }
             }
             Value::Array(a) => {
                 for (i, x) in a.iter().enumerate() {
-                    walk(x, format!("{at}/{i}"), prefix, out);
+                    walk(x, format!("{at}/{i}"), run_id, out);
                 }
             }
             _ => {}
         }
     }
     let mut out = Vec::new();
-    walk(body, String::new(), prefix, &mut out);
+    walk(body, String::new(), run_id, &mut out);
     // Top-level attributes first: they are what a lookup filters on.
     out.sort_by_key(|(p, _)| p.matches('/').count());
     out
@@ -410,11 +410,10 @@ fn journal_create(st: &mut State<'_>, req: &OutRequest) -> Option<(Ticket, Strin
                 .as_deref()
                 .and_then(|b| serde_json::from_slice::<Value>(b).ok())
                 .unwrap_or(Value::Null);
-            let prefix = format!("{PREFIX}-{}-", st.cx.run_id).to_ascii_lowercase();
             let t = st
                 .cx
                 .journal
-                .intend(&st.case, &coll, identity(&body, &prefix));
+                .intend(&st.case, &coll, identity(&body, &st.cx.run_id));
             st.tickets.push(t);
             Some((t, coll))
         }
@@ -992,7 +991,7 @@ mod tests {
             "userName": "SCIMTEST-ab12cd34-y@example.com",
             "name": {"givenName": "Ann"}
         });
-        let id = identity(&body, "scimtest-ab12cd34-");
+        let id = identity(&body, "ab12cd34");
         assert_eq!(
             id,
             vec![
@@ -1006,7 +1005,10 @@ mod tests {
                 ),
             ]
         );
-        assert!(identity(&json!({"userName": "alice"}), "scimtest-ab12cd34-").is_empty());
+        assert!(identity(&json!({"userName": "alice"}), "ab12cd34").is_empty());
+        // A userName in the OIN gate's format carries the run as letters.
+        let gate = json!({"userName": "Runscope123Qklbcmnde456@atko.com"});
+        assert_eq!(identity(&gate, "ab12cd34").len(), 1);
     }
 
     #[test]

@@ -74,6 +74,9 @@ pub(super) fn evaluate(
     for h in &expect.headers {
         out.push(header_check(h, got, r, lookup));
     }
+    if let Some((limit, at)) = expect.within_ms {
+        out.push(time_check(limit, at, got));
+    }
     let needs_body = expect.schema.is_some() || expect.body.is_some() || !expect.checks.is_empty();
     let Some(body) = got.json.as_ref() else {
         if needs_body {
@@ -115,6 +118,21 @@ fn status_check(expect: &Expect, got: &Received, ok: bool, r: &Redactor) -> Chec
     }
     let mut rec = record(CheckKind::Status, ok, None, expected, actual);
     rec.at = Some(expect.status_at).filter(|&(line, _)| line > 0);
+    rec
+}
+
+/// The answer arrived within `limit` milliseconds (retries after a 429 included: the client
+/// waited for them too).
+fn time_check(limit: u64, at: (u32, u32), got: &Received) -> CheckRecord {
+    let took = got.exchange.elapsed.as_millis();
+    let mut rec = record(
+        CheckKind::ResponseTime,
+        took < u128::from(limit),
+        None,
+        format!("under {limit} ms"),
+        format!("{took} ms"),
+    );
+    rec.at = Some(at).filter(|&(line, _)| line > 0);
     rec
 }
 

@@ -26,6 +26,49 @@ fn alnum(n: usize) -> String {
         .collect()
 }
 
+fn upper(n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
+        .collect()
+}
+
+/// The run id as 8 lower-case letters (hex digit `0` → `a` … `f` → `p`). Okta's OIN gate
+/// names its user `Runscope<3 digits><Capital><8 lower-case><3 digits>@atko.com`
+/// (`Initial_Script_Spec.txt`): the format leaves no room for the `scimtest-` prefix, so the
+/// run is carried by these letters instead, and [`carries_run`] recognises them.
+pub(crate) fn run_letters(run_id: &str) -> String {
+    run_id
+        .chars()
+        .map(|c| match c.to_digit(16) {
+            Some(d) => char::from(b'a' + d as u8),
+            None => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Whether `s` carries run `run_id`'s generated identity: the `scimtest-<run id>-` prefix
+/// (any case), or a userName in the OIN gate's format holding the run's letters.
+pub(crate) fn carries_run(s: &str, run_id: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with(&format!("{PREFIX}-{run_id}-").to_ascii_lowercase()) {
+        return true;
+    }
+    let Some(core) = lower
+        .strip_prefix("runscope")
+        .and_then(|r| r.strip_suffix("@atko.com"))
+    else {
+        return false;
+    };
+    let letters = run_letters(run_id);
+    let b = core.as_bytes();
+    b.len() == 3 + 1 + letters.len() + 3
+        && b[..3].iter().all(u8::is_ascii_digit)
+        && b[3].is_ascii_lowercase()
+        && core[4..4 + letters.len()] == letters
+        && b[4 + letters.len()..].iter().all(u8::is_ascii_digit)
+}
+
 fn digits(n: usize) -> String {
     let mut rng = rand::rng();
     (0..n)
@@ -71,6 +114,9 @@ pub(crate) fn generate(name: &str, run_id: &str, domain: Option<&str>) -> Option
         ("phone", None) => format!("+1 (555) {}-{}", digits(3), digits(4)),
         ("alnum", Some(n)) => alnum(n),
         ("digits", Some(n)) => digits(n),
+        ("upper", Some(n)) => upper(n),
+        ("run_letters", None) => run_letters(run_id),
+        ("run_letters_caps", None) => run_letters(run_id).to_ascii_uppercase(),
         _ => return None,
     };
     Some(Value::String(s))
@@ -84,13 +130,28 @@ mod tests {
     #[test]
     fn every_declared_generator_exists() {
         for g in GENERATORS {
-            let name = if matches!(*g, "alnum" | "digits") {
+            let name = if matches!(*g, "alnum" | "digits" | "upper") {
                 format!("{g}:4")
             } else {
                 g.to_string()
             };
             assert!(generate(&name, "abcd1234", None).is_some(), "{g}");
         }
+    }
+
+    #[test]
+    fn oin_gate_names_carry_the_run_in_letters() {
+        let run = "0a1b2c3d";
+        assert_eq!(run_letters(run), "akblcmdn");
+        let name = format!("Runscope042X{}917@atko.com", run_letters(run));
+        assert!(carries_run(&name, run));
+        assert!(carries_run(&name.to_ascii_uppercase(), run));
+        assert!(!carries_run(&name, "0a1b2c3e"), "another run's letters");
+        assert!(!carries_run("Runscope042Xakblcmdn91@atko.com", run));
+        assert!(!carries_run("Runscope042Xakblcmdn917@atko.com.evil", run));
+        assert!(!carries_run("abcdefgh@atko.com", run));
+        assert!(carries_run("scimtest-0a1b2c3d-x@example.com", run));
+        assert!(!carries_run("scimtest-0a1b2c3e-x@example.com", run));
     }
 
     #[test]
