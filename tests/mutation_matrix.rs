@@ -55,7 +55,11 @@ fn seed_foreign_data(s: &scimtest::server::RunningServer) -> Vec<serde_json::Val
     let user = store
         .create(
             ResourceKind::User,
-            json!({"userName": "real.person@customer.example", "active": true, "name": {"givenName": "Real"}})
+            // A complete user, as an ISV's first user is: Okta's OIN gate reads the first user
+            // listed (SPEC step 1) and needs its names, emails and active.
+            json!({"userName": "real.person@customer.example", "active": true,
+                   "name": {"givenName": "Real", "familyName": "Person"},
+                   "emails": [{"value": "real.person@customer.example", "type": "work", "primary": true}]})
                 .as_object()
                 .unwrap()
                 .clone(),

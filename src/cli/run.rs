@@ -537,6 +537,7 @@ fn run_cases(
             Duration::from_secs(7)
         },
         oauth: connection.oauth.clone(),
+        alone: Default::default(),
     });
     let cases = run_trials(planned, cx, rt.handle().clone(), selection);
     let leftovers = leftovers(&journal);

@@ -405,6 +405,7 @@ impl Lowerer<'_> {
             profiles,
             skip: rc.skip,
             requires,
+            alone: rc.alone,
             vars,
             steps,
             line,

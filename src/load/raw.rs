@@ -87,6 +87,9 @@ pub(super) struct RawCase {
     pub skip: Option<String>,
     /// Capabilities the case needs (`groups`, `manager`, `hard_delete`).
     pub requires: Option<Vec<Spanned<String>>>,
+    /// Run with no other case in flight (it reads what the target lists first).
+    #[serde(default)]
+    pub alone: bool,
     /// Variables.
     #[serde(default)]
     pub vars: Ordered<Spanned<Value>>,

@@ -126,6 +126,9 @@ pub struct Case {
     /// What the app must support for the case to apply (`requires:`, plus `groups` for any
     /// case that sends a request to `/Groups`).
     pub requires: Vec<Capability>,
+    /// Run with no other case of the run in flight: the case reads what the target lists
+    /// first (Okta's OIN gate reads the first user), which other cases' data would change.
+    pub alone: bool,
     /// Case variables, in evaluation order (dependencies first).
     pub vars: Vec<(String, Template)>,
     /// The steps.

@@ -505,11 +505,16 @@ impl Tone {
 }
 
 /// The verdict lines, as the console and the HTML report show them: one per client question
-/// (Entra provisioning, Microsoft gallery validation, and any other client the run answers
-/// for), then the exit code's verdict.
+/// (Entra provisioning, Microsoft gallery validation, and Okta's two when the run has a case of
+/// an Okta profile), then the exit code's verdict. `results.json` keeps every question.
 pub(crate) fn verdict_lines(run: &RunRecord, causes: &[super::RootCause]) -> Vec<(Tone, String)> {
+    let asked = |client: crate::model::Client| {
+        client == crate::model::Client::Entra
+            || run.cases.iter().any(|c| c.profile.client() == client)
+    };
     let mut lines: Vec<(Tone, String)> = super::verdicts(run)
         .into_iter()
+        .filter(|v| asked(v.client))
         .map(|v| {
             let tone = match v.outcome {
                 super::Outcome::Pass => Tone::Pass,

@@ -49,6 +49,8 @@ impl Outcome {
 pub struct Verdict {
     /// Stable key (`entra`, `gallery`, `okta`, `okta-oin`).
     pub key: &'static str,
+    /// The client the question is about.
+    pub client: Client,
     /// The question, as shown: "Entra provisioning", "Microsoft gallery validation", "Okta
     /// provisioning", "Okta OIN gate".
     pub question: &'static str,
@@ -86,7 +88,7 @@ fn names(list: &[&str]) -> String {
 fn entra(run: &RunRecord) -> Verdict {
     required_cases(
         run,
-        ("entra", "Entra provisioning"),
+        (Client::Entra, "entra", "Entra provisioning"),
         |p| p.client() == Client::Entra && p != Profile::Gallery,
         "Entra's request shapes",
         "no required case of the entra, entra-flag or validator profiles ran",
@@ -98,7 +100,7 @@ fn entra(run: &RunRecord) -> Verdict {
 fn okta(run: &RunRecord) -> Verdict {
     required_cases(
         run,
-        ("okta", "Okta provisioning"),
+        (Client::Okta, "okta", "Okta provisioning"),
         |p| p == Profile::Okta,
         "Okta's request shapes",
         "no required case of the okta profile ran (--profile okta)",
@@ -108,17 +110,12 @@ fn okta(run: &RunRecord) -> Verdict {
 /// A client's verdict from the required cases of the profiles `ours` selects.
 fn required_cases(
     run: &RunRecord,
-    (key, question): (&'static str, &'static str),
+    (client, key, question): (Client, &'static str, &'static str),
     ours: impl Fn(Profile) -> bool,
     shapes: &str,
     none_ran: &str,
 ) -> Verdict {
-    let verdict = |outcome, reason: String| Verdict {
-        key,
-        question,
-        outcome,
-        reason,
-    };
+    let verdict = answer(client, key, question);
     if run.interrupted {
         return verdict(Outcome::NotRun, "the run was interrupted".into());
     }
@@ -193,12 +190,7 @@ fn result_of(run: &RunRecord, test: &GateTest) -> TestResult {
 /// Microsoft's gallery validation, as Orchestrator @3372c7e8 `Evaluate_Test_Results` decides
 /// it: every mandatory test passed or skipped, and at least one authentication test passed.
 fn gallery(run: &RunRecord) -> Verdict {
-    let verdict = |outcome, reason: String| Verdict {
-        key: "gallery",
-        question: "Microsoft gallery validation",
-        outcome,
-        reason,
-    };
+    let verdict = answer(Client::Entra, "gallery", "Microsoft gallery validation");
     if run.interrupted {
         return verdict(Outcome::NotRun, "the run was interrupted".into());
     }
@@ -277,15 +269,17 @@ fn gallery(run: &RunRecord) -> Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OinResult {
     Passed,
-    /// Failed, with the case's reason.
+    /// This request's checks failed.
     Failed,
+    /// Its case stopped before it (an earlier request or a set-up step failed): the gate, which
+    /// runs every request, would have sent it, so it is neither passed nor failed.
+    NotReached,
     /// Its case was skipped (groups declared absent) or not in the run.
     Absent,
 }
 
-/// Whether `step` held: its case passed; or its case failed at a later step (the gate runs
-/// every request, so an earlier one that held still passed); or failed here, or at a set-up
-/// step before it.
+/// How `step` fared in its case: the case passed; or it failed at this request, before it, or
+/// after it (the gate runs every request, so one that held before the failure passed).
 fn oin_result(run: &RunRecord, step: &OinStep) -> OinResult {
     let Some(case) = run.cases.iter().find(|c| c.name == step.case) else {
         return OinResult::Absent;
@@ -300,10 +294,9 @@ fn oin_result(run: &RunRecord, step: &OinStep) -> OinResult {
                 .position(|s| !s.finding && (s.error.is_some() || s.failed()));
             let mine = case.steps.iter().position(|s| s.name.contains(step.step));
             match (at, mine) {
-                (Some(at), Some(mine)) if at <= mine => OinResult::Failed,
-                (Some(_), Some(_)) => OinResult::Passed,
-                // Failed before reaching this request (a set-up step), or the request never ran.
-                _ => OinResult::Failed,
+                (Some(at), Some(mine)) if at == mine => OinResult::Failed,
+                (Some(at), Some(mine)) if at > mine => OinResult::Passed,
+                _ => OinResult::NotReached,
             }
         }
     }
@@ -313,12 +306,7 @@ fn oin_result(run: &RunRecord, step: &OinStep) -> OinResult {
 /// `Okta-SCIM-20-SPEC-Test.json` @f9abbe3dc1 and `Okta-SCIM-20-CRUD-Test.json` @6654b22701
 /// assert them; the optional Groups step and the reads after an inferred stand-in write only warn.
 fn oin_gate(run: &RunRecord) -> Verdict {
-    let verdict = |outcome, reason: String| Verdict {
-        key: "okta-oin",
-        question: "Okta OIN gate",
-        outcome,
-        reason,
-    };
+    let verdict = answer(Client::Okta, "okta-oin", "Okta OIN gate");
     if run.interrupted {
         return verdict(Outcome::NotRun, "the run was interrupted".into());
     }
@@ -338,29 +326,10 @@ fn oin_gate(run: &RunRecord) -> Verdict {
         );
     }
     let failed = with(OinCategory::Required, OinResult::Failed);
-    let plural = |n: usize| if n == 1 { "" } else { "s" };
-    if !failed.is_empty() {
-        let shown: Vec<&str> = failed.iter().map(String::as_str).collect();
-        return verdict(
-            Outcome::Fail,
-            format!(
-                "required step{} would fail: {}",
-                plural(failed.len()),
-                names(&shown)
-            ),
-        );
-    }
+    let unreached = with(OinCategory::Required, OinResult::NotReached);
     let absent = with(OinCategory::Required, OinResult::Absent);
-    if !absent.is_empty() {
-        let shown: Vec<&str> = absent.iter().map(String::as_str).collect();
-        return verdict(
-            Outcome::NotRun,
-            format!(
-                "required step{} not replayed in this run (filtered out): {}",
-                plural(absent.len()),
-                names(&shown)
-            ),
-        );
+    if let Some((outcome, reason)) = oin_blocking(&failed, &unreached, &absent) {
+        return verdict(outcome, reason);
     }
     let warnings = [
         with(OinCategory::Optional, OinResult::Failed),
@@ -370,8 +339,7 @@ fn oin_gate(run: &RunRecord) -> Verdict {
     let warned = if warnings.is_empty() {
         String::new()
     } else {
-        let shown: Vec<&str> = warnings.iter().map(String::as_str).collect();
-        format!("; not blocking, but failed: {}", names(&shown))
+        format!("; not blocking, but failed: {}", labels(&warnings))
     };
     verdict(
         Outcome::Pass,
@@ -379,6 +347,67 @@ fn oin_gate(run: &RunRecord) -> Verdict {
             "every required step of the SPEC test (@f9abbe3dc1) and the CRUD test's reads passed (Okta's org actions stood in for by Okta's documented SCIM writes){warned}"
         ),
     )
+}
+
+fn labels(list: &[String]) -> String {
+    names(&list.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// What keeps the OIN gate from passing, if anything: required steps that failed (and those
+/// the failure kept from running), a set-up failure before required steps, or required steps
+/// this run left out.
+fn oin_blocking(
+    failed: &[String],
+    unreached: &[String],
+    absent: &[String],
+) -> Option<(Outcome, String)> {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    if !failed.is_empty() {
+        let more = if unreached.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} more not reached after the failure ({})",
+                unreached.len(),
+                labels(unreached)
+            )
+        };
+        let n = plural(failed.len());
+        let reason = format!("required step{n} would fail: {}{more}", labels(failed));
+        return Some((Outcome::Fail, reason));
+    }
+    if !unreached.is_empty() {
+        let n = plural(unreached.len());
+        let reason = format!(
+            "a set-up step failed before required step{n} {}: see the root causes",
+            labels(unreached)
+        );
+        return Some((Outcome::NotRun, reason));
+    }
+    if !absent.is_empty() {
+        let n = plural(absent.len());
+        let reason = format!(
+            "required step{n} not replayed in this run (filtered out): {}",
+            labels(absent)
+        );
+        return Some((Outcome::NotRun, reason));
+    }
+    None
+}
+
+/// The verdict of one question, from its outcome and reason.
+fn answer(
+    client: Client,
+    key: &'static str,
+    question: &'static str,
+) -> impl Fn(Outcome, String) -> Verdict {
+    move |outcome, reason| Verdict {
+        key,
+        client,
+        question,
+        outcome,
+        reason,
+    }
 }
 
 #[cfg(test)]
@@ -558,11 +587,12 @@ mod tests {
         );
         let v = verdicts(&failing).remove(3);
         assert_eq!(v.outcome, Outcome::Fail);
-        // Step 5 held before step 6 failed; step 7 never ran, so it fails too.
+        // Step 5 held before step 6 failed; step 7 was not reached.
         assert!(!v.reason.contains("SPEC step 5 "), "{}", v.reason);
         assert!(
-            v.reason
-                .contains("SPEC step 6 \"Create Okta user with realistic values\""),
+            v.reason.starts_with(
+                "required step would fail: SPEC step 6 \"Create Okta user with realistic values\"; 1 more not reached"
+            ),
             "{}",
             v.reason
         );

@@ -58,6 +58,9 @@ pub struct RunContext {
     /// OAuth client credentials for the gallery's credentials test (the run's, or the
     /// reference server's token endpoint); `None`: the test is skipped, as the gate skips it.
     pub oauth: Option<super::OAuth>,
+    /// Every case holds it to read while it runs; a case marked `alone` holds it to write, so
+    /// it runs with no other case in flight (and after their cleanup).
+    pub alone: Arc<tokio::sync::RwLock<()>>,
 }
 
 /// Test data a run chooses (`[capabilities] domain`, `[vars]`, `--domain`, `--var`).
@@ -124,6 +127,12 @@ impl State<'_> {
 
 /// Runs `planned` against the target.
 pub(crate) async fn run_case(cx: &RunContext, planned: &PlannedCase) -> CaseResult {
+    // Held until the case's cleanup is done. Skipped cases take it too: cheap, and one rule.
+    let _turn = if planned.case.alone {
+        (None, Some(cx.alone.write().await))
+    } else {
+        (Some(cx.alone.read().await), None)
+    };
     let start = Instant::now();
     let case = &planned.case;
     let mut result = empty_result(planned);

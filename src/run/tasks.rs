@@ -102,6 +102,7 @@ mod tests {
             profiles: vec![crate::model::Profile::Entra],
             skip: None,
             requires: Vec::new(),
+            alone: false,
             vars: Vec::new(),
             steps: Vec::new(),
             line: 1,

@@ -113,11 +113,7 @@ async fn handle(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    let scim_type = if app.has(Defect::JsonContentType) {
-        "application/json"
-    } else {
-        "application/scim+json"
-    };
+    let scim_type = super::oin::response_type(&app);
     let n = app
         .requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -135,6 +131,9 @@ async fn handle(
                 .into_response(),
         };
     }
+    if super::oin::slow(&app, &method, uri.path(), uri.query()) {
+        tokio::time::sleep(super::oin::SLOW_LIST).await;
+    }
     let result = if authorized(&app, &headers) {
         match read_body(body).await {
             Ok(body) => strict_media_types(&app, &headers, &body)
@@ -150,13 +149,16 @@ async fn handle(
     };
     let (reply, unauthorized) = match result {
         Ok(r) => (r, false),
-        Err(e) => (
-            Reply::json(
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                e.body(app.has(Defect::NumericErrorStatus)),
-            ),
-            e.status == 401,
-        ),
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let reply = match super::oin::framework_error(&app, &e, uri.path()) {
+                Some(Some(body)) => Reply::json(status, body),
+                Some(None) => Reply::empty(status),
+                None => Reply::json(status, e.body(app.has(Defect::NumericErrorStatus))),
+            };
+            (reply, e.status == 401)
+        }
     };
     write_reply(reply, scim_type, unauthorized)
 }
@@ -249,6 +251,13 @@ fn strict_media_types(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Resu
             status: 415,
             scim_type: None,
             detail: format!("unsupported media type `{}`", value(header::CONTENT_TYPE)),
+        });
+    }
+    if super::oin::json_body_refused(app, value(header::CONTENT_TYPE), body.is_empty()) {
+        return Err(ScimError {
+            status: 415,
+            scim_type: None,
+            detail: "unsupported media type `application/json`".into(),
         });
     }
     if app.has(Defect::AcceptRequired) && !value(header::ACCEPT).contains("application/scim+json") {
@@ -502,16 +511,18 @@ fn resources(
                 None => search_all(app, &as_params, base_url),
             }
         }
-        (Endpoint::Resource(kind, id), method) => one(
-            app,
-            kind,
-            id,
-            method,
-            &req.params,
-            req.headers,
-            req.body,
-            base_url,
-        ),
+        (Endpoint::Resource(kind, id), method) => super::oin::typed_id(app, id).and_then(|()| {
+            one(
+                app,
+                kind,
+                id,
+                method,
+                &req.params,
+                req.headers,
+                req.body,
+                base_url,
+            )
+        }),
         _ => Err(req.method_not_allowed()),
     }
 }
@@ -780,7 +791,9 @@ fn list(
         .iter()
         .map(|r| {
             let full = render(kind, r, &projection, base_url);
-            if app.has(Defect::PartialQueryResults) && query.filter.is_some() {
+            if (app.has(Defect::PartialQueryResults) && query.filter.is_some())
+                || super::oin::summary_list(app, query.filter.is_some())
+            {
                 let keep = ["schemas", "id", "userName", "displayName", "meta"];
                 Value::Object(
                     full.as_object()
@@ -864,7 +877,16 @@ fn create(
     check_schemas(app, kind, &body)?;
     strict::check_write(app, kind, &body, false)?;
     let attrs = resource::from_body(kind, &body, coercion(app))?;
-    let stored = app.store.create(kind, attrs)?;
+    let stored = match app.store.create(kind, attrs) {
+        Ok(stored) => stored,
+        Err(e) => match super::oin::existing(app, kind, &body, &e) {
+            Some(r) => {
+                let rendered = render(kind, &r, &Projection::default(), base_url);
+                return Ok(with_headers(kind, &r, rendered, StatusCode::OK, base_url));
+            }
+            None => return Err(e),
+        },
+    };
     let mut rendered = render(kind, &stored, &Projection::default(), base_url);
     if app.has(Defect::PasswordReturned)
         && let (Some(p), Some(out)) = (stored.get("password"), rendered.as_object_mut())

@@ -207,6 +207,23 @@ defects! {
         "The filter is ignored when startIndex or count ride along (as in Okta's lookups): every resource is answered.",
     PageCap50 = "page-cap-50":
         "Pages hold at most 50 resources whatever count asks (RFC-legal), while Okta advances by 100.",
+    // Branch o2 (issue 24): the breaks Okta's OIN gate catches and Entra does not
+    // (okta-client.md §5 A12-A15, C25), and text/json answers, which Okta tolerates and Entra
+    // does not (B17). Implemented in src/server/oin.rs.
+    TypedIds400 = "typed-ids-400":
+        "An id that is not a UUID (the OIN gate's `010101001010101011001010101011`) answers 400 instead of 404.",
+    NonScimErrors = "non-scim-errors":
+        "Errors carry the web framework's body instead of a SCIM Error: a 401 with no body, a 404 as `{\"error\": \"Not Found\", \"status\": 404, …}`.",
+    ApplicationJsonRefused = "application-json-refused":
+        "A request body typed `application/json` (the OIN gate's POSTs) gets 415.",
+    SummaryLists = "summary-lists":
+        "Unfiltered list responses carry summary objects (id, userName or displayName, meta): no `active`, `emails` or `name`.",
+    IdempotentCreate = "idempotent-create":
+        "A duplicate create answers 200 with the existing resource instead of 409 Conflict.",
+    SlowGroupsList = "slow-groups-list":
+        "An unfiltered GET /Groups takes 700 ms (the OIN gate's optional Groups step allows 600 ms).",
+    TextJsonAnswers = "text-json-answers":
+        "Responses are typed `text/json;charset=UTF-8`, as in Okta's SCIM samples, instead of application/scim+json.",
 }
 
 impl fmt::Display for Defect {

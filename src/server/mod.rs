@@ -6,6 +6,7 @@ pub mod app;
 pub mod defect;
 pub mod error;
 pub mod filter;
+mod oin;
 pub mod patch;
 pub mod resource;
 pub mod schema;

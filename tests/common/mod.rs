@@ -85,6 +85,7 @@ pub fn context_with(base_url: &str, request: Duration, case: Duration) -> Arc<Ru
             scope: None,
             method: scimtest::run::ClientAuthMethod::Post,
         }),
+        alone: Default::default(),
     })
 }
 
