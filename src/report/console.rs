@@ -107,6 +107,7 @@ pub fn summary(run: &RunRecord, redactor: &Redactor, reports: &[String], detail:
     s.baseline(&mut out);
     s.notes(&mut out);
     s.leftovers(&mut out);
+    s.matrix(&mut out);
     // The answer, last: what a CI log's tail shows.
     s.verdict(&mut out);
     s.root_causes(&mut out, detail.verbose);
@@ -464,6 +465,17 @@ impl Summary<'_> {
                 },
                 self.safe(cmd)
             );
+        }
+    }
+
+    /// The cross-client matrix's block (runs with cases of both clients), after a blank line.
+    fn matrix(&self, out: &mut String) {
+        let lines = super::matrix::console_lines(self.run);
+        if !lines.is_empty() {
+            let _ = writeln!(out);
+        }
+        for line in lines {
+            let _ = writeln!(out, "{}", self.safe(&line));
         }
     }
 
