@@ -145,6 +145,7 @@ pub fn html(run: &RunRecord, r: &Redactor) -> String {
     // The answer first, in the console's words: the verdicts, then the root causes.
     header(&mut out, run, &causes, r);
     root_causes(&mut out, &causes, r);
+    out.push_str(&super::matrix::html(run, r));
     summary_tables(&mut out, run);
     notes(&mut out, run, r);
     filters(&mut out, run);

@@ -141,6 +141,7 @@ pub fn results_json(run: &RunRecord, r: &Redactor) -> Value {
             "outcome": v.outcome.name(),
             "reason": r.redact(&v.reason),
         })).collect::<Vec<_>>(),
+        "matrix": super::matrix::json(run, r),
         "root_causes": causes.iter().map(|g| json!({
             "summary": r.redact(&g.summary),
             "severity": g.severity.name(),

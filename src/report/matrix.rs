@@ -185,7 +185,11 @@ fn seen(probe: &Probe, c: &CaseResult) -> Seen {
         .filter(|s| probe.step.is_none_or(|t| s.name.contains(t)))
         .collect();
     for step in &steps {
-        if let Some(k) = step.checks.iter().find(|k| !k.passed && shows(probe, &k.what)) {
+        if let Some(k) = step
+            .checks
+            .iter()
+            .find(|k| !k.passed && shows(probe, &k.what))
+        {
             return Seen::Shows(k.describe());
         }
         if let Some(e) = &step.error
@@ -275,7 +279,11 @@ pub(crate) fn console_lines(run: &RunRecord) -> Vec<String> {
                     _ => None,
                 })
                 .collect();
-            out.push(format!("  breaks {}: {}", who.join(" and "), r.behaviour.name));
+            out.push(format!(
+                "  breaks {}: {}",
+                who.join(" and "),
+                r.behaviour.name
+            ));
         }
     }
     if out.len() == 1 {
@@ -301,6 +309,113 @@ pub(crate) fn console_lines(run: &RunRecord) -> Vec<String> {
         })
         .collect();
     out.push(format!("  {}", counts.join("; ")));
+    out
+}
+
+/// The matrix as `results.json` carries it: the clients, and per behaviour its cells and the
+/// conflict line, if any.
+pub(crate) fn json(run: &RunRecord, r: &crate::redact::Redactor) -> serde_json::Value {
+    let rows: Vec<serde_json::Value> = matrix(run)
+        .iter()
+        .map(|row| {
+            let cells: serde_json::Map<String, serde_json::Value> = row
+                .cells
+                .iter()
+                .map(|(client, cell)| {
+                    let mut v = serde_json::json!({"state": cell.name()});
+                    match cell {
+                        Cell::Satisfied { cases } => v["cases"] = serde_json::json!(cases),
+                        Cell::Broken { case, detail } => {
+                            v["case"] = serde_json::json!(case);
+                            v["detail"] = serde_json::json!(r.redact(detail));
+                        }
+                        Cell::NotAffected { why } => v["why"] = serde_json::json!(why),
+                        Cell::NotExercised => {}
+                    }
+                    if let Some(side) = row.behaviour.sides.iter().find(|s| s.client == *client) {
+                        v["says"] = serde_json::json!(side.says);
+                    }
+                    (client.name().to_string(), v)
+                })
+                .collect();
+            serde_json::json!({
+                "key": row.behaviour.key,
+                "behaviour": row.behaviour.name,
+                "reference": row.behaviour.reference,
+                "defect": row.behaviour.defect,
+                "cells": cells,
+                "conflict": row.conflict(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "clients": CLIENTS.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "rows": rows,
+    })
+}
+
+/// The HTML report's matrix section: the conflicts, then a table with one column per client.
+/// Empty unless the run has cases of more than one client.
+pub(crate) fn html(run: &RunRecord, r: &crate::redact::Redactor) -> String {
+    use super::markup::escape as esc;
+    use std::fmt::Write as _;
+    if console_lines(run).is_empty() {
+        return String::new();
+    }
+    let rows = matrix(run);
+    let mut out =
+        String::from("<h2 id=\"matrix\">Entra and Okta, server behaviour by behaviour</h2>");
+    for line in rows.iter().filter_map(Row::conflict) {
+        let _ = write!(
+            out,
+            "<p class=\"verdict other\">Conflict: {}</p>",
+            esc(&r.redact(&line))
+        );
+    }
+    out.push_str("<table class=\"matrix\"><tr><th>server behaviour</th>");
+    for c in CLIENTS {
+        let _ = write!(out, "<th>{}</th>", c.name());
+    }
+    out.push_str("</tr>");
+    for row in &rows {
+        let bad = if row.broken().is_empty() {
+            ""
+        } else {
+            " class=\"bad\""
+        };
+        let _ = write!(
+            out,
+            "<tr{bad}><td>{}<br><span class=\"sev\">{}{}</span></td>",
+            esc(row.behaviour.name),
+            esc(row.behaviour.reference),
+            row.behaviour
+                .defect
+                .map(|d| format!("; defect <code>{}</code>", esc(d)))
+                .unwrap_or_default()
+        );
+        for (client, cell) in &row.cells {
+            let says = row
+                .behaviour
+                .sides
+                .iter()
+                .find(|s| s.client == *client)
+                .map_or("", |s| s.says);
+            let (state, note) = match cell {
+                Cell::Satisfied { cases } => ("satisfied".to_string(), cases.join(", ")),
+                Cell::Broken { case, detail } => (format!("BROKEN: {case}"), detail.clone()),
+                Cell::NotExercised => ("not exercised in this run".into(), says.to_string()),
+                Cell::NotAffected { why } => ("not affected".into(), (*why).to_string()),
+            };
+            let _ = write!(
+                out,
+                "<td><strong>{}</strong><br><span class=\"sev\">{}</span></td>",
+                esc(&r.redact(&state)),
+                esc(&r.redact(&note))
+            );
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
     out
 }
 

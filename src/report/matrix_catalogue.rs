@@ -19,13 +19,28 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
         reference: "okta-client.md §5 A1",
         defect: Some("no-put"),
         sides: &[
-            entra("never sends PUT (the SCIM guide updates by PATCH only; §1.1)", &[]),
+            entra(
+                "never sends PUT (the SCIM guide updates by PATCH only; §1.1)",
+                &[],
+            ),
             okta(
                 "updates profiles with GET then a PUT of the whole user (R20), and AIW apps PUT groups",
                 &[
-                    probe("okta-users::update_profile_put", Some("PUT the whole user"), STATUS),
-                    probe("okta-users::deactivate_user_put", Some("PUT the whole user"), STATUS),
-                    probe("okta-groups::push_group_put", Some("PUT the whole group"), STATUS),
+                    probe(
+                        "okta-users::update_profile_put",
+                        Some("PUT the whole user"),
+                        STATUS,
+                    ),
+                    probe(
+                        "okta-users::deactivate_user_put",
+                        Some("PUT the whole user"),
+                        STATUS,
+                    ),
+                    probe(
+                        "okta-groups::push_group_put",
+                        Some("PUT the whole group"),
+                        STATUS,
+                    ),
                 ],
             ),
         ],
@@ -216,7 +231,11 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
             entra("sends `application/scim+json` (§1.0)", &[]),
             okta(
                 "fails its OIN gate: the SPEC test POSTs with `application/json` (step 6)",
-                &[probe("okta-oin::spec_create_user", Some("SPEC step 6:"), STATUS)],
+                &[probe(
+                    "okta-oin::spec_create_user",
+                    Some("SPEC step 6:"),
+                    STATUS,
+                )],
             ),
         ],
     },
@@ -229,7 +248,11 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
             entra("reads users by id or by its matching query (U2, U3)", &[]),
             okta(
                 "fails its OIN gate: SPEC step 1 wants names, emails and `active` in `Resources[0]`",
-                &[probe("okta-oin::spec_users_endpoint", Some("SPEC step 1:"), ANY)],
+                &[probe(
+                    "okta-oin::spec_users_endpoint",
+                    Some("SPEC step 1:"),
+                    ANY,
+                )],
             ),
         ],
     },
@@ -255,13 +278,21 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
             entra(
                 "rejects them: answers must be typed `application/scim+json` (SCIM guide; the SCIM Validator checks it)",
                 &[
-                    probe("entra-users::create_user", None, Shows::Header("Content-Type")),
+                    probe(
+                        "entra-users::create_user",
+                        None,
+                        Shows::Header("Content-Type"),
+                    ),
                     probe(
                         "entra-connection::test_connection_users",
                         None,
                         Shows::Header("Content-Type"),
                     ),
-                    probe("entra-discovery::schemas", None, Shows::Header("Content-Type")),
+                    probe(
+                        "entra-discovery::schemas",
+                        None,
+                        Shows::Header("Content-Type"),
+                    ),
                 ],
             ),
             okta(
@@ -364,7 +395,10 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
                     probe("entra-groups::filter_group_excluding_members", None, ANY),
                 ],
             ),
-            okta("never sends `excludedAttributes` (R20: no sample does)", &[]),
+            okta(
+                "never sends `excludedAttributes` (R20: no sample does)",
+                &[],
+            ),
         ],
     },
     Behaviour {
