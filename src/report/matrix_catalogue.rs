@@ -328,7 +328,11 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
         sides: &[
             entra(
                 "deletes users on a hard delete (U8)",
-                &[probe("entra-users::delete_user", None, ANY)],
+                &[probe(
+                    "entra-users::delete_user",
+                    Some("DELETE the user"),
+                    STATUS,
+                )],
             ),
             okta("never deletes users (R20, FAQ26: soft delete)", &[]),
         ],
@@ -341,7 +345,11 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
         sides: &[
             entra(
                 "sends `Replace` and `\"False\"` in its default job (U5, U7)",
-                &[probe("entra-users::disable_user[entra]", None, ANY)],
+                &[probe(
+                    "entra-users::disable_user[entra]",
+                    Some("PATCH active false"),
+                    STATUS,
+                )],
             ),
             okta("sends lower-case ops and JSON booleans (R20)", &[]),
         ],
@@ -355,8 +363,16 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
             entra(
                 "removes members with a value array in its default job (G6)",
                 &[
-                    probe("entra-groups::members_read_back[entra]", None, ANY),
-                    probe("entra-groups::readd_member[entra]", None, ANY),
+                    probe(
+                        "entra-groups::members_read_back[entra]",
+                        Some("exactly the other member stays"),
+                        ANY,
+                    ),
+                    probe(
+                        "entra-groups::readd_member[entra]",
+                        Some("exactly the other member stays"),
+                        ANY,
+                    ),
                 ],
             ),
             okta(
@@ -377,7 +393,7 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
         sides: &[
             entra(
                 "joins filters with `and` (§2 rule 13)",
-                &[probe("entra-users::manager_probe_and_filter", None, ANY)],
+                &[probe("entra-users::manager_probe_and_filter", None, STATUS)],
             ),
             okta("uses `eq` only, \"the only one necessary\" (R20)", &[]),
         ],
@@ -391,8 +407,16 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
             entra(
                 "reads groups with `excludedAttributes=members` (G2, G3)",
                 &[
-                    probe("entra-groups::get_group_excluding_members", None, ANY),
-                    probe("entra-groups::filter_group_excluding_members", None, ANY),
+                    probe(
+                        "entra-groups::get_group_excluding_members",
+                        Some("excludedAttributes=members"),
+                        BODY,
+                    ),
+                    probe(
+                        "entra-groups::filter_group_excluding_members",
+                        Some("excluding members"),
+                        BODY,
+                    ),
                 ],
             ),
             okta(
@@ -447,7 +471,11 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
         sides: &[
             entra(
                 "fails the SCIM Validator's different-case filter (§2 rule 14)",
-                &[probe("entra-users::filter_user_different_case", None, ANY)],
+                &[probe(
+                    "entra-users::filter_user_different_case",
+                    Some("upper-cased"),
+                    BODY,
+                )],
             ),
             okta(
                 "copes: SPEC step 9 checks the status only",
