@@ -515,6 +515,16 @@ fn run_cases(
     eprintln!(
         "scimtest: run id {run_id}: everything this run creates is named `scimtest-{run_id}-…`"
     );
+    // Okta's OIN gate names its user in its own format: say which name stands for the run.
+    if planned
+        .iter()
+        .any(|c| c.profile == crate::model::Profile::OktaOin)
+    {
+        eprintln!(
+            "scimtest: except the OIN gate's users, named as the gate names them: `Runscope…{}…@atko.com`",
+            crate::run::run_letters(&run_id)
+        );
+    }
     let interrupt = Interrupt::default();
     rt.spawn(watch_signals(
         interrupt.clone(),

@@ -169,7 +169,7 @@ pub(super) const CATALOGUE: [Behaviour; 24] = [
     },
     Behaviour {
         key: "page-cap-below-100",
-        name: "pages capped below 100",
+        name: "`count=100` not honoured (pages capped below 100, or paging ignored)",
         reference: "okta-client.md §5 A11",
         defect: Some("page-cap-50"),
         sides: &[
