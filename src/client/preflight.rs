@@ -40,7 +40,7 @@ pub async fn preflight(
     };
     let ex = &got.exchange;
     let probe_line = format!(
-        "GET {}/Users?filter=… (Entra's Test Connection)",
+        "GET {}/Users?filter=… (the preflight probe, shaped as Entra's Test Connection)",
         shown.trim_end_matches('/')
     );
     let content_type = got

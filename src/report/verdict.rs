@@ -187,6 +187,28 @@ fn result_of(run: &RunRecord, test: &GateTest) -> TestResult {
     }
 }
 
+/// Why the gate cannot be answered: the mandatory tests the run left out. The tests the gate
+/// runs through Entra's provisioning engine replay under the entra profile, so a
+/// `--profile gallery` run alone leaves them out: say so.
+fn absent_reason(results: &[(&GateTest, TestResult)], absent: &[&str]) -> String {
+    let engine_only = results.iter().any(|(t, r)| {
+        *r == TestResult::Absent
+            && t.category == Category::Mandatory
+            && !t.cases.is_empty()
+            && t.cases.iter().all(|c| c.ends_with("[entra]"))
+    });
+    format!(
+        "mandatory test{} not replayed in this run (filtered out): {}{}",
+        if absent.len() == 1 { "" } else { "s" },
+        names(absent),
+        if engine_only {
+            "; the tests the gate runs through Entra's provisioning engine replay under the entra profile (add --profile entra)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Microsoft's gallery validation, as Orchestrator @3372c7e8 `Evaluate_Test_Results` decides
 /// it: every mandatory test passed or skipped, and at least one authentication test passed.
 fn gallery(run: &RunRecord) -> Verdict {
@@ -229,14 +251,7 @@ fn gallery(run: &RunRecord) -> Verdict {
         );
     }
     if !absent.is_empty() {
-        return verdict(
-            Outcome::NotRun,
-            format!(
-                "mandatory test{} not replayed in this run (filtered out): {}",
-                if absent.len() == 1 { "" } else { "s" },
-                names(&absent)
-            ),
-        );
+        return verdict(Outcome::NotRun, absent_reason(&results, &absent));
     }
     if with(Category::Authentication, TestResult::Passed).is_empty() {
         return verdict(
@@ -467,6 +482,20 @@ mod tests {
             .find(|v| v.key == key)
             .map(|v| v.outcome)
             .unwrap_or(Outcome::NotRun)
+    }
+
+    #[test]
+    fn a_gallery_profile_run_alone_says_to_add_the_entra_profile() {
+        let mut run = full(Status::Passed);
+        run.cases.retain(|c| c.profile == Profile::Gallery);
+        let v = verdicts(&run)
+            .into_iter()
+            .find(|v| v.key == "gallery")
+            .unwrap();
+        assert_eq!(v.outcome, Outcome::NotRun);
+        assert!(v.reason.contains("add --profile entra"), "{}", v.reason);
+        // With every test present, no such hint.
+        assert!(!verdicts(&full(Status::Passed))[1].reason.contains("--profile"));
     }
 
     #[test]

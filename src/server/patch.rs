@@ -335,6 +335,42 @@ fn refused_by_defect(
     Ok(())
 }
 
+/// The object an attribute lives in: the resource, or its extension's object (made when
+/// missing).
+fn container_of<'a>(
+    resource: &'a mut Map<String, Value>,
+    ext: Option<&str>,
+) -> &'a mut Map<String, Value> {
+    let Some(urn) = ext else { return resource };
+    let ext = resource
+        .entry(urn.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !ext.is_object() {
+        *ext = Value::Object(Map::new());
+    }
+    ext.as_object_mut().expect("just made an object")
+}
+
+/// The sub-attribute a path names, if any (matched ignoring case unless a defect says not).
+fn sub_of<'a>(
+    attr: &'a Attr,
+    path: &PatchPath,
+    defects: &Defects,
+) -> Result<Option<&'a Attr>, ScimError> {
+    let Some(s) = &path.attr.sub else {
+        return Ok(None);
+    };
+    attr.sub(s)
+        .filter(|a| !defects.has(Defect::SubAttributeCaseSensitive) || a.name == s)
+        .map(Some)
+        .ok_or_else(|| {
+            ScimError::bad_request(
+                ScimType::InvalidPath,
+                format!("unknown sub-attribute `{}.{s}`", attr.name),
+            )
+        })
+}
+
 fn apply_path(
     kind: ResourceKind,
     resource: &mut Map<String, Value>,
@@ -370,30 +406,8 @@ fn apply_path(
     if dropped_by_defect(kind, attr, ext, op, defects) {
         return Ok(());
     }
-    let container = if let Some(urn) = ext {
-        let ext = resource
-            .entry(urn.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
-        if !ext.is_object() {
-            *ext = Value::Object(Map::new());
-        }
-        ext.as_object_mut().expect("just made an object")
-    } else {
-        &mut *resource
-    };
-    let sub = match &path.attr.sub {
-        Some(s) => Some(
-            attr.sub(s)
-                .filter(|a| !defects.has(Defect::SubAttributeCaseSensitive) || a.name == s)
-                .ok_or_else(|| {
-                    ScimError::bad_request(
-                        ScimType::InvalidPath,
-                        format!("unknown sub-attribute `{}.{s}`", attr.name),
-                    )
-                })?,
-        ),
-        None => None,
-    };
+    let container = container_of(resource, ext);
+    let sub = sub_of(attr, path, defects)?;
     match (&path.filter, sub) {
         (None, None) => whole(container, attr, op, value, how, defects)?,
         (None, Some(sub)) => sub_attr(container, attr, sub, op, value, how)?,
@@ -481,19 +495,7 @@ fn write_whole(
 ) -> Result<(), ScimError> {
     let name = attr.name.to_string();
     let raw = need_value(value, attr)?;
-    if op == Op::Add
-        && !attr.multi
-        && attr.kind != Kind::Complex
-        && defects.has(Defect::AddExistingAttribute409)
-        && container.get(&name).is_some_and(|v| !v.is_null())
-    {
-        return Err(ScimError::conflict(format!("`{name}` already has a value")));
-    }
-    if attr.name == "active"
-        && defects.has(Defect::ReactivationIgnored)
-        && container.get("active") == Some(&Value::Bool(false))
-        && coerce(attr, &raw, how)? == Some(Value::Bool(true))
-    {
+    if ignored_by_defect(container, attr, op, &raw, how, defects)? {
         return Ok(());
     }
     let Some(new) = coerce(attr, &raw, how)? else {
@@ -557,6 +559,34 @@ fn write_whole(
         }
     }
     Ok(())
+}
+
+/// The defects of writing a whole attribute: `add-existing-attribute-409` (an `add` of a value
+/// already set is a conflict) and `reactivation-ignored` (`active` stays false). `Ok(true)`
+/// when the write is to be acknowledged and not done.
+fn ignored_by_defect(
+    container: &Map<String, Value>,
+    attr: &Attr,
+    op: Op,
+    raw: &Value,
+    how: Coercion,
+    defects: &Defects,
+) -> Result<bool, ScimError> {
+    if op == Op::Add
+        && !attr.multi
+        && attr.kind != Kind::Complex
+        && defects.has(Defect::AddExistingAttribute409)
+        && container.get(attr.name).is_some_and(|v| !v.is_null())
+    {
+        return Err(ScimError::conflict(format!(
+            "`{}` already has a value",
+            attr.name
+        )));
+    }
+    Ok(attr.name == "active"
+        && defects.has(Defect::ReactivationIgnored)
+        && container.get("active") == Some(&Value::Bool(false))
+        && coerce(attr, raw, how)? == Some(Value::Bool(true)))
 }
 
 /// The defects of adding members: `readd-member-409` (a member already present is a
