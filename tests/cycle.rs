@@ -199,11 +199,25 @@ fn failures_are_classified_with_entras_codes() {
     let total: u64 = details.iter().map(|d| d["count"].as_u64().unwrap()).sum();
     assert_eq!(total, c["errors"].as_u64().unwrap(), "{details:?}");
     assert!(details.iter().all(|d| d["example"].as_str().is_some()));
+    // A readable 400 has no documented code: it is not "unable to parse the response".
     assert!(
-        by_class.contains_key("SystemForCrossDomainIdentityManagementServiceIncompatible"),
+        by_class.contains_key("(undocumented: HTTP 400)")
+            && !by_class.contains_key("SystemForCrossDomainIdentityManagementServiceIncompatible"),
         "{by_class:?}"
     );
     assert_eq!(c["health"]["state"], "escrow", "{c}");
+    // The predictor names the first request that put the job in escrow.
+    let first = &c["health"]["first_request"];
+    assert_eq!(first["http_status"], 400, "{first}");
+    assert!(
+        first["request"]
+            .as_str()
+            .unwrap()
+            .starts_with("PATCH /Users/"),
+        "{first}"
+    );
+    let classes = c["health"]["failures_by_class"].as_array().unwrap();
+    assert_eq!(classes[0]["evidence"], "undocumented", "{classes:?}");
     let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
     let failed: Vec<Value> = log
         .lines()
@@ -310,7 +324,7 @@ fn a_create_answered_with_someone_elses_id_is_never_written_to() {
     );
     assert!(m.has("Users", "real-person"));
     let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
-    assert!(log.contains("does not show this run's userName"), "{log}");
+    assert!(log.contains("not proved this run's"), "{log}");
 }
 
 #[test]
@@ -360,5 +374,220 @@ fn a_mapping_without_groups_ignores_only_a_group_count_the_user_gave() {
     assert!(
         said.contains("the mapping provisions no groups: --groups 4 is ignored"),
         "{said}"
+    );
+}
+
+/// A cycle with Account Discovery against the built-in server, with `extra` arguments.
+fn discovery_cycle(name: &str, extra: &[&str]) -> (std::process::Output, Value, String) {
+    let dir = tmp(name);
+    let out = small_cycle(
+        &dir,
+        &[&["--account-discovery", "--page-size", "7"], extra].concat(),
+    );
+    let c = cycle_json(&dir);
+    let html = std::fs::read_to_string(dir.join("cycle.html")).unwrap();
+    (out, c, html)
+}
+
+#[test]
+fn account_discovery_lists_every_user_after_every_cycle() {
+    let (out, c, _) = discovery_cycle("cycle-discovery", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let passes = c["account_discovery"].as_array().unwrap();
+    assert_eq!(passes.len(), 3, "{passes:?}");
+    for p in passes {
+        assert_eq!(
+            (p["duplicates"].as_u64(), p["missing"].as_u64()),
+            (Some(0), Some(0)),
+            "{p}"
+        );
+        // 40 users (fewer after deletions) in pages of 7.
+        assert!(p["pages"].as_u64().unwrap() >= 5, "{p}");
+        assert!(p["listed"].as_u64().unwrap() >= 35, "{p}");
+        assert!(p["projected_seconds_250k"].as_f64().is_some());
+        assert!(p["requests_per_second"].as_f64().unwrap() > 0.0);
+    }
+    assert!(text(&out).contains("Account Discovery after initial"));
+}
+
+#[test]
+fn account_discovery_fails_a_server_whose_paging_is_off_by_one() {
+    let (out, c, _) = discovery_cycle(
+        "cycle-discovery-off-by-one",
+        &["--defect", "paging-off-by-one"],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let first = &c["account_discovery"][0];
+    assert_eq!(first["missing"], 1, "{first}");
+    assert_eq!(first["passed"], false);
+    // Every action succeeded: only the listing shows the fault, and the verdict names it.
+    assert_eq!(c["errors"], 0, "{c}");
+    assert!(
+        all.contains("Verdict: FAIL: Account Discovery after initial: 0 duplicates, 1 missing"),
+        "{all}"
+    );
+}
+
+#[test]
+fn account_discovery_stops_where_total_results_says_and_misses_the_rest() {
+    // totalResults equal to the page size: Entra stops after one page.
+    let (out, c, html) = discovery_cycle(
+        "cycle-discovery-total-is-page",
+        &["--defect", "total-is-page"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let first = &c["account_discovery"][0];
+    assert_eq!(first["pages"], 1, "{first}");
+    assert_eq!(first["total_results"], 7, "{first}");
+    assert_eq!(first["missing"], 33, "{first}");
+    assert!(html.contains("<h2>Account Discovery</h2>"), "{html}");
+}
+
+#[test]
+fn a_mass_deletion_over_the_threshold_is_held_and_quarantines_the_job() {
+    let dir = tmp("cycle-deletion-threshold");
+    let out = small_cycle(&dir, &["--deletion-threshold", "1"]);
+    let all = text(&out);
+    // The endpoint did nothing wrong: the threshold is the tenant's setting.
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let c = cycle_json(&dir);
+    assert_eq!(c["health"]["state"], "quarantine", "{c}");
+    assert_eq!(c["health"]["quarantine_reason"], "TooManyDeletes");
+    assert!(c["staged_deletes"].as_u64().unwrap() > 1, "{c}");
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let entries: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "StagedDelete" && e["status"] == "skipped")
+    );
+    // Nothing over the threshold was sent: no Delete and no Disable in the incremental rounds.
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e["action"] == "Delete" || e["action"] == "Disable"),
+        "{log}"
+    );
+    assert!(all.contains("TooManyDeletes"), "{all}");
+}
+
+/// A loopback forward proxy that relays the first `requests` requests to `upstream`, then
+/// closes every connection and stops listening: later requests are refused.
+fn cutting_proxy(upstream: &str, requests: usize) -> String {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    let upstream = upstream
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let cut = Arc::new(AtomicBool::new(false));
+    let open: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+    std::thread::spawn(move || {
+        while !cut.load(Ordering::SeqCst) {
+            let Ok((client, _)) = listener.accept() else {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                continue;
+            };
+            client.set_nonblocking(false).unwrap();
+            let server = TcpStream::connect(&upstream).unwrap();
+            open.lock()
+                .unwrap()
+                .extend([client.try_clone().unwrap(), server.try_clone().unwrap()]);
+            let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (seen, cut2, open2) = (seen.clone(), cut.clone(), open.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = c_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let lines = buf[..n]
+                        .windows(11)
+                        .filter(|w| w == b" HTTP/1.1\r\n")
+                        .count();
+                    if seen.fetch_add(lines, Ordering::SeqCst) + lines > requests {
+                        cut2.store(true, Ordering::SeqCst);
+                        for s in open2.lock().unwrap().iter() {
+                            let _ = s.shutdown(Shutdown::Both);
+                        }
+                        break;
+                    }
+                    if s_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || std::io::copy(&mut s_in, &mut c_out));
+        }
+        // The listener is dropped here: new connections are refused.
+    });
+    format!("http://127.0.0.1:{}", addr.port())
+}
+
+#[test]
+fn a_refused_connection_to_a_host_named_time_something_is_not_a_timeout() {
+    let token = "tok-cycle-0123456789";
+    let (mut server, url) = serve(token, &[]);
+    let proxy = cutting_proxy(&url, 60);
+    // The same base path, under a host name holding "time" (reached through the proxy).
+    let path = url
+        .trim_start_matches("http://")
+        .split_once('/')
+        .map_or("", |(_, p)| p);
+    let target = format!("http://timecard.example.com/{path}");
+    let dir = tmp("cycle-timecard");
+    let out = bin()
+        .env("HTTP_PROXY", &proxy)
+        .env("http_proxy", &proxy)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .args([
+            "cycle",
+            "--target",
+            &target,
+            "--token",
+            token,
+            "--users",
+            "40",
+            "--groups",
+            "0",
+            "--incremental",
+            "0",
+            "--concurrency",
+            "4",
+            "--report-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let failed: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["status"] == "failure")
+        .collect();
+    assert!(!failed.is_empty(), "{log}");
+    assert!(failed.iter().all(|e| e["error_code"] != "Timeout"), "{log}");
+    assert!(
+        failed
+            .iter()
+            .any(|e| e["error_code"] == "WebExceptionProtocolError"),
+        "{log}"
     );
 }

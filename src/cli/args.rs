@@ -442,6 +442,19 @@ pub(crate) struct CycleArgs {
     /// The built-in server learns these RFC 7643 schemas (custom extensions).
     #[arg(long = "schema", value_name = "FILE")]
     pub server_schemas: Vec<PathBuf>,
+    /// Deletes and disables one incremental cycle may send, as Entra's accidental-deletion
+    /// prevention (default 500, Entra's); above it they are held (`StagedDelete`) and the job
+    /// is quarantined. 0: no limit.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub deletion_threshold: usize,
+    /// After the initial cycle and each incremental round, list every user as Entra's
+    /// Account Discovery does (`GET /Users?startIndex=K&count=N`, no filter) and compare the
+    /// listing with the source directory.
+    #[arg(long)]
+    pub account_discovery: bool,
+    /// Users per Account Discovery page.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub page_size: u32,
 }
 
 /// Options of `scimtest lint`.

@@ -4,8 +4,10 @@
 use super::CycleArgs;
 use super::error::{Error, Exit};
 use crate::cycle::directory::Directory;
+use crate::cycle::discovery::Pass;
 use crate::cycle::engine::{Engine, Settings};
-use crate::cycle::log::{Sink, health};
+use crate::cycle::health::health;
+use crate::cycle::log::Sink;
 use crate::cycle::report::{CycleFigures, CycleRecord};
 use crate::model::{Mapping, Profile};
 use crate::redact::Redactor;
@@ -54,7 +56,8 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
         report_dir.join("journal.jsonl").display()
     );
     let signals = rt.spawn(watch_signals(engine.clone(), sweep));
-    let cycles = run_cycles(&engine, directory, args.incremental, &rt);
+    let discovery = args.account_discovery.then_some(args.page_size as usize);
+    let (cycles, passes) = run_cycles(&engine, directory, (args.incremental, discovery), &rt);
     let stopped = stop_reason(&engine, &args);
     let seconds = engine.elapsed().as_secs_f64();
     let requests = engine.requests.load(Ordering::Relaxed);
@@ -78,6 +81,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
             seed,
             shown,
             cycles,
+            passes,
             requests,
             seconds,
             leftovers,
@@ -132,6 +136,7 @@ fn start_engine(
             rate: args.rate,
             concurrency: usize::from(args.concurrency),
             profile: settings.profile,
+            deletion_threshold: args.deletion_threshold,
         },
         journal.clone(),
         sink,
@@ -243,6 +248,8 @@ struct Figures {
     /// The target as shown (redacted).
     shown: String,
     cycles: Vec<CycleFigures>,
+    /// Account Discovery passes.
+    passes: Vec<crate::cycle::discovery::Pass>,
     /// Requests before the cleanup.
     requests: u64,
     seconds: f64,
@@ -280,11 +287,15 @@ fn finish(
             "users": args.users, "groups": args.groups, "members_per_group": args.members_per_group,
             "rate": args.rate, "concurrency": args.concurrency, "profile": settings.profile.name(),
             "incremental": args.incremental, "seed": figures.seed,
+            "deletion_threshold": args.deletion_threshold,
+            "account_discovery": args.account_discovery.then_some(args.page_size),
             "entra_schema": args.entra_schema.as_ref().map(|p| p.display().to_string()),
         }),
         health: health(&tally),
         tally,
         cycles: figures.cycles,
+        discovery: figures.passes,
+        scimtest_reads: engine.scimtest_reads.load(Ordering::Relaxed),
         requests: figures.requests,
         seconds: figures.seconds,
         throttled,
@@ -363,15 +374,16 @@ fn read_settings(args: &mut CycleArgs) -> Result<CycleSettings, Error> {
     })
 }
 
-/// The initial cycle and `incremental` rounds, each verified after it ran.
+/// The initial cycle and `incremental` rounds, each verified after it ran and, with
+/// `discovery` (a page size), followed by an Account Discovery pass.
 fn run_cycles(
     engine: &Arc<Engine>,
     directory: Directory,
-    incremental: usize,
+    (incremental, discovery): (usize, Option<usize>),
     rt: &tokio::runtime::Runtime,
-) -> Vec<CycleFigures> {
+) -> (Vec<CycleFigures>, Vec<Pass>) {
     let mut dir = Arc::new(directory);
-    let mut cycles = Vec::new();
+    let (mut cycles, mut passes) = (Vec::new(), Vec::new());
     let mut rounds = vec!["initial".to_string()];
     rounds.extend((1..=incremental).map(|r| format!("incremental-{r}")));
     for (k, name) in rounds.iter().enumerate() {
@@ -412,8 +424,11 @@ fn run_cycles(
             failures: after.failures - before.failures,
             differences,
         });
+        if let Some(size) = discovery {
+            passes.push(rt.block_on(crate::cycle::discovery::pass(engine, &dir, name, size)));
+        }
     }
-    cycles
+    (cycles, passes)
 }
 
 /// What the journal says may still be on the target: kept, not proved ours, or not deleted

@@ -12,6 +12,7 @@ pub(crate) mod http;
 pub(crate) mod interrupt;
 pub(crate) mod journal;
 pub(crate) mod machine;
+pub(crate) mod ownership;
 pub(crate) mod preflight;
 pub(crate) mod sweep;
 pub mod transport;

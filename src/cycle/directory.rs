@@ -208,6 +208,20 @@ impl Directory {
         format!("scimtest-{}-u{i:06}.Test@Example.com", self.run_id)
     }
 
+    /// The index of the user named `name` (`user_name`'s inverse), if it is one of this
+    /// directory's.
+    pub(crate) fn user_index(&self, name: &str) -> Option<usize> {
+        let prefix = format!("scimtest-{}-u", self.run_id);
+        let head = name.get(..prefix.len())?;
+        if !head.eq_ignore_ascii_case(&prefix) {
+            return None;
+        }
+        let rest = &name[prefix.len()..];
+        let digits = rest.get(..6)?;
+        let i: usize = digits.parse().ok()?;
+        (i < self.users.len() && rest[6..].eq_ignore_ascii_case(".Test@Example.com")).then_some(i)
+    }
+
     /// User `i`'s work email.
     pub(crate) fn email(&self, i: usize) -> String {
         format!("scimtest-{}-u{i:06}.Mail@Example.org", self.run_id)

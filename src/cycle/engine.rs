@@ -6,11 +6,13 @@
 //! waited out and sent again (`Http::send`). Every object action becomes a provisioning-log
 //! entry; after each cycle the target is compared with the source directory.
 
+mod matching;
+
 use super::directory::{Change, Directory};
 use super::log::{Action, Entry, Sink, classify};
 use crate::client::cleanup;
+use crate::client::journal::{State, Ticket};
 use crate::model::{Encoding, Profile};
-use crate::run::journal::State;
 use crate::run::{Http, Journal, OutRequest, compose};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -33,6 +35,9 @@ pub(crate) struct Settings {
     pub concurrency: usize,
     /// The client mode whose request shapes are sent.
     pub profile: Profile,
+    /// Deletes and disables one incremental cycle may send (0: no limit); above it they are
+    /// held as `StagedDelete` ([DELETIONS]; Entra's default is 500).
+    pub deletion_threshold: usize,
 }
 
 /// Spaces requests `1/rate` apart across all workers.
@@ -74,6 +79,8 @@ struct Answer {
     /// The kind of the transport failure: what the provisioning-log code is chosen by.
     kind: Option<crate::client::transport::TransportKind>,
     throttled: u32,
+    /// `METHOD /path?query`, as the provisioning log names the request.
+    request: String,
 }
 
 /// Counters shared by all workers.
@@ -127,6 +134,14 @@ pub(crate) struct Engine {
     deadline: Mutex<Option<Instant>>,
     /// Set once the cleanup starts: an interrupt no longer stops it (a second one exits).
     cleaning: std::sync::atomic::AtomicBool,
+    /// `collection/id` of every object proved this run's (`matching::prove`).
+    proved: Mutex<std::collections::HashSet<String>>,
+    /// Users whose delete or disable the deletion threshold held back: the target keeps them
+    /// as they were, so the comparison with the source leaves them out.
+    staged: Mutex<std::collections::HashSet<usize>>,
+    /// Requests scimtest adds to Entra's traffic: ownership proofs, delete read-backs and the
+    /// comparison after each cycle.
+    pub scimtest_reads: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -158,6 +173,9 @@ impl Engine {
             stop: crate::run::Interrupt::default(),
             deadline: Mutex::new(None),
             cleaning: std::sync::atomic::AtomicBool::new(false),
+            proved: Mutex::new(std::collections::HashSet::new()),
+            staged: Mutex::new(std::collections::HashSet::new()),
+            scimtest_reads: AtomicU64::new(0),
         })
     }
 
@@ -210,6 +228,12 @@ impl Engine {
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
+        let shown: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let request = if shown.is_empty() {
+            format!("{method} {path}")
+        } else {
+            format!("{method} {path}?{}", shown.join("&"))
+        };
         let mut headers: Vec<(String, String)> = self
             .settings
             .profile
@@ -263,7 +287,38 @@ impl Engine {
             transport,
             kind,
             throttled,
+            request,
         }
+    }
+
+    /// One Account Discovery page: `GET /Users?startIndex=K&count=N` (no filter).
+    pub(crate) async fn list_page(&self, start: usize, count: usize) -> super::discovery::Page {
+        let q = [
+            ("startIndex", start.to_string()),
+            ("count", count.to_string()),
+        ];
+        let a = self.call(reqwest::Method::GET, "/Users", &q, None).await;
+        super::discovery::Page {
+            status: a.status,
+            json: a.json,
+            failure: a.transport,
+        }
+    }
+
+    /// Whether the target should hold user `i`: created by this run and not deleted.
+    pub(crate) fn holds_user(&self, i: usize) -> bool {
+        lock(&self.user_ids).get(i).is_some_and(Option::is_some)
+    }
+
+    /// Requests in flight at most.
+    pub(crate) fn concurrency(&self) -> usize {
+        self.settings.concurrency
+    }
+
+    /// A GET scimtest adds to Entra's traffic (counted apart).
+    async fn read_own(&self, path: &str, query: &[(&str, String)]) -> Answer {
+        self.scimtest_reads.fetch_add(1, Ordering::Relaxed);
+        self.call(reqwest::Method::GET, path, query, None).await
     }
 
     fn record(
@@ -293,6 +348,11 @@ impl Engine {
             status: outcome.status,
             requests: outcome.requests,
             throttled: outcome.throttled,
+            request: outcome.request.map(|r| {
+                let r = crate::report::terminal_safe(&self.http.redactor().redact(&r));
+                r.chars().take(DETAIL_MAX).collect()
+            }),
+            skipped: outcome.skipped,
         };
         lock(&self.log).push(&entry);
     }
@@ -375,192 +435,13 @@ impl Engine {
         self.apply_all("initial", dir, batches).await;
     }
 
-    /// Matches object `i` of `collection` by its matching attribute and creates it.
-    async fn create(&self, dir: &Directory, collection: &'static str, i: usize) {
-        let users = collection == "Users";
-        let (object, attr, name, body) = if users {
-            ("user", "userName", dir.user_name(i), dir.user_body(i))
-        } else {
-            (
-                "group",
-                "displayName",
-                dir.groups[i].display_name.clone(),
-                dir.group_body(i),
-            )
-        };
-        let mut out = Outcome::default();
-        let what = Creating {
-            collection,
-            object,
-            attr,
-            name: &name,
-        };
-        if self.nothing_matches(&what, &mut out).await {
-            let ticket = self.journal.intend(
-                "cycle",
-                &format!("/{collection}"),
-                vec![(format!("/{attr}"), name.clone())],
-            );
-            let a = self
-                .call(
-                    reqwest::Method::POST,
-                    &format!("/{collection}"),
-                    &[],
-                    Some(&body),
-                )
-                .await;
-            out.add(&a);
-            let id = a
-                .json
-                .as_ref()
-                .and_then(|j| j.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            match (a.status, id) {
-                (200 | 201, Some(id)) if crate::run::check_id(&id).is_err() => {
-                    self.journal.set(
-                        ticket,
-                        State::Remains(format!("created with the unusable id {id:?}")),
-                    );
-                    out.fail(
-                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                        format!(
-                            "the created {object}'s id {id:?} cannot be addressed as one path segment"
-                        ),
-                    );
-                }
-                (200 | 201, Some(id)) => {
-                    if self.proved_ours(&what, ticket, &id, &mut out).await {
-                        self.journal.set(ticket, State::Created(id.clone()));
-                        let slot = if users {
-                            &self.user_ids
-                        } else {
-                            &self.group_ids
-                        };
-                        lock(slot)[i] = Some((id.clone(), ticket));
-                        out.target_id = Some(id);
-                    }
-                }
-                _ => {
-                    if a.transport.is_none() && !(200..300).contains(&a.status) {
-                        self.journal.set(ticket, State::Refused);
-                    }
-                    out.fail(
-                        classify(a.status, Action::Create, a.kind),
-                        format!("POST answered {}", describe(&a)),
-                    );
-                }
-            }
-        }
-        self.record("initial", object, &name, Action::Create, out);
-    }
-
-    /// Entra's matching query before a create: whether nothing matches (the create may go
-    /// on). A match is this run's name already taken: not this run's to write.
-    async fn nothing_matches(&self, what: &Creating<'_>, out: &mut Outcome) -> bool {
-        let Creating {
-            collection,
-            object,
-            attr,
-            name,
-        } = *what;
-        let mut query = vec![("filter", format!("{attr} eq \"{name}\""))];
-        if collection != "Users" {
-            query.insert(0, ("excludedAttributes", "members".to_string()));
-        }
-        let a = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/{collection}"),
-                &query,
-                None,
-            )
-            .await;
-        out.add(&a);
-        if a.status != 200 || a.transport.is_some() {
-            out.fail(
-                classify(a.status, Action::Create, a.kind),
-                format!("the matching query answered {}", describe(&a)),
-            );
-            return false;
-        }
-        let found = a
-            .json
-            .as_ref()
-            .and_then(|j| j.get("totalResults"))
-            .and_then(Value::as_u64);
-        match found {
-            Some(0) => true,
-            Some(n) => {
-                let code = if n > 1 {
-                    "DuplicateTargetEntries"
-                } else {
-                    "EntryConflict"
-                };
-                out.fail(
-                    code,
-                    format!(
-                        "the matching query found {n} existing {object}s with this run's {attr}"
-                    ),
-                );
-                false
-            }
-            None => {
-                out.fail(
-                    "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                    "the matching query answered no totalResults".into(),
-                );
-                false
-            }
-        }
-    }
-
-    /// Whether the created `id` is this run's, as for `run`: an id no other create of this
-    /// run got, whose resource, read back by that id, carries this run's name. The create's
-    /// own answer is not proof: a server may answer with another resource's id. When it is
-    /// not, the journal and `out` say so, and nothing is written to it.
-    async fn proved_ours(
-        &self,
-        what: &Creating<'_>,
-        ticket: crate::run::journal::Ticket,
-        id: &str,
-        out: &mut Outcome,
-    ) -> bool {
-        let Creating {
-            collection,
-            object,
-            attr,
-            ..
-        } = *what;
-        self.journal.answered(ticket, id);
-        let entry = self.journal.get(ticket);
-        let read = self
-            .call(reqwest::Method::GET, &at(collection, id), &[], None)
-            .await;
-        out.add_read(&read);
-        let proof = read.json.filter(|_| read.status == 200);
-        let fresh = lock(&self.answered_ids).insert(format!("/{collection}/{id}"));
-        let ours = fresh && entry.is_some_and(|e| proof.as_ref().is_some_and(|j| e.matches(j)));
-        if !ours {
-            self.journal.set(
-                ticket,
-                State::Remains(format!("id {id:?} was not proved this run's")),
-            );
-            out.fail(
-                "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                format!("the created {object}'s id {id:?} does not show this run's {attr} (or was given before): scimtest does not write to it"),
-            );
-        }
-        ours
-    }
-
     async fn set_manager(&self, dir: &Directory, i: usize) {
         let name = dir.user_name(i);
         let mut out = Outcome::default();
-        let (Some(id), Some(manager)) = (
-            self.user_id(i),
-            dir.users[i].manager.and_then(|m| self.user_id(m)),
-        ) else {
+        // One lock at a time: the slot, then the manager's id.
+        let slot = lock(&self.user_ids)[i].clone();
+        let manager = dir.users[i].manager.and_then(|m| self.user_id(m));
+        let (Some((id, ticket)), Some(manager)) = (slot, manager) else {
             out.fail(
                 "InvalidAnchor",
                 "the user or its manager was not created".into(),
@@ -568,6 +449,16 @@ impl Engine {
             return self.record("initial", "user", &name, Action::SetManager, out);
         };
         out.target_id = Some(id.clone());
+        let what = Creating {
+            collection: "Users",
+            object: "user",
+            attr: "userName",
+            name: &name,
+        };
+        // Entra sends no read here ([HOW] step 6); scimtest proves the user its own first.
+        if !self.prove(&what, &id, ticket, &mut out, false).await {
+            return self.record("initial", "user", &name, Action::SetManager, out);
+        }
         let body = json!({"schemas": [PATCH_OP], "Operations": [
             {"op": self.op("Add"), "path": format!("{ENTERPRISE}:manager"), "value": manager}]});
         let a = self
@@ -578,16 +469,53 @@ impl Engine {
         self.record("initial", "user", &name, Action::SetManager, out);
     }
 
-    /// One incremental round: the directory's next changes, each preceded by the read Entra
-    /// makes of the object's current state.
+    /// One incremental round: the directory's next changes, each preceded by Entra's
+    /// matching query. Deletes and disables above the deletion threshold are not sent: they
+    /// are logged `StagedDelete` ([DELETIONS]: deletes and disables count, per cycle; the job
+    /// is quarantined). [DELETIONS] does not say whether those under the threshold go out
+    /// first; scimtest holds them all, the circuit breaker's reading (inferred).
     pub(crate) async fn incremental(
         self: &Arc<Self>,
         round: usize,
-        changes: Vec<Change>,
+        mut changes: Vec<Change>,
         dir: &Arc<Directory>,
     ) {
-        self.apply_all(&format!("incremental-{round}"), dir, changes)
-            .await;
+        let cycle = format!("incremental-{round}");
+        let removal = |c: &Change| matches!(c, Change::Delete(_) | Change::Disable(_));
+        let removals = changes.iter().filter(|c| removal(c)).count();
+        let limit = self.settings.deletion_threshold;
+        if limit > 0 && removals > limit {
+            let (held, kept): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(removal);
+            changes = kept;
+            for c in &held {
+                self.stage(&cycle, dir, c, removals);
+            }
+        }
+        self.apply_all(&cycle, dir, changes).await;
+    }
+
+    /// Logs a held delete or disable (`StagedDelete`), and keeps its user out of the
+    /// comparison: the target rightly still has it as it was.
+    fn stage(&self, cycle: &str, dir: &Directory, change: &Change, removals: usize) {
+        let (Change::Delete(i) | Change::Disable(i)) = change else {
+            return;
+        };
+        lock(&self.staged).insert(*i);
+        let verb = if matches!(change, Change::Delete(_)) {
+            "DELETE"
+        } else {
+            "disable (PATCH active false)"
+        };
+        let out = Outcome {
+            target_id: self.user_id(*i),
+            skipped: true,
+            detail: Some(format!(
+                "{verb} not sent: {removals} deletes and disables in this cycle pass the deletion threshold of {}",
+                self.settings.deletion_threshold
+            )),
+            ..Outcome::default()
+        };
+        self.record(cycle, "user", &dir.user_name(*i), Action::StagedDelete, out);
     }
 
     async fn apply_all(self: &Arc<Self>, cycle: &str, dir: &Arc<Directory>, changes: Vec<Change>) {
@@ -641,18 +569,19 @@ impl Engine {
         }
     }
 
-    async fn apply(&self, cycle: &str, dir: &Directory, change: &Change) {
-        let (object, collection, index) = match change {
-            Change::AddMembers(g, _) | Change::RemoveMembers(g, _) => ("group", "Groups", *g),
-            Change::Update(i, _) | Change::Disable(i) | Change::Enable(i) | Change::Delete(i) => {
-                ("user", "Users", *i)
-            }
-        };
-        let (name, id) = if object == "user" {
-            (dir.user_name(index), self.user_id(index))
-        } else {
-            (dir.groups[index].display_name.clone(), self.group_id(index))
-        };
+    /// The object a change is about: (`user`/`group`, collection, index, matching attribute,
+    /// its name, the log's action).
+    fn subject(
+        dir: &Directory,
+        change: &Change,
+    ) -> (
+        &'static str,
+        &'static str,
+        usize,
+        &'static str,
+        String,
+        Action,
+    ) {
         let action = match change {
             Change::Update(..) => Action::Update,
             Change::Disable(_) => Action::Disable,
@@ -661,8 +590,28 @@ impl Engine {
             Change::AddMembers(..) => Action::AddMembers,
             Change::RemoveMembers(..) => Action::RemoveMembers,
         };
+        match change {
+            Change::AddMembers(g, _) | Change::RemoveMembers(g, _) => (
+                "group",
+                "Groups",
+                *g,
+                "displayName",
+                dir.groups[*g].display_name.clone(),
+                action,
+            ),
+            Change::Update(i, _) | Change::Disable(i) | Change::Enable(i) | Change::Delete(i) => {
+                ("user", "Users", *i, "userName", dir.user_name(*i), action)
+            }
+        }
+    }
+
+    /// One change: in an incremental cycle, Entra's matching query first ([HOW] incremental
+    /// step 3), which also proves the object this run's; in the initial cycle (member
+    /// batches), a proof scimtest adds once per group. Then the write.
+    async fn apply(&self, cycle: &str, dir: &Directory, change: &Change) {
+        let (object, collection, index, attr, name, action) = Self::subject(dir, change);
         let mut out = Outcome::default();
-        let Some(id) = id else {
+        let Some((id, ticket)) = lock(self.slots(collection))[index].clone() else {
             out.fail(
                 "InvalidAnchor",
                 format!("the {object} was never created in the target"),
@@ -670,46 +619,37 @@ impl Engine {
             return self.record(cycle, object, &name, action, out);
         };
         out.target_id = Some(id.clone());
-        let path = at(collection, &id);
-        if cycle != "initial" {
-            // Entra reads the object before it writes the difference (§6.1).
-            let mut q = Vec::new();
-            if object == "group" {
-                q.push(("excludedAttributes", "members".to_string()));
-            }
-            let a = self.call(reqwest::Method::GET, &path, &q, None).await;
-            out.add(&a);
-            if a.status != 200 {
-                out.fail(
-                    classify(a.status, action, a.kind),
-                    format!("reading the {object} answered {}", describe(&a)),
-                );
-                return self.record(cycle, object, &name, action, out);
-            }
+        let what = Creating {
+            collection,
+            object,
+            attr,
+            name: &name,
+        };
+        let entra = cycle != "initial";
+        if !self.prove(&what, &id, ticket, &mut out, entra).await {
+            return self.record(cycle, object, &name, action, out);
         }
-        let ops = self.patch_ops(change);
         let a = if matches!(change, Change::Delete(_)) {
             let (a, kept) = self.deprovision(index, &id, &mut out).await;
             if let Some(e) = kept {
                 // The DELETE was answered as a success, yet the user is still there:
                 // deprovisioning did nothing.
-                out.fail(
-                    "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                    e,
-                );
+                out.fail_on(&a, super::log::UNREADABLE, e);
                 return self.record(cycle, object, &name, action, out);
             }
             a
         } else {
-            let body = json!({"schemas": [PATCH_OP], "Operations": ops});
+            let body = json!({"schemas": [PATCH_OP], "Operations": self.patch_ops(change)});
+            let path = at(collection, &id);
             let a = self
                 .call(reqwest::Method::PATCH, &path, &[], Some(&body))
                 .await;
             out.add(&a);
             a
         };
-        // The action's status is its write's, not that of the reads verifying it.
+        // The action's status and request are its write's, not those of the reads verifying it.
         out.status = a.status;
+        out.request = Some(a.request.clone());
         out.expect_success(&a, action);
         self.record(cycle, object, &name, action, out);
     }
@@ -745,7 +685,7 @@ impl Engine {
 
     /// GETs `path` for verification: the resource, or what was answered instead.
     async fn read(&self, path: &str) -> Result<Value, String> {
-        let a = self.call(reqwest::Method::GET, path, &[], None).await;
+        let a = self.read_own(path, &[]).await;
         match (a.status, a.json) {
             (200, Some(r)) => Ok(r),
             (status, _) => Err(a.transport.unwrap_or_else(|| status.to_string())),
@@ -764,6 +704,9 @@ impl Engine {
             // Deleted by this run (the slot was cleared), or never created (logged already).
             return Vec::new();
         };
+        if lock(&self.staged).contains(&i) {
+            return Vec::new();
+        }
         let r = match self.read(&at("Users", &id)).await {
             Ok(r) => r,
             Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
@@ -877,6 +820,11 @@ impl Engine {
         }
         let expected: BTreeSet<String> =
             gr.members.iter().filter_map(|&m| self.user_id(m)).collect();
+        // A user whose delete was held stays a member in the target: not a difference.
+        let held: BTreeSet<String> = lock(&self.staged)
+            .iter()
+            .filter_map(|&m| self.user_id(m))
+            .collect();
         let actual: BTreeSet<String> = r
             .get("members")
             .and_then(Value::as_array)
@@ -887,7 +835,10 @@ impl Engine {
             })
             .unwrap_or_default();
         let missing: Vec<&String> = expected.difference(&actual).collect();
-        let extra: Vec<&String> = actual.difference(&expected).collect();
+        let extra: Vec<&String> = actual
+            .difference(&expected)
+            .filter(|m| !held.contains(*m))
+            .collect();
         if !missing.is_empty() || !extra.is_empty() {
             out.push(diff(
                 "members",
@@ -918,25 +869,8 @@ impl Engine {
                 let (it, f) = (it.clone(), f.clone());
                 async move {
                     let (id, ticket) = &it[k];
-                    // Only what this run's journal shows it created (ownership, as for `run`).
-                    if !matches!(
-                        me.journal.get(*ticket).map(|e| e.state),
-                        Some(State::Created(_))
-                    ) {
-                        return;
-                    }
-                    let mut out = Outcome::default();
-                    let (_, verified) = me
-                        .delete_verified(collection, id, Some(*ticket), &mut out)
-                        .await;
-                    match verified {
-                        Ok(()) => me.journal.set(*ticket, State::Deleted),
-                        Err(e) => {
-                            let e = me.http.redactor().redact(&e);
-                            let e: String = e.chars().take(DETAIL_MAX).collect();
-                            me.journal.set(*ticket, State::Remains(e.clone()));
-                            lock(&f).push(format!("{collection}/{id}: {e}"));
-                        }
+                    if let Some(line) = me.clean_one(collection, id, *ticket).await {
+                        lock(&f).push(line);
                     }
                 }
             })
@@ -947,13 +881,65 @@ impl Engine {
 }
 
 impl Engine {
+    /// Deletes one object the cycles created, once it is proved this run's (a create never
+    /// written to is proved here, by the matching query); what could not be deleted, as a line.
+    async fn clean_one(
+        &self,
+        collection: &'static str,
+        id: &str,
+        ticket: Ticket,
+    ) -> Option<String> {
+        let entry = self.journal.get(ticket)?;
+        if !matches!(entry.state, State::Created(_) | State::Pending) {
+            return None;
+        }
+        let mut out = Outcome::default();
+        if matches!(entry.state, State::Pending) {
+            let (attr, name) = entry.lookup()?;
+            let what = Creating {
+                collection,
+                object: if collection == "Users" {
+                    "user"
+                } else {
+                    "group"
+                },
+                attr: if collection == "Users" {
+                    "userName"
+                } else {
+                    "displayName"
+                },
+                name,
+            };
+            debug_assert_eq!(what.attr, attr);
+            if !self.prove(&what, id, ticket, &mut out, false).await {
+                // Not proved ours: not deleted; the journal says it may remain.
+                return None;
+            }
+        }
+        let (_, verified) = self
+            .delete_verified(collection, id, Some(ticket), &mut out)
+            .await;
+        match verified {
+            Ok(()) => {
+                self.journal.set(ticket, State::Deleted);
+                None
+            }
+            Err(e) => {
+                let e = self.http.redactor().redact(&e);
+                let e: String = e.chars().take(DETAIL_MAX).collect();
+                self.journal.set(ticket, State::Remains(e.clone()));
+                Some(format!("{collection}/{id}: {e}"))
+            }
+        }
+    }
+
     /// DELETEs `collection/id`, then reads it back by id and by its journaled name
     /// (`client::cleanup`): the DELETE's answer, and whether the resource is gone.
     async fn delete_verified(
         &self,
         collection: &str,
         id: &str,
-        ticket: Option<crate::run::journal::Ticket>,
+        ticket: Option<Ticket>,
         out: &mut Outcome,
     ) -> (Answer, Result<(), String>) {
         let path = at(collection, id);
@@ -964,7 +950,7 @@ impl Engine {
             let detail = describe(&a);
             return (a, Err(format!("{e}: {detail}")));
         }
-        let by_id = self.call(reqwest::Method::GET, &path, &[], None).await;
+        let by_id = self.read_own(&path, &[]).await;
         out.add(&by_id);
         if let Err(e) = cleanup::gone_by_id(&d, &by_id.core()) {
             return (a, Err(e.to_string()));
@@ -978,14 +964,7 @@ impl Engine {
         if collection == "Groups" {
             query.insert(0, ("excludedAttributes", "members".to_string()));
         }
-        let by_name = self
-            .call(
-                reqwest::Method::GET,
-                &format!("/{collection}"),
-                &query,
-                None,
-            )
-            .await;
+        let by_name = self.read_own(&format!("/{collection}"), &query).await;
         out.add(&by_name);
         let verdict = cleanup::gone_by_name(&d, &by_name.core(), t);
         (a, verdict.map_err(|e| e.to_string()))
@@ -1067,12 +1046,24 @@ struct Outcome {
     status: u16,
     requests: u32,
     throttled: u32,
+    /// The request the outcome was decided by.
+    request: Option<String>,
+    /// Not sent on purpose (`Entry::skipped`).
+    skipped: bool,
 }
 
 impl Outcome {
     fn add(&mut self, a: &Answer) {
         self.status = a.status;
+        self.request = Some(a.request.clone());
         self.add_read(a);
+    }
+
+    /// Fails on answer `a`: its status and request are the entry's.
+    fn fail_on(&mut self, a: &Answer, code: &'static str, detail: String) {
+        self.status = a.status;
+        self.request = Some(a.request.clone());
+        self.fail(code, detail);
     }
 
     /// Counts a read that checks the action's result: the log keeps the action's own status
@@ -1094,7 +1085,8 @@ impl Outcome {
                 _ => (200..300).contains(&a.status),
             };
         if !ok {
-            self.fail(
+            self.fail_on(
+                a,
                 classify(a.status, action, a.kind),
                 format!("{} answered {}", action.name(), describe(a)),
             );

@@ -1,6 +1,19 @@
 //! The provisioning log a cycle writes: one entry per object action, as Entra's provisioning
-//! logs record them, with failures classified under the error codes those logs use
-//! (docs/entra-behaviour.md §5, [LOGS]), and the escrow and quarantine thresholds applied.
+//! logs record them, with failures classified under the error codes those logs use, each
+//! code with the evidence it rests on (`basis`), and what Entra's job would become: healthy,
+//! escrow or quarantine, with the first request that puts it there (`health`).
+//!
+//! Sources (cited by key in the code):
+//! - [LOGS] https://learn.microsoft.com/en-us/entra/identity/monitoring-health/howto-analyze-provisioning-logs
+//!   ("Error codes": the codes and what each means; no HTTP status is given for any of them).
+//! - [QUARANTINE] https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status
+//!   (invalid credentials and a 404 instead of 200 quarantine "regardless of failure counts";
+//!   escrow thresholds from 5,000 failures; retries after 6 h, 12 h, 24 h, then daily for 28 days).
+//! - [DELETIONS] https://learn.microsoft.com/en-us/entra/identity/app-provisioning/accidental-deletions
+//!   (deletes and disables above the threshold in one cycle quarantine the job; the held
+//!   actions show as `StagedDelete`); the Graph `quarantineReason` value `TooManyDeletes`
+//!   (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationquarantine).
+//! - [HOW] https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-provisioning-works
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -25,6 +38,10 @@ pub(crate) enum Action {
     AddMembers,
     /// Group members removed.
     RemoveMembers,
+    /// A delete or disable held back by the accidental-deletion threshold ([DELETIONS]).
+    StagedDelete,
+    /// A matched object Entra would update, not written: it is not this run's ([HOW] step 5).
+    MatchedNotOurs,
 }
 
 impl Action {
@@ -39,6 +56,8 @@ impl Action {
             Action::SetManager => "SetManager",
             Action::AddMembers => "AddMembers",
             Action::RemoveMembers => "RemoveMembers",
+            Action::StagedDelete => "StagedDelete",
+            Action::MatchedNotOurs => "Update",
         }
     }
 
@@ -77,6 +96,10 @@ pub(crate) struct Entry {
     pub requests: u32,
     /// Answers with 429 that were waited out and retried.
     pub throttled: u32,
+    /// The request the outcome was decided by (`METHOD /path?query`), when one was sent.
+    pub request: Option<String>,
+    /// Not sent, on purpose (held by the deletion threshold, or not this run's to write).
+    pub skipped: bool,
 }
 
 impl Entry {
@@ -89,7 +112,12 @@ impl Entry {
             "source": self.source,
             "target_id": self.target_id,
             "action": self.action.name(),
-            "status": if self.error.is_some() { "failure" } else { "success" },
+            "status": match (self.error, self.skipped) {
+                (Some(_), _) => "failure",
+                (None, true) => "skipped",
+                (None, false) => "success",
+            },
+            "request": self.request,
             "error_code": self.error,
             "detail": self.detail,
             "http_status": self.status,
@@ -99,18 +127,23 @@ impl Entry {
     }
 }
 
-/// The Entra provisioning-log code for a failed request ([LOGS] "Error codes"; §5): the
-/// status, what was being done, and whether the answer could be read.
+/// The Entra provisioning-log code for a failed request: from the HTTP status and the typed
+/// transport error only, never from any text. [LOGS] names the codes without statuses, so
+/// `basis` says for each whether the situation is the one the docs define or a mapping
+/// inferred from the code's name; a status no code is documented for is logged as such.
 pub(crate) fn classify(
     status: u16,
     action: Action,
     transport: Option<crate::client::transport::TransportKind>,
 ) -> &'static str {
+    use crate::client::transport::TransportKind as K;
     // From the kind of failure, never from its text (a host may be called `timecard`).
     if let Some(kind) = transport {
         return match kind {
-            crate::client::transport::TransportKind::Timeout => "Timeout",
-            _ => "WebExceptionProtocolError",
+            K::Timeout => "Timeout",
+            K::Refused | K::Dns | K::Tls | K::Protocol => "WebExceptionProtocolError",
+            K::BodyTooLarge => UNREADABLE,
+            K::Credentials => "Unauthorized",
         };
     }
     match status {
@@ -124,26 +157,141 @@ pub(crate) fn classify(
         422 => "UnprocessableEntity",
         501 => "NotImplemented",
         500..=599 => "InternalServerError",
-        // A 400 and other unexpected answers: the endpoint answered what Entra cannot use.
-        _ => "SystemForCrossDomainIdentityManagementServiceIncompatible",
+        400 => "(undocumented: HTTP 400)",
+        404 => "(undocumented: HTTP 404)",
+        _ if (400..500).contains(&status) => "(undocumented: other HTTP 4xx)",
+        // A success status whose answer cannot be used (no id, no totalResults) is
+        // classified by the caller as UNREADABLE.
+        _ => "(undocumented: unexpected HTTP status)",
     }
 }
 
-/// How the cycle's failures stand against Entra's escrow and quarantine thresholds (§5:
-/// evaluation from 5,000 failures; quarantine above 40 % failed events or 40,000 failures
-/// excluding reference failures, or 60,000 including them; and when nearly every call fails).
+/// The code for an answer Entra cannot parse or use ([LOGS]: "unable to parse the response").
+pub(crate) const UNREADABLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";
+
+/// What a provisioning-log code rests on: `documented` (the situation is the one [LOGS]
+/// defines the code by) or `inferred` (the mapping from an HTTP status is scimtest's), and
+/// the sentence of [LOGS] it follows.
+pub(crate) fn basis(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "Timeout" => (
+            "documented",
+            "[LOGS] Timeout: the target application took too long to respond; retried in 40 minutes",
+        ),
+        "WebExceptionProtocolError" => (
+            "documented",
+            "[LOGS] WebExceptionProtocolError: an HTTP protocol error occurred in connecting to the target application; retried in 40 minutes",
+        ),
+        UNREADABLE => (
+            "documented",
+            "[LOGS] …ServiceIncompatible: the provisioning service is unable to parse the response",
+        ),
+        "DuplicateTargetEntries" => (
+            "documented",
+            "[LOGS] DuplicateTargetEntries: more than one user in the target was found with the matching attributes",
+        ),
+        "InvalidAnchor" => (
+            "inferred",
+            "[LOGS] InvalidAnchor: a user previously created or matched no longer exists (a 404 or an empty lookup read as that)",
+        ),
+        "TooManyRequests" => (
+            "inferred",
+            "[LOGS] TooManyRequests: the target rejected the attempt as overloaded (HTTP 429 read as that)",
+        ),
+        "InternalServerError" => (
+            "inferred",
+            "[LOGS] InternalServerError: the target returned an unexpected error; retried in 40 minutes (HTTP 5xx read as that)",
+        ),
+        "EntryConflict" => (
+            "inferred",
+            "[LOGS] Conflict, EntryConflict: conflicting attribute values (HTTP 409 read as that)",
+        ),
+        "Unauthorized" | "InsufficientRights" | "MethodNotAllowed" => (
+            "inferred",
+            "[LOGS] InsufficientRights, MethodNotAllowed, NotPermitted, Unauthorized: not authorized to perform the update (HTTP 401/403/405 read by name)",
+        ),
+        "UnprocessableEntity" | "NotImplemented" => (
+            "inferred",
+            "[LOGS] UnprocessableEntity, NotImplemented: the target returned an unexpected response (HTTP 422/501 read by name)",
+        ),
+        _ => (
+            "undocumented",
+            "[LOGS] gives no code for this status: scimtest logs the status itself rather than guess one",
+        ),
+    }
+}
+
+/// A log entry that moved Entra's job towards escrow or quarantine: when it was logged, and
+/// the request that decided it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Health {
-    /// Actions logged.
-    pub events: usize,
-    /// Failed actions.
+pub(crate) struct Trigger {
+    /// `initial` or `incremental-N`.
+    pub cycle: String,
+    /// Milliseconds since the cycles started.
+    pub at_ms: u64,
+    /// `user` or `group`, and its matching value.
+    pub object: &'static str,
+    /// The source object's matching value.
+    pub source: String,
+    /// The action as the log names it.
+    pub action: &'static str,
+    /// `METHOD /path?query` of the deciding request.
+    pub request: Option<String>,
+    /// Its HTTP status (0: no answer).
+    pub status: u16,
+    /// The provisioning-log code, if it failed.
+    pub code: Option<&'static str>,
+    /// What went wrong.
+    pub detail: Option<String>,
+    /// Failures logged up to and including this one.
     pub failures: usize,
-    /// Failed reference actions (manager, members).
-    pub reference_failures: usize,
-    /// `healthy`, `escrow` or `quarantine`.
-    pub state: &'static str,
-    /// Why, in a sentence.
-    pub reason: String,
+}
+
+impl Trigger {
+    fn of(e: &Entry, failures: usize) -> Self {
+        Trigger {
+            cycle: e.cycle.clone(),
+            at_ms: e.at_ms,
+            object: e.object,
+            source: e.source.clone(),
+            action: e.action.name(),
+            request: e.request.clone(),
+            status: e.status,
+            code: e.error,
+            detail: e.detail.clone(),
+            failures,
+        }
+    }
+
+    /// As cycle.json shows it.
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "cycle": self.cycle, "at_ms": self.at_ms, "object": self.object,
+            "source": self.source, "action": self.action, "request": self.request,
+            "http_status": self.status, "error_code": self.code, "detail": self.detail,
+            "failures_so_far": self.failures,
+        })
+    }
+
+    /// One line: the request, its status and detail.
+    pub(crate) fn line(&self) -> String {
+        format!(
+            "{} → {} ({} {}{}){}",
+            self.request.as_deref().unwrap_or("(no request)"),
+            if self.status == 0 {
+                "no answer".to_string()
+            } else {
+                self.status.to_string()
+            },
+            self.object,
+            self.source,
+            self.code.map(|c| format!(", {c}")).unwrap_or_default(),
+            self.detail
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        )
+    }
 }
 
 /// Counts of the log, kept as entries are written (a tenant's log is not held in memory).
@@ -159,6 +307,22 @@ pub(crate) struct Tally {
     /// run's names, ids and counts taken out), each with its first example: unrelated failures
     /// under one code do not fold into one example.
     pub by_code: BTreeMap<&'static str, BTreeMap<String, (usize, String)>>,
+    /// Actions not sent on purpose: matched objects that are not this run's.
+    pub skipped: usize,
+    /// The first of them.
+    pub first_skipped: Option<Trigger>,
+    /// Deletes and disables held by the deletion threshold (`StagedDelete`).
+    pub staged: usize,
+    /// The first of them.
+    pub first_staged: Option<Trigger>,
+    /// The first failure: escrow.
+    pub first_failure: Option<Trigger>,
+    /// The first answer saying the credentials are invalid ([QUARANTINE]).
+    pub credentials: Option<Trigger>,
+    /// The first matching query answered 404 instead of 200 ([QUARANTINE]).
+    pub query_404: Option<Trigger>,
+    /// The failure at which the escrow thresholds were first passed ([QUARANTINE]).
+    pub escrow_threshold: Option<Trigger>,
 }
 
 /// Distinct detail classes kept per code; the rest are counted under one "other" class, so a
@@ -198,11 +362,19 @@ impl Tally {
     /// Counts `e`.
     pub(crate) fn add(&mut self, e: &Entry) {
         self.events += 1;
+        if e.skipped && e.action == Action::StagedDelete {
+            self.staged += 1;
+            self.first_staged.get_or_insert_with(|| Trigger::of(e, 0));
+        } else if e.skipped {
+            self.skipped += 1;
+            self.first_skipped.get_or_insert_with(|| Trigger::of(e, 0));
+        }
         if let Some(code) = e.error {
             self.failures += 1;
             if e.action.is_reference() {
                 self.reference_failures += 1;
             }
+            self.watch(e, code);
             let detail = e.detail.clone().unwrap_or_default();
             let classes = self.by_code.entry(code).or_default();
             let mut class = detail_class(&detail);
@@ -213,6 +385,35 @@ impl Tally {
             slot.0 += 1;
         }
     }
+}
+
+impl Tally {
+    /// Keeps the first entry of each kind that moves the job towards escrow or quarantine.
+    fn watch(&mut self, e: &Entry, code: &'static str) {
+        let n = self.failures;
+        self.first_failure.get_or_insert_with(|| Trigger::of(e, n));
+        if code == "Unauthorized" {
+            self.credentials.get_or_insert_with(|| Trigger::of(e, n));
+        }
+        let query = e
+            .request
+            .as_deref()
+            .is_some_and(|r| r.starts_with("GET ") && r.contains("filter="));
+        if e.status == 404 && query {
+            self.query_404.get_or_insert_with(|| Trigger::of(e, n));
+        }
+        if self.escrow_threshold.is_none() && escrow_passed(self) {
+            self.escrow_threshold = Some(Trigger::of(e, n));
+        }
+    }
+}
+
+/// Whether the counts pass [QUARANTINE]'s escrow thresholds: evaluated from 5,000 failures;
+/// more than 40 % of events or more than 40,000 failures, reference failures left out of both;
+/// or more than 60,000 failures of any kind.
+pub(crate) fn escrow_passed(t: &Tally) -> bool {
+    let plain = t.failures - t.reference_failures;
+    t.failures > 60_000 || (t.failures >= 5_000 && (plain > 40_000 || plain * 10 > t.events * 4))
 }
 
 /// Where the provisioning log goes: each entry is written as a JSON line when it is made
@@ -256,56 +457,6 @@ impl Sink {
     }
 }
 
-/// Applies the thresholds to the log's counts.
-pub(crate) fn health(t: &Tally) -> Health {
-    let (events, failures, reference_failures) = (t.events, t.failures, t.reference_failures);
-    let plain = failures - reference_failures;
-    let share = if events == 0 {
-        0.0
-    } else {
-        plain as f64 / events as f64
-    };
-    let (state, reason) = if events >= 20 && failures * 10 >= events * 9 {
-        (
-            "quarantine",
-            format!(
-                "{failures} of {events} actions failed: nearly every call fails, as with wrong credentials or a wrong URL (EncounteredQuarantineException)"
-            ),
-        )
-    } else if plain > 40_000 || failures > 60_000 || (plain >= 5_000 && share > 0.4) {
-        (
-            "quarantine",
-            format!(
-                "{plain} failures ({:.0} % of {events} actions; {reference_failures} reference failures more) pass Entra's escrow thresholds (EncounteredEscrowProportionThreshold)",
-                share * 100.0
-            ),
-        )
-    } else if failures > 0 {
-        let mut r = format!(
-            "{} in escrow: Entra retries {} on later cycles (after about 6 h, 12 h, 24 h, then daily) for up to 28 days",
-            if failures == 1 {
-                "1 object is".to_string()
-            } else {
-                format!("{failures} objects are")
-            },
-            if failures == 1 { "it" } else { "them" }
-        );
-        if share > 0.4 {
-            r.push_str(&format!("; {:.0} % of actions failed, which quarantines the job once a tenant reaches 5,000 failures", share * 100.0));
-        }
-        ("escrow", r)
-    } else {
-        ("healthy", "no action failed".to_string())
-    };
-    Health {
-        events,
-        failures,
-        reference_failures,
-        state,
-        reason,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,6 +474,8 @@ mod tests {
             status: 0,
             requests: 1,
             throttled: 0,
+            request: None,
+            skipped: false,
         }
     }
 
@@ -341,6 +494,12 @@ mod tests {
             "WebExceptionProtocolError"
         );
         assert_eq!(classify(429, Action::Create, None), "TooManyRequests");
+        // A readable 400 is not "unable to parse the response": no code is documented for it.
+        let bad = classify(400, Action::Update, None);
+        assert_ne!(bad, UNREADABLE);
+        assert_eq!(basis(bad).0, "undocumented");
+        assert_eq!(basis("Timeout").0, "documented");
+        assert_eq!(basis("EntryConflict").0, "inferred");
     }
 
     #[test]
@@ -384,33 +543,5 @@ mod tests {
             t.add(&e);
         }
         assert!(t.by_code["InternalServerError"].len() <= CLASSES_PER_CODE + 1);
-    }
-
-    #[test]
-    fn thresholds() {
-        let ok: Vec<Entry> = (0..10).map(|_| entry(Action::Create, None)).collect();
-        let tally = |v: &[Entry]| {
-            let mut t = Tally::default();
-            v.iter().for_each(|e| t.add(e));
-            t
-        };
-        assert_eq!(health(&tally(&ok)).state, "healthy");
-        let mut some = ok.clone();
-        some.push(entry(Action::AddMembers, Some("InvalidAnchor")));
-        let h = health(&tally(&some));
-        assert_eq!((h.state, h.reference_failures), ("escrow", 1));
-        let all: Vec<Entry> = (0..30)
-            .map(|_| entry(Action::Create, Some("Unauthorized")))
-            .collect();
-        assert_eq!(health(&tally(&all)).state, "quarantine");
-        let many: Vec<Entry> = (0..10_000)
-            .map(|i| {
-                entry(
-                    Action::Update,
-                    (i % 2 == 0).then_some("InternalServerError"),
-                )
-            })
-            .collect();
-        assert_eq!(health(&tally(&many)).state, "quarantine");
     }
 }

@@ -3,7 +3,8 @@
 //! latency percentiles, errors by class) and the console summary.
 
 use super::engine::Difference;
-use super::log::{Health, Tally};
+use super::health::Health;
+use super::log::Tally;
 use crate::words::{count, plural};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -40,6 +41,11 @@ pub(crate) struct CycleRecord {
     pub settings: Value,
     /// Per cycle.
     pub cycles: Vec<CycleFigures>,
+    /// Account Discovery passes (`--account-discovery`).
+    pub discovery: Vec<super::discovery::Pass>,
+    /// Requests scimtest added to Entra's traffic (ownership proofs, delete read-backs,
+    /// the comparison after each cycle).
+    pub scimtest_reads: u64,
     /// The provisioning log's counts (the entries are in `provisioning-log.jsonl`).
     pub tally: Tally,
     /// Requests sent during the cycles (retries and verification included).
@@ -112,9 +118,50 @@ impl CycleRecord {
         }
     }
 
-    /// Whether the endpoint passed: no failed action and no difference after any cycle.
+    /// Whether the endpoint passed: no failed action, no match scimtest could not write to,
+    /// no difference after any cycle, no Account Discovery pass with duplicates or missing
+    /// users. Deletes held by the deletion threshold are the tenant's setting, not the
+    /// endpoint's fault: they are reported, and do not fail it.
     pub(crate) fn passed(&self) -> bool {
-        self.health.failures == 0 && self.cycles.iter().all(|c| c.differences.is_empty())
+        self.health.failures == 0
+            && self.tally.skipped == 0
+            && self.cycles.iter().all(|c| c.differences.is_empty())
+            && self.discovery.iter().all(|p| !p.failed())
+    }
+
+    /// What failed, in a few words each, for the verdict line.
+    fn failed_parts(&self) -> Vec<String> {
+        let mut parts = Vec::new();
+        if self.health.failures > 0 {
+            parts.push(format!(
+                "{} in the provisioning log",
+                count(self.health.failures, "failed action")
+            ));
+        }
+        if self.tally.skipped > 0 {
+            parts.push(format!(
+                "{} matched objects this run did not create",
+                self.tally.skipped
+            ));
+        }
+        let diffs: usize = self.cycles.iter().map(|c| c.differences.len()).sum();
+        if diffs > 0 {
+            parts.push(format!("{} from the source", count(diffs, "difference")));
+        }
+        for p in self.discovery.iter().filter(|p| p.failed()) {
+            parts.push(format!(
+                "Account Discovery after {}: {} duplicates, {} missing{}",
+                p.after,
+                p.duplicates,
+                p.missing,
+                if p.stopped.is_some() {
+                    ", listing cut short"
+                } else {
+                    ""
+                }
+            ));
+        }
+        parts
     }
 
     /// `cycle.json`.
@@ -132,18 +179,16 @@ impl CycleRecord {
             "requests_per_second": (self.rate() * 10.0).round() / 10.0,
             "errors": self.health.failures,
             "errors_by_class": self.errors_by_class(),
+            "scimtest_reads": self.scimtest_reads,
+            "skipped": self.tally.skipped,
+            "staged_deletes": self.tally.staged,
+            "account_discovery": self.discovery.iter().map(super::discovery::Pass::to_json).collect::<Vec<_>>(),
             "errors_by_detail": self.error_details().iter().map(|(code, n, example)| json!({
                 "code": code, "count": n, "example": example,
             })).collect::<Vec<_>>(),
             "throttled": self.throttled,
             "latency_ms": self.latency(),
-            "health": {
-                "state": self.health.state,
-                "reason": self.health.reason,
-                "events": self.health.events,
-                "failures": self.health.failures,
-                "reference_failures": self.health.reference_failures,
-            },
+            "health": self.health.to_json(),
             "cycles": self.cycles.iter().map(|c| json!({
                 "name": c.name,
                 "requests": c.requests,
@@ -201,11 +246,10 @@ impl CycleRecord {
             }
         }
         self.differences_summary(&mut out);
-        let _ = writeln!(
-            out,
-            "  Entra's job would be: {} ({})",
-            self.health.state, self.health.reason
-        );
+        for p in &self.discovery {
+            let _ = writeln!(out, "  {}", p.line());
+        }
+        self.health_summary(&mut out);
         if !self.leftovers.is_empty() {
             let _ = writeln!(out, "  LEFT BEHIND: what may still be on the target");
             let n = self.leftovers.len();
@@ -221,16 +265,53 @@ impl CycleRecord {
                 let _ = writeln!(out, "    {last}");
             }
         }
+        let verdict = if self.passed() {
+            "PASS: every action succeeded and the target matches the source after every cycle."
+                .to_string()
+        } else {
+            format!(
+                "FAIL: {} (details above and in cycle.json, provisioning-log.jsonl).",
+                self.failed_parts().join("; ")
+            )
+        };
+        let _ = writeln!(out, "Verdict: {verdict}");
+        out
+    }
+
+    /// The quarantine predictor's lines: the state, why, when, the first request and the
+    /// failures per class.
+    fn health_summary(&self, out: &mut String) {
+        let h = &self.health;
         let _ = writeln!(
             out,
-            "Verdict: {}",
-            if self.passed() {
-                "PASS: every action succeeded and the target matches the source after every cycle."
-            } else {
-                "FAIL: Entra's provisioning of this tenant would log failures or leave the application out of step (details above and in cycle.json, provisioning-log.jsonl)."
-            }
+            "  Entra's job would be: {}{} ({})",
+            h.state,
+            h.graph_reason
+                .map(|r| format!(" [{r}]"))
+                .unwrap_or_default(),
+            h.reason
         );
-        out
+        if let (Some(when), Some(t)) = (h.when(), &h.trigger) {
+            let _ = writeln!(out, "    {when}; first request: {}", t.line());
+        }
+        if !h.consequence.is_empty() {
+            let _ = writeln!(out, "    then: {}", h.consequence);
+        }
+        if let Some(t) = &self.tally.first_skipped {
+            let _ = writeln!(
+                out,
+                "  not written ({}): {}",
+                count(self.tally.skipped, "object"),
+                t.line()
+            );
+        }
+        if self.scimtest_reads > 0 {
+            let _ = writeln!(
+                out,
+                "  scimtest added {} to Entra's traffic (ownership proofs, delete read-backs, comparisons with the source)",
+                count(self.scimtest_reads as usize, "read")
+            );
+        }
     }
 
     /// The differences after each cycle, grouped by object kind and attribute (the largest
@@ -324,8 +405,86 @@ impl CycleRecord {
             out.push_str("</table>");
         }
         self.differences_html(&mut out);
+        self.health_html(&mut out);
+        self.discovery_html(&mut out);
         out.push_str("</body></html>\n");
         out
+    }
+
+    /// The quarantine predictor: state, reason, when, the first request, failures per class
+    /// with the evidence of each code.
+    fn health_html(&self, out: &mut String) {
+        let esc = crate::report::escape_html;
+        let h = &self.health;
+        let _ = write!(
+            out,
+            "<h2>Quarantine predictor</h2><p>Entra's job would be <b>{}</b>{}: {}</p>",
+            h.state,
+            h.graph_reason
+                .map(|r| format!(" (<code>{r}</code>)"))
+                .unwrap_or_default(),
+            esc(&h.reason)
+        );
+        if let (Some(when), Some(t)) = (h.when(), &h.trigger) {
+            let _ = write!(
+                out,
+                "<p>{}; first request: <code>{}</code></p>",
+                esc(&when),
+                esc(&t.line())
+            );
+        }
+        if !h.consequence.is_empty() {
+            let _ = write!(out, "<p>Then: {}</p>", esc(h.consequence));
+        }
+        if !h.by_class.is_empty() {
+            out.push_str(
+                "<table><tr><th>code</th><th>failures</th><th>evidence</th><th>source</th></tr>",
+            );
+            for (code, n) in &h.by_class {
+                let (evidence, source) = super::log::basis(code);
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td class=\"num\">{n}</td><td>{evidence}</td><td>{}</td></tr>",
+                    esc(code),
+                    esc(source)
+                );
+            }
+            out.push_str("</table>");
+        }
+    }
+
+    /// The Account Discovery passes, one row each.
+    fn discovery_html(&self, out: &mut String) {
+        if self.discovery.is_empty() {
+            return;
+        }
+        let esc = crate::report::escape_html;
+        out.push_str("<h2>Account Discovery</h2><table><tr><th>after</th><th>pages</th><th>listed</th><th>totalResults</th><th>duplicates</th><th>missing</th><th>seconds</th><th>pages/s</th><th>250,000 accounts</th><th>result</th></tr>");
+        for p in &self.discovery {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.0}</td><td class=\"num\">{:.0} s</td><td>{}</td></tr>",
+                esc(&p.after),
+                p.pages,
+                p.listed,
+                p.total_results.map_or("absent".into(), |t| t.to_string()),
+                p.duplicates,
+                p.missing,
+                p.seconds,
+                p.requests_per_second(),
+                p.projected_seconds_250k(),
+                if p.failed() {
+                    esc(&format!(
+                        "FAIL {}{}",
+                        p.stopped.clone().unwrap_or_default(),
+                        p.examples.join(", ")
+                    ))
+                } else {
+                    "pass".to_string()
+                }
+            );
+        }
+        out.push_str("</table>");
     }
 
     /// Requests completed per second, as an SVG bar chart.

@@ -753,7 +753,13 @@ fn query(app: &AppState, params: &[(String, String)]) -> Result<Query, ScimError
         descending: param(params, "sortOrder")
             .is_some_and(|o| o.eq_ignore_ascii_case("descending")),
         start_index: if paginate {
-            number("startIndex", 1)?.max(1)
+            let start = number("startIndex", 1)?.max(1);
+            // c25: a 0-based reading of startIndex, on unfiltered lists only.
+            if app.has(Defect::PagingOffByOne) && param(params, "filter").is_none() {
+                start + 1
+            } else {
+                start
+            }
         } else {
             1
         },
