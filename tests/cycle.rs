@@ -591,3 +591,78 @@ fn a_refused_connection_to_a_host_named_time_something_is_not_a_timeout() {
         "{log}"
     );
 }
+
+#[test]
+fn okta_provisioning_at_scale_puts_profiles_deactivates_and_pushes_groups() {
+    let dir = tmp("cycle-okta");
+    let out = small_cycle(&dir, &["--profile", "okta"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+    let entries: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let request = |action: &str| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|e| e["action"] == action && e["cycle"] != "initial")
+            .map(|e| e["request"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Profile updates by PUT of the whole object; deactivation by PATCH; Group Push by PATCH.
+    assert!(
+        !request("Update").is_empty()
+            && request("Update")
+                .iter()
+                .all(|r| r.starts_with("PUT /Users/")),
+        "{log}"
+    );
+    assert!(
+        request("Disable")
+            .iter()
+            .all(|r| r.starts_with("PATCH /Users/")),
+        "{log}"
+    );
+    assert!(
+        request("GroupPush")
+            .iter()
+            .all(|r| r.starts_with("PATCH /Groups/")),
+        "{log}"
+    );
+    assert!(!request("GroupPush").is_empty(), "{log}");
+    // Okta never deletes users, and sends no manager.
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e["action"] == "Delete" || e["action"] == "SetManager"),
+        "{log}"
+    );
+    assert!(
+        all.contains("Okta's provisioning would be: healthy"),
+        "{all}"
+    );
+}
+
+#[test]
+fn okta_deactivation_ignored_by_the_server_is_caught() {
+    let dir = tmp("cycle-okta-active-ignored");
+    let out = small_cycle(
+        &dir,
+        &["--profile", "okta", "--defect", "active-patch-ignored"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let c = cycle_json(&dir);
+    let listed: Vec<&Value> = c["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|k| k["differences_listed"].as_array().unwrap())
+        .collect();
+    assert!(
+        listed
+            .iter()
+            .any(|d| d["attribute"] == "active" && d["expected"] == "false"),
+        "{listed:?}"
+    );
+}

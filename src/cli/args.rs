@@ -411,7 +411,7 @@ pub(crate) struct CycleArgs {
     #[arg(long, value_name = "C", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
     /// Client mode whose request shapes are sent.
-    #[arg(long, value_name = "P", default_value = "entra", value_parser = ["entra", "entra-flag"])]
+    #[arg(long, value_name = "P", default_value = "entra", value_parser = ["entra", "entra-flag", "okta"])]
     pub profile: String,
     /// Incremental rounds after the initial cycle.
     #[arg(long, value_name = "ROUNDS", default_value_t = 1)]

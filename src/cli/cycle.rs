@@ -6,7 +6,7 @@ use super::error::{Error, Exit};
 use crate::cycle::directory::Directory;
 use crate::cycle::discovery::Pass;
 use crate::cycle::engine::{Engine, Settings};
-use crate::cycle::health::health;
+use crate::cycle::health::health_for;
 use crate::cycle::log::Sink;
 use crate::cycle::report::{CycleFigures, CycleRecord};
 use crate::model::{Mapping, Profile};
@@ -61,6 +61,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     let stopped = stop_reason(&engine, &args);
     let seconds = engine.elapsed().as_secs_f64();
     let requests = engine.requests.load(Ordering::Relaxed);
+    let own_reads = engine.scimtest_reads.load(Ordering::Relaxed);
     let mut leftovers = if args.keep {
         Vec::new()
     } else {
@@ -83,6 +84,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
             cycles,
             passes,
             requests,
+            own_reads,
             seconds,
             leftovers,
         },
@@ -219,6 +221,10 @@ fn connect(
     rt: &tokio::runtime::Runtime,
 ) -> Result<(super::target::Target, Http), Error> {
     let mut options = args.connection.client_options().map_err(Error::Usage)?;
+    if settings.profile == Profile::Okta && args.connection.timeout.is_none() {
+        // Okta waits 60 s for an answer (its SCIM FAQ: "respond within 60 seconds").
+        options.timeout = Duration::from_secs(60);
+    }
     let builtin = super::target::Builtin {
         defects: settings.defects.clone(),
         throttle_every: args.throttle_every,
@@ -252,6 +258,8 @@ struct Figures {
     passes: Vec<crate::cycle::discovery::Pass>,
     /// Requests before the cleanup.
     requests: u64,
+    /// Of them, the reads scimtest added to the client's traffic.
+    own_reads: u64,
     seconds: f64,
     leftovers: Vec<String>,
 }
@@ -291,11 +299,11 @@ fn finish(
             "account_discovery": args.account_discovery.then_some(args.page_size),
             "entra_schema": args.entra_schema.as_ref().map(|p| p.display().to_string()),
         }),
-        health: health(&tally),
+        health: health_for(&tally, settings.profile),
         tally,
         cycles: figures.cycles,
         discovery: figures.passes,
-        scimtest_reads: engine.scimtest_reads.load(Ordering::Relaxed),
+        scimtest_reads: figures.own_reads,
         requests: figures.requests,
         seconds: figures.seconds,
         throttled,
@@ -328,10 +336,10 @@ fn read_settings(args: &mut CycleArgs) -> Result<CycleSettings, Error> {
         }
     }
     let profile = match args.profile.parse::<Profile>() {
-        Ok(p @ (Profile::Entra | Profile::EntraFlag)) => p,
+        Ok(p @ (Profile::Entra | Profile::EntraFlag | Profile::Okta)) => p,
         _ => {
             return Err(Error::Usage(format!(
-                "--profile `{}`: a cycle replays Entra's provisioning job, `entra` or `entra-flag`",
+                "--profile `{}`: a cycle replays Entra's provisioning job (`entra`, `entra-flag`) or Okta's provisioning (`okta`)",
                 args.profile
             )));
         }

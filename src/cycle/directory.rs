@@ -92,6 +92,8 @@ pub(crate) enum Change {
     AddMembers(usize, Vec<usize>),
     /// Members removed from a group.
     RemoveMembers(usize, Vec<usize>),
+    /// Okta's Group Push: one PATCH adding (first list) and removing (second list) members.
+    PushMembers(usize, Vec<usize>, Vec<usize>),
 }
 
 /// The source directory.
@@ -287,6 +289,27 @@ impl Directory {
             }
         }
         body
+    }
+
+    /// The POST body Okta sends for user `i` (okta-client.md §2.3, Okta's SCIM 2.0 reference):
+    /// the core schema only, `groups: []`, a placeholder `password` ("Okta sends the password
+    /// parameter in a create user request, even if password sync isn't enabled") and
+    /// `active: true`; `title` stands for the app's own mapped profile attribute.
+    pub(crate) fn okta_user_body(&self, i: usize) -> Value {
+        let u = &self.users[i];
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": self.user_name(i),
+            "name": {"givenName": self.given_name(i), "familyName": self.family_name(i)},
+            "emails": [{"primary": true, "value": self.email(i), "type": "work"}],
+            "displayName": self.display_name(i),
+            "locale": "en-US",
+            "externalId": self.external_id(i),
+            "groups": [],
+            "password": format!("{:012x}", u.external_id & 0xffff_ffff_ffff),
+            "active": u.active,
+            "title": self.title(i),
+        })
     }
 
     /// The POST body Entra sends for group `g`: created without members, which follow in

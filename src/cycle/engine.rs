@@ -7,12 +7,13 @@
 //! entry; after each cycle the target is compared with the source directory.
 
 mod matching;
+mod okta;
 
 use super::directory::{Change, Directory};
 use super::log::{Action, Entry, Sink, classify};
 use crate::client::cleanup;
 use crate::client::journal::{State, Ticket};
-use crate::model::{Encoding, Profile};
+use crate::model::Profile;
 use crate::run::{Http, Journal, OutRequest, compose};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -139,6 +140,9 @@ pub(crate) struct Engine {
     /// Users whose delete or disable the deletion threshold held back: the target keeps them
     /// as they were, so the comparison with the source leaves them out.
     staged: Mutex<std::collections::HashSet<usize>>,
+    /// Users deleted in the source that Okta deactivated instead (it never deletes users):
+    /// still in the target, inactive, and still listed in their groups.
+    deactivated: Mutex<std::collections::HashSet<usize>>,
     /// Requests scimtest adds to Entra's traffic: ownership proofs, delete read-backs and the
     /// comparison after each cycle.
     pub scimtest_reads: AtomicU64,
@@ -175,6 +179,7 @@ impl Engine {
             cleaning: std::sync::atomic::AtomicBool::new(false),
             proved: Mutex::new(std::collections::HashSet::new()),
             staged: Mutex::new(std::collections::HashSet::new()),
+            deactivated: Mutex::new(std::collections::HashSet::new()),
             scimtest_reads: AtomicU64::new(0),
         })
     }
@@ -249,7 +254,7 @@ impl Engine {
         }
         let req = OutRequest {
             method,
-            url: compose(&self.base, path, &query, Encoding::Plus),
+            url: compose(&self.base, path, &query, self.settings.profile.encoding()),
             headers,
             body: body.map(|b| serde_json::to_vec(b).expect("JSON values serialise")),
             auth: crate::model::Auth::Default,
@@ -411,8 +416,9 @@ impl Engine {
         })
         .await;
         let d = dir.clone();
+        // Okta's reference has no manager mapping: none is written under `okta`.
         let managed: Vec<usize> = (0..dir.users.len())
-            .filter(|&i| dir.users[i].manager.is_some())
+            .filter(|&i| dir.users[i].manager.is_some() && !self.okta())
             .collect();
         self.each(managed, move |me, i| {
             let d = d.clone();
@@ -426,9 +432,14 @@ impl Engine {
         })
         .await;
         let mut batches = Vec::new();
+        let batch = if self.okta() {
+            okta::OKTA_MEMBER_BATCH
+        } else {
+            MEMBER_BATCH
+        };
         for (g, group) in dir.groups.iter().enumerate() {
             let members: Vec<usize> = group.members.iter().copied().collect();
-            for chunk in members.chunks(MEMBER_BATCH) {
+            for chunk in members.chunks(batch) {
                 batches.push(Change::AddMembers(g, chunk.to_vec()));
             }
         }
@@ -465,7 +476,7 @@ impl Engine {
             .call(reqwest::Method::PATCH, &at("Users", &id), &[], Some(&body))
             .await;
         out.add(&a);
-        out.expect_success(&a, Action::SetManager);
+        out.expect_success(&a, Action::SetManager, self.settings.profile);
         self.record("initial", "user", &name, Action::SetManager, out);
     }
 
@@ -481,6 +492,11 @@ impl Engine {
         dir: &Arc<Directory>,
     ) {
         let cycle = format!("incremental-{round}");
+        if self.okta() {
+            // Okta documents no deletion threshold; its changes take its own shapes.
+            let changes = self.okta_changes(changes);
+            return self.apply_all(&cycle, dir, changes).await;
+        }
         let removal = |c: &Change| matches!(c, Change::Delete(_) | Change::Disable(_));
         let removals = changes.iter().filter(|c| removal(c)).count();
         let limit = self.settings.deletion_threshold;
@@ -565,7 +581,8 @@ impl Engine {
                     .map(|v| json!({"op": "remove", "path": format!("members[value eq \"{v}\"]")}))
                     .collect(),
             },
-            Change::Delete(_) => Vec::new(),
+            // Okta's shapes are built by `okta_ops`.
+            Change::Delete(_) | Change::PushMembers(..) => Vec::new(),
         }
     }
 
@@ -589,9 +606,12 @@ impl Engine {
             Change::Delete(_) => Action::Delete,
             Change::AddMembers(..) => Action::AddMembers,
             Change::RemoveMembers(..) => Action::RemoveMembers,
+            Change::PushMembers(..) => Action::GroupPush,
         };
         match change {
-            Change::AddMembers(g, _) | Change::RemoveMembers(g, _) => (
+            Change::AddMembers(g, _)
+            | Change::RemoveMembers(g, _)
+            | Change::PushMembers(g, _, _) => (
                 "group",
                 "Groups",
                 *g,
@@ -609,6 +629,9 @@ impl Engine {
     /// step 3), which also proves the object this run's; in the initial cycle (member
     /// batches), a proof scimtest adds once per group. Then the write.
     async fn apply(&self, cycle: &str, dir: &Directory, change: &Change) {
+        if self.okta() && cycle != "initial" {
+            return self.apply_okta(cycle, dir, change).await;
+        }
         let (object, collection, index, attr, name, action) = Self::subject(dir, change);
         let mut out = Outcome::default();
         let Some((id, ticket)) = lock(self.slots(collection))[index].clone() else {
@@ -639,7 +662,12 @@ impl Engine {
             }
             a
         } else {
-            let body = json!({"schemas": [PATCH_OP], "Operations": self.patch_ops(change)});
+            let ops = if self.okta() {
+                self.okta_ops(dir, change, &id)
+            } else {
+                self.patch_ops(change)
+            };
+            let body = json!({"schemas": [PATCH_OP], "Operations": ops});
             let path = at(collection, &id);
             let a = self
                 .call(reqwest::Method::PATCH, &path, &[], Some(&body))
@@ -650,7 +678,7 @@ impl Engine {
         // The action's status and request are its write's, not those of the reads verifying it.
         out.status = a.status;
         out.request = Some(a.request.clone());
-        out.expect_success(&a, action);
+        out.expect_success(&a, action, self.settings.profile);
         self.record(cycle, object, &name, action, out);
     }
 
@@ -711,9 +739,18 @@ impl Engine {
             Ok(r) => r,
             Err(answer) => return vec![diff("(resource)", "present".into(), answer)],
         };
+        let okta = self.okta();
+        let deactivated = okta && lock(&self.deactivated).contains(&i);
         let mut out: Vec<Difference> = self
             .expected_and_found(dir, i, &r)
             .into_iter()
+            // Under `okta`, only core attributes are provisioned (no enterprise mapping).
+            .filter(|(k, _, _)| !(okta && k.starts_with("urn:")))
+            // Deleted in the source, deactivated by Okta: in the target, inactive.
+            .map(|(k, e, a)| match k {
+                "active" if deactivated => (k, "false".to_string(), a),
+                _ => (k, e, a),
+            })
             .filter(|(_, e, a)| e != a)
             .map(|(k, e, a)| diff(k, e, a))
             .collect();
@@ -821,10 +858,13 @@ impl Engine {
         let expected: BTreeSet<String> =
             gr.members.iter().filter_map(|&m| self.user_id(m)).collect();
         // A user whose delete was held stays a member in the target: not a difference.
-        let held: BTreeSet<String> = lock(&self.staged)
+        let mut held: BTreeSet<String> = lock(&self.staged)
             .iter()
             .filter_map(|&m| self.user_id(m))
             .collect();
+        // Deactivated by Okta rather than deleted: still a member in the target.
+        let kept: Vec<usize> = lock(&self.deactivated).iter().copied().collect();
+        held.extend(kept.into_iter().filter_map(|m| self.user_id(m)));
         let actual: BTreeSet<String> = r
             .get("members")
             .and_then(Value::as_array)
@@ -1031,6 +1071,19 @@ fn describe(a: &Answer) -> String {
     }
 }
 
+/// The failure's code as the profile's client logs it: Entra's codes, or what Okta does.
+fn code(
+    profile: Profile,
+    status: u16,
+    action: Action,
+    kind: Option<crate::client::transport::TransportKind>,
+) -> &'static str {
+    match profile {
+        Profile::Okta => super::log::classify_okta(status, action, kind),
+        _ => classify(status, action, kind),
+    }
+}
+
 /// The path of resource `id` in `collection`: the id is one encoded path segment, whatever
 /// the target answered.
 fn at(collection: &str, id: &str) -> String {
@@ -1078,7 +1131,7 @@ impl Outcome {
         self.detail = Some(detail);
     }
 
-    fn expect_success(&mut self, a: &Answer, action: Action) {
+    fn expect_success(&mut self, a: &Answer, action: Action, profile: Profile) {
         let ok = a.transport.is_none()
             && match action {
                 Action::Delete => matches!(a.status, 200 | 204),
@@ -1087,7 +1140,7 @@ impl Outcome {
         if !ok {
             self.fail_on(
                 a,
-                classify(a.status, action, a.kind),
+                code(profile, a.status, action, a.kind),
                 format!("{} answered {}", action.name(), describe(a)),
             );
         }

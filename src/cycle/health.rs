@@ -18,9 +18,11 @@
 use super::log::{Tally, Trigger};
 use serde_json::{Value, json};
 
-/// What Entra's job would become, and why.
+/// What the client's job would become, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Health {
+    /// Whose job: `Entra's job` or `Okta's provisioning`.
+    pub client: &'static str,
     /// Actions logged.
     pub events: usize,
     /// Failed actions.
@@ -110,6 +112,7 @@ pub(crate) fn health(t: &Tally) -> Health {
         (None, None) => ("healthy", None, "no action failed".to_string(), "", None),
     };
     Health {
+        client: "Entra's job",
         events: t.events,
         failures: t.failures,
         reference_failures: t.reference_failures,
@@ -122,10 +125,42 @@ pub(crate) fn health(t: &Tally) -> Health {
     }
 }
 
+/// The same counts under `--profile okta`: Okta documents no escrow, quarantine or deletion
+/// threshold (okta-client.md §2.13), so none is predicted; a 409 on create stops that user's
+/// provisioning until an admin retries, and nothing else is documented.
+pub(crate) fn health_for(t: &Tally, profile: crate::model::Profile) -> Health {
+    if profile != crate::model::Profile::Okta {
+        return health(t);
+    }
+    let mut h = health(t);
+    let stopped = h
+        .by_class
+        .iter()
+        .find(|(c, _)| *c == super::log::OKTA_409)
+        .map_or(0, |(_, n)| *n);
+    h.client = "Okta's provisioning";
+    h.graph_reason = None;
+    h.trigger = t.first_failure.clone();
+    (h.state, h.reason, h.consequence) = if t.failures == 0 {
+        ("healthy", "no action failed".to_string(), "")
+    } else {
+        (
+            "failing",
+            format!(
+                "{} ({stopped} creates answered 409, which stop those users' provisioning); Okta documents no escrow or quarantine",
+                crate::words::count(t.failures, "failed action")
+            ),
+            "Okta's SCIM 2.0 reference: a 409 on create stops the job for that user until an admin retries it; a 429 with Retry-After is retried (support article); Okta waits 60 s for an answer (SCIM FAQ); what Okta does with other failures is not documented",
+        )
+    };
+    h
+}
+
 impl Health {
     /// `health` in cycle.json: the state, why, when and the first request that decided it.
     pub(crate) fn to_json(&self) -> Value {
         json!({
+            "client": self.client,
             "state": self.state,
             "quarantine_reason": self.graph_reason,
             "reason": self.reason,

@@ -43,8 +43,8 @@ pub(crate) struct CycleRecord {
     pub cycles: Vec<CycleFigures>,
     /// Account Discovery passes (`--account-discovery`).
     pub discovery: Vec<super::discovery::Pass>,
-    /// Requests scimtest added to Entra's traffic (ownership proofs, delete read-backs,
-    /// the comparison after each cycle).
+    /// Requests of the cycles that scimtest added to the client's traffic (ownership proofs,
+    /// delete read-backs, the comparison after each cycle); the cleanup's are not counted.
     pub scimtest_reads: u64,
     /// The provisioning log's counts (the entries are in `provisioning-log.jsonl`).
     pub tally: Tally,
@@ -284,7 +284,8 @@ impl CycleRecord {
         let h = &self.health;
         let _ = writeln!(
             out,
-            "  Entra's job would be: {}{} ({})",
+            "  {} would be: {}{} ({})",
+            h.client,
             h.state,
             h.graph_reason
                 .map(|r| format!(" [{r}]"))
@@ -308,7 +309,7 @@ impl CycleRecord {
         if self.scimtest_reads > 0 {
             let _ = writeln!(
                 out,
-                "  scimtest added {} to Entra's traffic (ownership proofs, delete read-backs, comparisons with the source)",
+                "  of the requests, {} are scimtest's own, not the client's (ownership proofs, delete read-backs, comparisons with the source)",
                 count(self.scimtest_reads as usize, "read")
             );
         }
@@ -360,11 +361,12 @@ impl CycleRecord {
         );
         let _ = write!(
             out,
-            "<p>{} in {:.2} s ({:.0}/s), {} throttled. Entra's job would be <b>{}</b>: {}</p>",
+            "<p>{} in {:.2} s ({:.0}/s), {} throttled. {} would be <b>{}</b>: {}</p>",
             count(self.requests as usize, "request"),
             self.seconds,
             self.rate(),
             self.throttled,
+            self.health.client,
             self.health.state,
             esc(&self.health.reason)
         );
@@ -418,7 +420,8 @@ impl CycleRecord {
         let h = &self.health;
         let _ = write!(
             out,
-            "<h2>Quarantine predictor</h2><p>Entra's job would be <b>{}</b>{}: {}</p>",
+            "<h2>Quarantine predictor</h2><p>{} would be <b>{}</b>{}: {}</p>",
+            h.client,
             h.state,
             h.graph_reason
                 .map(|r| format!(" (<code>{r}</code>)"))

@@ -6,11 +6,11 @@
 //! answered id is cached). A create whose answer never arrived is looked up the same way
 //! before it is counted as not created.
 
-use super::{Answer, Creating, DETAIL_MAX, Engine, Outcome, describe, lock};
+use super::{Answer, Creating, DETAIL_MAX, Engine, Outcome, code, describe, lock};
 use crate::client::journal::{State, Ticket};
 use crate::client::ownership::{self, NotOurs};
 use crate::cycle::directory::Directory;
-use crate::cycle::log::{Action, UNREADABLE, classify};
+use crate::cycle::log::{Action, UNREADABLE};
 use serde_json::Value;
 
 /// What a matching query found.
@@ -30,7 +30,12 @@ impl Engine {
     pub(super) async fn create(&self, dir: &Directory, collection: &'static str, i: usize) {
         let users = collection == "Users";
         let (object, attr, name, body) = if users {
-            ("user", "userName", dir.user_name(i), dir.user_body(i))
+            let body = if self.okta() {
+                dir.okta_user_body(i)
+            } else {
+                dir.user_body(i)
+            };
+            ("user", "userName", dir.user_name(i), body)
         } else {
             (
                 "group",
@@ -78,7 +83,11 @@ impl Engine {
     ) -> Option<Found> {
         let value = what.name.replace('\\', "\\\\").replace('"', "\\\"");
         let mut query = vec![("filter", format!("{} eq \"{value}\"", what.attr))];
-        if what.collection != "Users" {
+        if self.okta() {
+            // Okta's lookups carry paging and never `excludedAttributes` (okta-client.md §2.2).
+            query.push(("startIndex", "1".into()));
+            query.push(("count", "100".into()));
+        } else if what.collection != "Users" {
             query.insert(0, ("excludedAttributes", "members".to_string()));
         }
         let path = format!("/{}", what.collection);
@@ -93,7 +102,7 @@ impl Engine {
         };
         if a.status != 200 || a.transport.is_some() {
             // 404 here is [QUARANTINE]'s "404 rather than 200", whatever the action.
-            let code = classify(a.status, Action::Create, a.kind);
+            let code = code(self.settings.profile, a.status, Action::Create, a.kind);
             let detail = format!("the matching query answered {}", describe(&a));
             out.fail_on(&a, code, detail);
             return None;
@@ -131,7 +140,7 @@ impl Engine {
             _ => {
                 out.fail_on(
                     &a,
-                    classify(a.status, Action::Create, a.kind),
+                    code(self.settings.profile, a.status, Action::Create, a.kind),
                     format!("POST answered {}", describe(&a)),
                 );
                 if lost {
@@ -260,7 +269,7 @@ impl Engine {
     }
 
     /// Records that `id` is not proved this run's: nothing is written to it.
-    fn refuse(
+    pub(super) fn refuse(
         &self,
         what: &Creating<'_>,
         id: &str,
