@@ -588,10 +588,12 @@ async fn run_step_once(st: &mut State<'_>, step: &Step) -> (StepRecord, StepOutc
 /// The id a create answer names: `id` in the body (a number is taken as its text), else the
 /// last segment of `Location`.
 fn answered_id(got: &Received) -> Option<String> {
-    match got.json.as_ref().and_then(|j| j.get("id")) {
-        Some(Value::String(s)) => return Some(s.clone()),
-        Some(Value::Number(n)) => return Some(n.to_string()),
-        _ => {}
+    if let Some(id) = got
+        .json
+        .as_ref()
+        .and_then(crate::client::ownership::id_text)
+    {
+        return Some(id);
     }
     let location = got
         .headers
@@ -680,7 +682,7 @@ async fn settle_create(
             ));
         }
     };
-    let ours = read.exchange.status == 200 && read.json.as_ref().is_some_and(|j| entry.matches(j));
+    let ours = proved(&read, &entry, &id);
     let seen = read.json.as_ref().and_then(|j| {
         entry
             .identity
@@ -702,6 +704,16 @@ async fn settle_create(
             None => "a resource without this case's identity (or no resource)".into(),
         },
     ))
+}
+
+/// The proof `cycle` uses too (`client::ownership`): the resource read back by its id
+/// carries the case's identity under the answered id.
+fn proved(read: &Received, entry: &crate::client::journal::Entry, id: &str) -> bool {
+    read.exchange.status == 200
+        && read
+            .json
+            .as_ref()
+            .is_some_and(|j| crate::client::ownership::proves(entry, id, j).is_ok())
 }
 
 fn show_str(s: &str) -> String {
