@@ -666,3 +666,29 @@ fn okta_deactivation_ignored_by_the_server_is_caught() {
         "{listed:?}"
     );
 }
+
+#[test]
+fn a_404_on_a_query_quarantines_entras_job_and_is_no_match_for_okta() {
+    // Entra: "404 rather than the expected 200" quarantines regardless of counts, and the
+    // predictor names the query.
+    let dir = tmp("cycle-query-404-entra");
+    let out = small_cycle(&dir, &["--defect", "empty-query-404"]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let c = cycle_json(&dir);
+    assert_eq!(c["health"]["state"], "quarantine", "{c}");
+    let first = &c["health"]["first_request"];
+    assert_eq!(first["http_status"], 404, "{first}");
+    assert!(
+        first["request"]
+            .as_str()
+            .unwrap()
+            .starts_with("GET /Users?filter=userName eq "),
+        "{first}"
+    );
+    assert!(all.contains("first request: GET /Users?filter="), "{all}");
+    // Okta: a 404 is "another acceptable response" when nothing matches.
+    let dir = tmp("cycle-query-404-okta");
+    let out = small_cycle(&dir, &["--profile", "okta", "--defect", "empty-query-404"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -100,6 +100,10 @@ impl Engine {
             out.add_read(&a);
             a
         };
+        if self.okta() && a.status == 404 && a.transport.is_none() {
+            // Okta: "Another acceptable response" for no match (okta-client.md §2.2).
+            return Some(Found::Nothing);
+        }
         if a.status != 200 || a.transport.is_some() {
             // 404 here is [QUARANTINE]'s "404 rather than 200", whatever the action.
             let code = code(self.settings.profile, a.status, Action::Create, a.kind);
