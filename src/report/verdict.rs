@@ -495,7 +495,11 @@ mod tests {
         assert_eq!(v.outcome, Outcome::NotRun);
         assert!(v.reason.contains("add --profile entra"), "{}", v.reason);
         // With every test present, no such hint.
-        assert!(!verdicts(&full(Status::Passed))[1].reason.contains("--profile"));
+        assert!(
+            !verdicts(&full(Status::Passed))[1]
+                .reason
+                .contains("--profile")
+        );
     }
 
     #[test]
