@@ -1,7 +1,7 @@
 //! The cross-client matrix: per server behaviour, which clients it satisfies and which it
-//! breaks, read from the run's results. The catalogue is `../shared/reference/okta-client.md`
-//! §5 (A: satisfies Entra, breaks Okta; B: satisfies Okta, breaks Entra; C: Okta's runtime
-//! against its gate). For each client a behaviour either touches what the client sends — then
+//! breaks, read from the run's results. The catalogue (`matrix_catalogue.rs`, printed as
+//! docs/cross-client.md) has three parts: A satisfies Entra and breaks Okta, B satisfies Okta
+//! and breaks Entra, C is Okta's runtime client against its own gate. For each client a behaviour either touches what the client sends — then
 //! named cases (their failing check, where it tells the behaviour apart) show whether this
 //! server breaks it — or it does not, and a sourced sentence says why.
 
@@ -50,7 +50,7 @@ pub struct Behaviour {
     pub key: &'static str,
     /// What the server does, as a row title.
     pub name: &'static str,
-    /// Where the catalogue entry is (`okta-client.md §5 B17`).
+    /// The entry's number in docs/cross-client.md (`B17`).
     pub reference: &'static str,
     /// The reference-server defect that behaves so, when there is one.
     pub defect: Option<&'static str>,
@@ -264,7 +264,7 @@ pub(crate) fn console_lines(run: &RunRecord) -> Vec<String> {
     }
     let rows = matrix(run);
     let mut out = vec![format!(
-        "Entra and Okta, server behaviour by behaviour ({} from okta-client.md §5; the table is in report.html and results.json):",
+        "Entra and Okta, server behaviour by behaviour ({} from docs/cross-client.md; the table is in report.html and results.json):",
         rows.len()
     )];
     for r in &rows {
@@ -442,7 +442,7 @@ pub(super) const fn okta(says: &'static str, probes: &'static [Probe]) -> Side {
     }
 }
 
-/// The catalogue, in okta-client.md §5's order (`matrix_catalogue.rs`).
+/// The catalogue, in docs/cross-client.md's order (`matrix_catalogue.rs`).
 pub const BEHAVIOURS: &[Behaviour] = &super::matrix_catalogue::CATALOGUE;
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ defects! {
         "Backslash escapes in filter strings are not decoded: `\\\"` ends the string and `\\\\` stays two characters, so names holding `\"` or `\\` are not found.",
     ExtraCoreAttributesDropped = "extra-core-attributes-dropped":
         "Core User attributes outside a small data model (`profileUrl`, `name.middleName`, honorifics, `locale`, `preferredLanguage`) are silently dropped.",
-    // Issue 22, Entra traffic no case sent before (main).
+    // Entra traffic implementers report: re-sends, odd characters, observed shapes.
     GroupNameUniqueCaseSensitive = "group-unique-case-sensitive":
         "Group displayName uniqueness compares case-sensitively: a name differing only in case is created instead of answering 409.",
     AddExistingAttribute409 = "add-existing-attribute-409":
@@ -176,10 +176,10 @@ defects! {
         "Boolean strings are accepted only as Entra's default `\"True\"`/`\"False\"`; a lower-case `\"false\"` (an `IsSoftDeleted` Switch mapping written in lower case) gets 400.",
     ManagerValueFilterRefused = "manager-value-filter-refused":
         "PATCH `remove` on `manager[value eq \"…\"]` answers 400 because `manager` is single-valued, and the manager stays set.",
-    // g21: issue 21 remainders (the gallery gate's compact PATCH, derived inputs).
+    // The gallery gate's compact PATCH.
     PathlessManagerIgnored = "pathless-manager-ignored":
         "A path-less PATCH whose value sets the enterprise manager (`{\"urn:…:User:manager\": {\"value\": id}}`, the gallery validation's compact shape) answers success and changes nothing; PATCH with a path works.",
-    // Okta provisioning (branch o1): behaviours that satisfy Entra and break Okta's client
+    // Okta provisioning: behaviours that satisfy Entra and break Okta's client
     // (docs/okta-behaviour.md §8).
     BearerOnlyAuth = "bearer-only-auth":
         "Authorization must be `Bearer <token>`: the token alone (the OIN Wizard's \"Header\" mode) or Basic credentials get 401.",
@@ -207,8 +207,8 @@ defects! {
         "The filter is ignored when startIndex or count ride along (as in Okta's lookups): every resource is answered.",
     PageCap50 = "page-cap-50":
         "Pages hold at most 50 resources whatever count asks (RFC-legal), while Okta advances by 100.",
-    // Branch o2 (issue 24): the breaks Okta's OIN gate catches and Entra does not
-    // (okta-client.md §5 A12-A15, C25), and text/json answers, which Okta tolerates and Entra
+    // Okta's OIN gate: the breaks Okta's OIN gate catches and Entra does not
+    // (docs/cross-client.md A12-A15, C25), and text/json answers, which Okta tolerates and Entra
     // does not (B17). Implemented in src/server/oin.rs.
     TypedIds400 = "typed-ids-400":
         "An id that is not a UUID (the OIN gate's `010101001010101011001010101011`) answers 400 instead of 404.",

@@ -1,6 +1,5 @@
-//! The defects Okta's OIN gate catches and Entra does not (../shared/reference/okta-client.md
-//! §5 A12-A15, C25), and the one Okta tolerates and Entra does not (B17): each switched on by
-//! its `Defect` (branch o2's block of `super::defect`). `app.rs` calls these at the points the
+//! The defects Okta's OIN gate catches and Entra does not (docs/cross-client.md A12-A15, C25),
+//! and the one Okta tolerates and Entra does not (B17): each switched on by its `Defect`. `app.rs` calls these at the points the
 //! behaviour changes, so the clean routes stay as they were.
 
 use super::app::AppState;
