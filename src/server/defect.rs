@@ -224,7 +224,7 @@ defects! {
         "An unfiltered GET /Groups takes 700 ms (the OIN gate's optional Groups step allows 600 ms).",
     TextJsonAnswers = "text-json-answers":
         "Responses are typed `text/json;charset=UTF-8`, as in Okta's SCIM samples, instead of application/scim+json.",
-    // Branch c25 (issue 25, Account Discovery): paging defects.
+    // Account Discovery: paging defects.
     PagingOffByOne = "paging-off-by-one":
         "Unfiltered lists read `startIndex` as a 0-based offset: every page starts one resource late, so the first resource is never listed (Entra's Account Discovery misses it).",
 }
