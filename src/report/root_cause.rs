@@ -360,28 +360,28 @@ mod tests {
         }
     }
 
+    /// Two cases that met the dropped email type while setting up and went on to pass.
+    fn met_in_setup() -> Vec<CaseResult> {
+        ["disable_user", "rename_user"]
+            .into_iter()
+            .map(|name| case(name, Status::Passed, vec![dropped_email_type(true, true)]))
+            .collect()
+    }
+
     #[test]
     fn a_set_up_finding_is_one_cause_and_hides_no_subject() {
         // Two cases met the defect while setting up and went on (their subjects passed); a
         // third has the same request as its subject and failed on it.
         let run = RunRecord {
-            cases: vec![
-                case(
-                    "disable_user",
-                    Status::Passed,
-                    vec![dropped_email_type(true, true)],
-                ),
-                case(
-                    "rename_user",
-                    Status::Passed,
-                    vec![dropped_email_type(true, true)],
-                ),
-                case(
+            cases: [
+                met_in_setup(),
+                vec![case(
                     "create_user",
                     Status::Failed,
                     vec![dropped_email_type(false, false)],
-                ),
-            ],
+                )],
+            ]
+            .concat(),
             ..RunRecord::default()
         };
         let causes = root_causes(&run);
@@ -461,18 +461,7 @@ mod tests {
     #[test]
     fn a_finding_alone_is_reported_once_and_fails_no_case() {
         let run = RunRecord {
-            cases: vec![
-                case(
-                    "disable_user",
-                    Status::Passed,
-                    vec![dropped_email_type(true, true)],
-                ),
-                case(
-                    "rename_user",
-                    Status::Passed,
-                    vec![dropped_email_type(true, true)],
-                ),
-            ],
+            cases: met_in_setup(),
             ..RunRecord::default()
         };
         let causes = root_causes(&run);

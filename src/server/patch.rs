@@ -649,12 +649,7 @@ fn sub_attr(
         }
         _ => {}
     }
-    if container
-        .get(&name)
-        .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
-    {
-        container.remove(&name);
-    }
+    drop_if_empty(container, &name);
     Ok(())
 }
 
@@ -730,6 +725,16 @@ fn filtered(
     Ok(())
 }
 
+/// Removes a complex attribute left with no sub-attribute.
+fn drop_if_empty(container: &mut Map<String, Value>, name: &str) {
+    if container
+        .get(name)
+        .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
+    {
+        container.remove(name);
+    }
+}
+
 /// A value filter on a single-valued complex attribute, as implementers report Entra sending
 /// `remove` on `manager[value eq "…"]` (thomaspoignant/scim-patch#453): the attribute is the
 /// one element the filter can match.
@@ -768,12 +773,7 @@ fn single_filtered(
         }
         (_, _, _, None) => {}
     }
-    if container
-        .get(&name)
-        .is_some_and(|v| v.as_object().is_some_and(Map::is_empty))
-    {
-        container.remove(&name);
-    }
+    drop_if_empty(container, &name);
 }
 
 /// The `add-value-path-appends` defect: the written element is appended whether or not one
