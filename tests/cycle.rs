@@ -102,6 +102,62 @@ fn a_small_tenant_is_provisioned_changed_verified_and_cleaned_up() {
     assert_eq!(c["cleanup"]["leftovers"], serde_json::json!([]));
 }
 
+/// The cleanup reads every DELETE back by id, and reads this run's names back with one listing
+/// per collection (`sw "scimtest-<run id>-"`), not with a query each: two requests per object,
+/// not three. A deleted user that the listing still shows is left over, and said so.
+#[test]
+fn the_cleanup_lists_this_runs_names_once_and_catches_a_deleted_user_still_listed() {
+    let token = "tok-cycle-0123456789";
+    for defect in [None, Some("deleted-still-listed")] {
+        let extra: Vec<&str> = defect.into_iter().collect();
+        let (mut server, url) = serve(token, &extra);
+        let dir = tmp(&format!("cycle-cleanup-{}", defect.unwrap_or("none")));
+        let out = small_cycle(&dir, &["--target", &url, "--token", token]);
+        let _ = server.kill();
+        let all = text(&out);
+        let c = cycle_json(&dir);
+        let leftovers = c["cleanup"]["leftovers"].as_array().unwrap();
+        if defect.is_some() {
+            assert_eq!(out.status.code(), Some(1), "{all}");
+            // One line per object left, each saying why, then the sweep command.
+            let (sweep, lines) = leftovers.split_last().unwrap();
+            assert!(
+                sweep
+                    .as_str()
+                    .unwrap()
+                    .starts_with("remove them with: scimtest sweep")
+            );
+            assert!(!lines.is_empty(), "{all}");
+            let mut ids = std::collections::BTreeSet::new();
+            for l in lines {
+                let l = l.as_str().unwrap();
+                assert!(l.contains("still lists it"), "{l}");
+                assert!(
+                    ids.insert(l.split(' ').next().unwrap()),
+                    "listed twice: {l}"
+                );
+            }
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{all}");
+        assert_eq!(leftovers.len(), 0, "{leftovers:?}");
+        // 40 users and 3 groups, less the users the rounds deleted.
+        let log = std::fs::read_to_string(dir.join("provisioning-log.jsonl")).unwrap();
+        let deleted = log
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|e| e["action"] == "Delete" && e["error_code"].is_null())
+            .count() as u64;
+        let objects = 43 - deleted;
+        let requests = c["cleanup"]["requests"].as_u64().unwrap();
+        // A DELETE and a read by id each; per collection, the listing before and after.
+        assert!(
+            requests >= 2 * objects && requests <= 2 * objects + 6,
+            "{requests} cleanup requests for {objects} objects"
+        );
+    }
+}
+
 #[test]
 fn a_target_that_drops_writes_is_caught_by_the_verification() {
     let dir = tmp("cycle-drops");

@@ -401,6 +401,62 @@ fn a_cycle_does_not_take_a_204_for_a_delete() {
     assert_ne!(out.status.code(), Some(0), "{all}");
 }
 
+/// Break 4 (cycle): the cleanup reads its deletes back by name with one listing
+/// (`sw "scimtest-<run id>-"`) only where the target answers it; a target that supports only
+/// `eq` gets the query by name for each deleted object, and nothing is taken on trust.
+#[test]
+fn a_cycle_cleanup_on_a_target_without_sw_reads_each_delete_back_by_name() {
+    let mut eq_reads = Vec::new();
+    for refuse_sw in [false, true] {
+        let (_rt, m, base) = mini_in_background(Knobs {
+            refuse_sw,
+            ..Default::default()
+        });
+        let dir = tmp(&format!("red-cycle-sw-{refuse_sw}"));
+        let out = bin()
+            .args(["cycle", "--target", &base, "--users", "20", "--groups", "1"])
+            .args([
+                "--members-per-group",
+                "2",
+                "--incremental",
+                "1",
+                "--seed",
+                "3",
+            ])
+            .arg("--report-dir")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        // (mini keeps no memberships or manager: the cycles' comparisons differ, by design.)
+        let all = text(&out);
+        let c: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("cycle.json")).unwrap())
+                .unwrap();
+        assert_eq!(c["cleanup"]["leftovers"], serde_json::json!([]), "{all}");
+        assert_eq!(m.count(), 0, "the cleanup left objects behind");
+        let log = m.log();
+        let gets = |op: &str| {
+            log.iter()
+                .filter(|l| l.method == "GET" && l.query.contains(&format!("+{op}+")))
+                .count()
+        };
+        let sw = gets("sw");
+        assert!(sw >= 2, "{sw} listings by prefix");
+        eq_reads.push(gets("eq"));
+        let deletes = log.iter().filter(|l| l.method == "DELETE").count();
+        if refuse_sw {
+            // Every user and group the cleanup deleted was read back by name, one query each;
+            // the round's deletes are read back so in both runs.
+            let round = std::fs::read_to_string(dir.join("provisioning-log.jsonl"))
+                .unwrap()
+                .lines()
+                .filter(|l| l.contains("\"action\":\"Delete\""))
+                .count();
+            assert_eq!(eq_reads[1] - eq_reads[0], deletes - round, "{eq_reads:?}");
+        }
+    }
+}
+
 /// Break 7: a `scimtest.toml` found in the current folder cannot send a secret to a host the
 /// user did not name: without a terminal to confirm at, the run is refused before anything
 /// is sent.

@@ -62,12 +62,11 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
     let seconds = engine.elapsed().as_secs_f64();
     let requests = engine.requests.load(Ordering::Relaxed);
     let own_reads = engine.scimtest_reads.load(Ordering::Relaxed);
-    let mut leftovers = if args.keep {
-        Vec::new()
-    } else {
-        rt.block_on(engine.cleanup())
-    };
-    leftovers.extend(remaining(&journal, args.keep, &run_id, &shown, &report_dir));
+    if !args.keep {
+        rt.block_on(engine.cleanup(&crate::cycle::directory::name_prefix(&run_id)));
+    }
+    // What the cleanup could not delete, it journaled with why: the journal is the one list.
+    let leftovers = remaining(&journal, args.keep, &run_id, &shown, &report_dir);
     progress.abort();
     signals.abort();
     if std::io::stderr().is_terminal() {
@@ -463,9 +462,14 @@ fn remaining(
         };
         let what = e
             .lookup()
-            .map(|(a, v)| format!("{a} {v:?}"))
+            .map(|(a, v)| format!(" {a} {v:?}"))
             .unwrap_or_default();
-        lines.push(format!("{} {what}: {why}", e.collection));
+        // The id the create was answered with, when there was one (`/Users/<id>`).
+        let at = e.answered.as_ref().map_or_else(
+            || e.collection.clone(),
+            |id| format!("{}/{id}", e.collection),
+        );
+        lines.push(format!("{at}{what}: {why}"));
     }
     // The console stays readable after an interrupt of a large cycle: the journal has all.
     if lines.len() > SHOWN_LEFTOVERS {

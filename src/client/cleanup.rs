@@ -95,11 +95,56 @@ pub(crate) fn id_text(r: &Value) -> Option<String> {
 
 /// The filter that finds a resource by its name.
 pub(crate) fn name_filter(t: Target<'_>) -> String {
-    format!(
-        "{} eq \"{}\"",
-        t.attr,
-        t.name.replace('\\', "\\\\").replace('"', "\\\"")
-    )
+    format!("{} eq \"{}\"", t.attr, quoted(t.name))
+}
+
+/// The filter that lists every resource whose `attr` starts with `prefix`: all the names one
+/// run generates (`scimtest-<run id>-`), read back in one listing instead of one query each.
+pub(crate) fn prefix_filter(attr: &str, prefix: &str) -> String {
+    format!("{attr} sw \"{}\"", quoted(prefix))
+}
+
+/// `value` as the inside of a filter's quoted string.
+fn quoted(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// One page of a listing by `prefix_filter`: its `totalResults`, and each resource's id and
+/// name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Listing {
+    /// `totalResults`.
+    pub total: u64,
+    /// The page's resources: id (if any) and name.
+    pub resources: Vec<(Option<String>, String)>,
+}
+
+/// Reads a page of a prefix listing. `None` when it cannot be trusted as one: not answered
+/// 200, no `totalResults`, no `Resources` list while `totalResults` is not 0, or a resource
+/// whose `attr` does not start with `prefix` (the target did not apply the filter, so an
+/// empty answer would prove nothing either).
+pub(crate) fn read_listing(a: &Answer, attr: &str, prefix: &str) -> Option<Listing> {
+    if a.transport.is_some() || a.status != 200 {
+        return None;
+    }
+    let j = a.json.as_ref()?;
+    let total = j.get("totalResults")?.as_u64()?;
+    let empty = Vec::new();
+    let listed = match j.get("Resources") {
+        Some(Value::Array(rs)) => rs,
+        None if total == 0 => &empty,
+        _ => return None,
+    };
+    let mut resources = Vec::with_capacity(listed.len());
+    for r in listed {
+        let name = r.get(attr).and_then(Value::as_str)?;
+        let head = name.get(..prefix.len())?;
+        if !head.eq_ignore_ascii_case(prefix) {
+            return None;
+        }
+        resources.push((id_text(r), name.to_string()));
+    }
+    Some(Listing { total, resources })
 }
 
 #[cfg(test)]

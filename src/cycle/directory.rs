@@ -147,7 +147,7 @@ impl Directory {
         let groups = (0..groups)
             .map(|g| SourceGroup {
                 external_id: uuid_from(&mut rng),
-                display_name: format!("scimtest-{run_id}-g{g:04} Team"),
+                display_name: format!("{}g{g:04} Team", name_prefix(run_id)),
                 members: if n == 0 {
                     BTreeSet::new()
                 } else {
@@ -207,13 +207,13 @@ impl Directory {
 
     /// User `i`'s `userName`, the matching attribute.
     pub(crate) fn user_name(&self, i: usize) -> String {
-        format!("scimtest-{}-u{i:06}.Test@Example.com", self.run_id)
+        format!("{}u{i:06}.Test@Example.com", name_prefix(&self.run_id))
     }
 
     /// The index of the user named `name` (`user_name`'s inverse), if it is one of this
     /// directory's.
     pub(crate) fn user_index(&self, name: &str) -> Option<usize> {
-        let prefix = format!("scimtest-{}-u", self.run_id);
+        let prefix = format!("{}u", name_prefix(&self.run_id));
         let head = name.get(..prefix.len())?;
         if !head.eq_ignore_ascii_case(&prefix) {
             return None;
@@ -437,6 +437,12 @@ impl Directory {
             Profile::Entra => op.to_string(),
         }
     }
+}
+
+/// What every user and group name of run `run_id` starts with (`scimtest-<run id>-`): the
+/// cleanup lists them all by it.
+pub(crate) fn name_prefix(run_id: &str) -> String {
+    format!("scimtest-{run_id}-")
 }
 
 #[cfg(test)]

@@ -6,13 +6,12 @@
 //! waited out and sent again (`Http::send`). Every object action becomes a provisioning-log
 //! entry; after each cycle the target is compared with the source directory.
 
+mod cleanup;
 mod matching;
 mod okta;
 
 use super::directory::{Change, Directory};
 use super::log::{Action, Entry, Sink, classify};
-use crate::client::cleanup;
-use crate::client::journal::{State, Ticket};
 use crate::model::Profile;
 use crate::run::{Http, Journal, OutRequest, compose};
 use serde_json::{Value, json};
@@ -73,6 +72,7 @@ impl Pacer {
 }
 
 /// What one request got.
+#[derive(Default)]
 struct Answer {
     status: u16,
     json: Option<Value>,
@@ -892,164 +892,7 @@ impl Engine {
         }
         out
     }
-
-    /// Deletes everything this run created and still holds, groups first; returns what could
-    /// not be deleted.
-    pub(crate) async fn cleanup(self: &Arc<Self>) -> Vec<String> {
-        self.cleaning.store(true, Ordering::Relaxed);
-        self.set_deadline(Some(Instant::now() + CLEANUP_TIME));
-        let groups: Vec<(String, usize)> =
-            lock(&self.group_ids).iter().flatten().cloned().collect();
-        let users: Vec<(String, usize)> = lock(&self.user_ids).iter().flatten().cloned().collect();
-        let failed = Arc::new(Mutex::new(Vec::new()));
-        for (collection, items) in [("Groups", groups), ("Users", users)] {
-            let items = Arc::new(items);
-            let (it, f) = (items.clone(), failed.clone());
-            self.each((0..items.len()).collect(), move |me, k| {
-                let (it, f) = (it.clone(), f.clone());
-                async move {
-                    let (id, ticket) = &it[k];
-                    if let Some(line) = me.clean_one(collection, id, *ticket).await {
-                        lock(&f).push(line);
-                    }
-                }
-            })
-            .await;
-        }
-        std::mem::take(&mut *lock(&failed))
-    }
 }
-
-impl Engine {
-    /// Deletes one object the cycles created, once it is proved this run's (a create never
-    /// written to is proved here, by the matching query); what could not be deleted, as a line.
-    async fn clean_one(
-        &self,
-        collection: &'static str,
-        id: &str,
-        ticket: Ticket,
-    ) -> Option<String> {
-        let entry = self.journal.get(ticket)?;
-        if !matches!(entry.state, State::Created(_) | State::Pending) {
-            return None;
-        }
-        let mut out = Outcome::default();
-        if matches!(entry.state, State::Pending) {
-            let (attr, name) = entry.lookup()?;
-            let what = Creating {
-                collection,
-                object: if collection == "Users" {
-                    "user"
-                } else {
-                    "group"
-                },
-                attr: if collection == "Users" {
-                    "userName"
-                } else {
-                    "displayName"
-                },
-                name,
-            };
-            debug_assert_eq!(what.attr, attr);
-            if !self.prove(&what, id, ticket, &mut out, false).await {
-                // Not proved ours: not deleted; the journal says it may remain.
-                return None;
-            }
-        }
-        let (_, verified) = self
-            .delete_verified(collection, id, Some(ticket), &mut out)
-            .await;
-        match verified {
-            Ok(()) => {
-                self.journal.set(ticket, State::Deleted);
-                None
-            }
-            Err(e) => {
-                let e = self.http.redactor().redact(&e);
-                let e: String = e.chars().take(DETAIL_MAX).collect();
-                self.journal.set(ticket, State::Remains(e.clone()));
-                Some(format!("{collection}/{id}: {e}"))
-            }
-        }
-    }
-
-    /// DELETEs `collection/id`, then reads it back by id and by its journaled name
-    /// (`client::cleanup`): the DELETE's answer, and whether the resource is gone.
-    async fn delete_verified(
-        &self,
-        collection: &str,
-        id: &str,
-        ticket: Option<Ticket>,
-        out: &mut Outcome,
-    ) -> (Answer, Result<(), String>) {
-        let path = at(collection, id);
-        let a = self.call(reqwest::Method::DELETE, &path, &[], None).await;
-        out.add(&a);
-        let d = a.core();
-        if let Err(e) = cleanup::delete_accepted(&d) {
-            let detail = describe(&a);
-            return (a, Err(format!("{e}: {detail}")));
-        }
-        let by_id = self.read_own(&path, &[]).await;
-        out.add(&by_id);
-        if let Err(e) = cleanup::gone_by_id(&d, &by_id.core()) {
-            return (a, Err(e.to_string()));
-        }
-        let entry = ticket.and_then(|t| self.journal.get(t));
-        let Some((attr, name)) = entry.as_ref().and_then(|e| e.lookup()) else {
-            return (a, Ok(()));
-        };
-        let t = cleanup::Target { id, attr, name };
-        let mut query = vec![("filter", cleanup::name_filter(t))];
-        if collection == "Groups" {
-            query.insert(0, ("excludedAttributes", "members".to_string()));
-        }
-        let by_name = self.read_own(&format!("/{collection}"), &query).await;
-        out.add(&by_name);
-        let verdict = cleanup::gone_by_name(&d, &by_name.core(), t);
-        (a, verdict.map_err(|e| e.to_string()))
-    }
-}
-
-impl Engine {
-    /// Deletes user `index` (id `id`), verified: the DELETE's answer, and why the user is
-    /// still there when the DELETE was answered as a success.
-    async fn deprovision(
-        &self,
-        index: usize,
-        id: &str,
-        out: &mut Outcome,
-    ) -> (Answer, Option<String>) {
-        let ticket = lock(&self.user_ids)[index].as_ref().map(|(_, t)| *t);
-        let (a, verified) = self.delete_verified("Users", id, ticket, out).await;
-        match verified {
-            Ok(()) => {
-                lock(&self.user_ids)[index] = None;
-                if let Some(t) = ticket {
-                    self.journal.set(t, State::Deleted);
-                }
-                (a, None)
-            }
-            Err(e) if a.transport.is_none() && (200..300).contains(&a.status) => (a, Some(e)),
-            Err(_) => (a, None),
-        }
-    }
-}
-
-impl Answer {
-    /// The answer as the cleanup rules read it.
-    fn core(&self) -> cleanup::Answer {
-        cleanup::Answer {
-            status: self.status,
-            json: self.json.clone(),
-            transport: self.transport.clone(),
-        }
-    }
-}
-
-/// Longest the cleanup may take: what it has not deleted by then is reported with the sweep
-/// command.
-const CLEANUP_TIME: Duration = Duration::from_secs(15 * 60);
 
 /// Longest server detail kept in a log entry or a leftover line (characters): the log grows
 /// with the number of actions, never with what a server answers.

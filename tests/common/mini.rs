@@ -36,6 +36,8 @@ pub struct Knobs {
     pub ignore_start_index: bool,
     /// List queries ignore filters.
     pub ignore_filter: bool,
+    /// A filter with `sw` answers 400 invalidFilter (only `eq` is supported).
+    pub refuse_sw: bool,
     /// Every response body is replaced by this many bytes of JSON.
     pub huge_body: Option<usize>,
     /// While set, DELETE answers 204 and keeps the resource.
@@ -196,6 +198,13 @@ async fn handle(State(m): State<Arc<Mini>>, method: Method, uri: Uri, body: Byte
         }
         ("GET", [coll]) => {
             let filter = param(&query, "filter");
+            if m.knobs.refuse_sw && filter.as_deref().is_some_and(|f| f.contains(" sw ")) {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                           "status": "400", "scimType": "invalidFilter"}),
+                );
+            }
             let start: usize = param(&query, "startIndex")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(1)
