@@ -237,11 +237,12 @@ impl Engine {
     }
 
     /// Whether the listing by prefix can stand for the reads by name: before any delete, it
-    /// lists at least the `held` objects about to be deleted, and only this run's names.
+    /// counts at least the `held` objects about to be deleted, and its first page shows only
+    /// this run's names (a page may be shorter than asked: servers cap `count`).
     async fn listing_trusted(&self, collection: &str, prefix: &str, held: usize) -> bool {
         self.listing_page(collection, prefix, 1)
             .await
-            .is_some_and(|l| l.total >= held as u64 && l.resources.len() >= held.min(PAGE))
+            .is_some_and(|l| l.total >= held as u64 && !l.resources.is_empty())
     }
 
     /// After the deletes: reads the listing by prefix to its end, and settles each of
