@@ -11,9 +11,9 @@ use super::error::ScimError;
 use super::filter::{self, EvalOptions, Filter};
 use super::schema::{ENTERPRISE, GROUP, ResourceKind, USER};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::SystemTime;
 
 /// A stored resource.
@@ -47,6 +47,76 @@ struct Table {
     graveyard: HashMap<String, Resource>,
     /// Bytes of compact JSON held in `by_seq`.
     bytes: usize,
+    /// Where recent plain listings stopped (see `Cursors`).
+    cursors: Mutex<Cursors>,
+}
+
+/// Where recent plain listings stopped: (0-based position, creation sequence of the resource
+/// there). A page that starts at or after a remembered position walks on from it instead of
+/// from the first resource, so paging through n resources — one page after another, or a few
+/// at once as Entra's Account Discovery does — costs O(n), not O(n² / page size). A cursor
+/// holds only while no resource is added or removed (`Table::add`, `Table::take` clear them);
+/// an update keeps its resource's sequence, hence every position.
+#[derive(Default)]
+struct Cursors(VecDeque<(usize, u64)>);
+
+/// Cursors remembered at most: a few windows of concurrent pages.
+const CURSORS: usize = 64;
+
+impl Cursors {
+    /// The remembered cursor nearest before 0-based position `at`, if any.
+    fn before(&self, at: usize) -> Option<(usize, u64)> {
+        self.0
+            .iter()
+            .filter(|(p, _)| *p <= at)
+            .max_by_key(|(p, _)| *p)
+            .copied()
+    }
+
+    fn remember(&mut self, at: usize, seq: u64) {
+        if self.0.iter().any(|(p, _)| *p == at) {
+            return;
+        }
+        if self.0.len() == CURSORS {
+            self.0.pop_front();
+        }
+        self.0.push_back((at, seq));
+    }
+}
+
+impl Table {
+    /// Stores a new resource; positions move, so the cursors go.
+    fn add(&mut self, seq: u64, stored: Stored) {
+        self.cursors_mut().0.clear();
+        self.bytes += stored.0.len();
+        self.by_seq.insert(seq, stored);
+    }
+
+    /// Removes a resource; positions move, so the cursors go.
+    fn take(&mut self, seq: u64) -> Option<Stored> {
+        self.cursors_mut().0.clear();
+        let gone = self.by_seq.remove(&seq)?;
+        self.bytes -= gone.0.len();
+        Some(gone)
+    }
+
+    fn cursors_mut(&mut self) -> &mut Cursors {
+        self.cursors.get_mut().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `count` resources in creation order from 0-based position `skip`: walked from the
+    /// nearest cursor, and the position after them remembered for the next page.
+    fn plain_page(&self, skip: usize, count: usize) -> Vec<Resource> {
+        let lock = || self.cursors.lock().unwrap_or_else(|p| p.into_inner());
+        // Sequences start at 1: from 0 is from the first resource.
+        let (at, from) = lock().before(skip).unwrap_or((0, 0));
+        let mut rest = self.by_seq.range(from..).skip(skip - at);
+        let page: Vec<Resource> = rest.by_ref().take(count).map(|(_, s)| s.decode()).collect();
+        if let Some((&next, _)) = rest.next() {
+            lock().remember(skip + page.len(), next);
+        }
+        page
+    }
 }
 
 /// A page of query results.
@@ -340,8 +410,7 @@ impl Store {
             t.unique.entry(key).or_insert(seq);
         }
         t.by_id.insert(id, seq);
-        t.bytes += stored.0.len();
-        t.by_seq.insert(seq, stored);
+        t.add(seq, stored);
         Ok(attrs)
     }
 
@@ -404,6 +473,7 @@ impl Store {
             }
         }
         t.bytes = t.bytes - old_len + stored.0.len();
+        // The same sequence: positions, hence the listing cursors, stay.
         t.by_seq.insert(seq, stored);
         Ok(next)
     }
@@ -423,9 +493,7 @@ impl Store {
                 .ok_or_else(|| ScimError::not_found(kind.name(), id))?;
             check_if_match(&t.by_seq[&seq].decode(), if_match)?;
             t.by_id.remove(id);
-            let gone = t.by_seq.remove(&seq).expect("indexes agree");
-            t.bytes -= gone.0.len();
-            let gone = gone.decode();
+            let gone = t.take(seq).expect("indexes agree").decode();
             if let Some(key) = unique_key(kind, &gone)
                 && t.unique.get(&key) == Some(&seq)
             {
@@ -484,13 +552,7 @@ impl Store {
             return Page {
                 total: t.by_seq.len(),
                 start_index: start,
-                resources: t
-                    .by_seq
-                    .values()
-                    .skip(start - 1)
-                    .take(q.count)
-                    .map(Stored::decode)
-                    .collect(),
+                resources: t.plain_page(start - 1, q.count),
             };
         }
         let indexed = q
@@ -723,6 +785,116 @@ mod tests {
             412
         );
         s.delete(ResourceKind::User, id, Some(v)).unwrap();
+    }
+
+    /// The names on the plain page at 1-based `start`, as the store answers it.
+    fn page_names(s: &Store, start: usize, count: usize) -> Vec<String> {
+        let q = Query {
+            start_index: start,
+            count,
+            ..Query::default()
+        };
+        let p = s.query(ResourceKind::User, &q);
+        assert_eq!(p.start_index, start.max(1));
+        names(p.resources.iter())
+    }
+
+    fn names<'a>(rs: impl Iterator<Item = &'a Resource>) -> Vec<String> {
+        rs.map(|r| r["userName"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The same page by walking from the first resource, as the store did before cursors.
+    fn skipped(s: &Store, start: usize, count: usize) -> Vec<String> {
+        let t = s.users.read().unwrap();
+        let page: Vec<Resource> = t
+            .by_seq
+            .values()
+            .skip(start.max(1) - 1)
+            .take(count)
+            .map(Stored::decode)
+            .collect();
+        names(page.iter())
+    }
+
+    #[test]
+    fn plain_pages_from_cursors_are_the_pages_of_a_walk_from_the_start() {
+        let s = Store::new(Defects::default());
+        let mut ids = Vec::new();
+        let mut made = 0;
+        let mut create = |s: &Store, ids: &mut Vec<String>| {
+            let r = s
+                .create(
+                    ResourceKind::User,
+                    attrs(json!({"userName": format!("u{made}")})),
+                )
+                .unwrap();
+            made += 1;
+            ids.push(r["id"].as_str().unwrap().to_string());
+        };
+        for _ in 0..60 {
+            create(&s, &mut ids);
+        }
+        // A deterministic mix: pages in order, pages out of order (a window of concurrent
+        // requests), the same page again, and creates, deletes and updates in between.
+        let mut x: u64 = 7;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 33) % n) as usize
+        };
+        let mut start = 1;
+        for round in 0..400 {
+            let count = [1, 3, 7, 10][next(4)];
+            let at = match next(5) {
+                0 => 1 + next(70),
+                1 => start + count * next(4),
+                _ => start,
+            };
+            assert_eq!(
+                page_names(&s, at, count),
+                skipped(&s, at, count),
+                "round {round}: page at {at} of {count}"
+            );
+            start = if at > ids.len() { 1 } else { at + count };
+            match next(6) {
+                0 => create(&s, &mut ids),
+                1 if !ids.is_empty() => {
+                    let id = ids.remove(next(ids.len() as u64));
+                    s.delete(ResourceKind::User, &id, None).unwrap();
+                }
+                2 if !ids.is_empty() => {
+                    let id = &ids[next(ids.len() as u64)];
+                    s.update(ResourceKind::User, id, None, |r| {
+                        r.insert("title".into(), json!("changed"));
+                        Ok(())
+                    })
+                    .unwrap();
+                }
+                _ => {}
+            }
+        }
+        // A delete before a remembered cursor: the next page moves up by one.
+        let all = skipped(&s, 1, usize::MAX);
+        assert!(all.len() > 11);
+        page_names(&s, 1, 5);
+        s.delete(ResourceKind::User, &ids[0], None).unwrap();
+        assert_eq!(page_names(&s, 6, 5), all[6..11].to_vec());
+    }
+
+    #[test]
+    fn a_create_that_lands_before_a_cursor_moves_the_pages_after_it() {
+        // Concurrent creates take their sequence before the lock, so one can land before
+        // resources already stored.
+        let mut t = Table::default();
+        let user = |n: u64| Stored::encode(&attrs(json!({"userName": format!("u{n}")})));
+        for seq in [10, 20, 30, 40] {
+            t.add(seq, user(seq));
+        }
+        assert_eq!(names(t.plain_page(0, 2).iter()), ["u10", "u20"]);
+        t.add(15, user(15));
+        assert_eq!(names(t.plain_page(2, 2).iter()), ["u20", "u30"]);
     }
 
     #[test]
