@@ -37,6 +37,9 @@ pub struct Received {
     pub json: Option<serde_json::Value>,
     /// Why the body is not JSON, when it is not empty and does not parse.
     pub json_error: Option<String>,
+    /// The body as read, from a client made `unparsed` (whose `json` is always `None`); empty
+    /// otherwise.
+    pub(crate) body: Vec<u8>,
 }
 
 /// The shared client and what it needs to authenticate and redact.
@@ -51,6 +54,8 @@ pub struct Http {
     keep_bodies: bool,
     /// Whether TLS certificates are not verified (`--insecure`), for reports.
     pub insecure: bool,
+    /// Whether bodies are parsed as JSON (`Received::json`), or handed over as read.
+    parse: bool,
 }
 
 /// How the client is built.
@@ -139,6 +144,7 @@ impl Http {
             body_limit: DEFAULT_BODY_LIMIT,
             keep_bodies: true,
             insecure: options.insecure,
+            parse: true,
         })
     }
 
@@ -147,6 +153,16 @@ impl Http {
     pub(crate) fn without_bodies(&self) -> Http {
         Http {
             keep_bodies: false,
+            ..self.clone()
+        }
+    }
+
+    /// The same client, handing each body over as read (`Received::body`) instead of parsing
+    /// it into a JSON tree: for a caller that reads a few members of large answers with a
+    /// typed parse (Account Discovery's pages).
+    pub(crate) fn unparsed(&self) -> Http {
+        Http {
+            parse: false,
             ..self.clone()
         }
     }
@@ -272,7 +288,7 @@ impl Http {
         };
         exchange.elapsed = start.elapsed();
         exchange.response_body = self.kept(&body);
-        let (json, json_error) = if body.iter().all(u8::is_ascii_whitespace) {
+        let (json, json_error) = if !self.parse || body.iter().all(u8::is_ascii_whitespace) {
             (None, None)
         } else if let Some(e) = too_costly(&body) {
             (None, Some(e))
@@ -287,6 +303,7 @@ impl Http {
             headers,
             json,
             json_error,
+            body: if self.parse { Vec::new() } else { body },
         })
     }
 

@@ -8,13 +8,20 @@
 //!
 //! A pass pages until `totalResults` resources were listed or a page comes back empty, and
 //! compares the listing with what this run provisioned: a user listed twice (`duplicates`) or
-//! never (`missing`) gives Entra a wrong picture of the application. Pages are fetched a few
-//! at a time (`--concurrency`), each at the `startIndex` the previous ones lead to; memory
-//! holds one bit per source user, whatever the server answers.
+//! never (`missing`) gives Entra a wrong picture of the application. Up to `--concurrency`
+//! pages are in flight, each at the `startIndex` the pages before it lead to when they are
+//! full, and they are read in order; a short page discards the pages asked ahead of it and
+//! the listing goes on from where it really ended. Of each page only `totalResults` and the
+//! users' `userName` are read (`listing`); memory holds one bit per source user, whatever the
+//! server answers.
+
+mod listing;
 
 use super::directory::Directory;
 use super::engine::Engine;
 use serde_json::{Value, json};
+use std::collections::VecDeque;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,7 +32,7 @@ pub(crate) struct Pass {
     pub after: String,
     /// Users per page asked for (`count`).
     pub page_size: usize,
-    /// Pages requested.
+    /// Pages read (a page asked ahead and discarded after a short page is not counted).
     pub pages: usize,
     /// Resources listed, all pages together.
     pub listed: usize,
@@ -119,8 +126,8 @@ impl Pass {
 pub(crate) struct Page {
     /// The HTTP status (0: no answer).
     pub status: u16,
-    /// The answer, when it was JSON.
-    pub json: Option<Value>,
+    /// The body, as read.
+    pub body: Vec<u8>,
     /// Why it could not be had, if it could not.
     pub failure: Option<String>,
 }
@@ -146,7 +153,12 @@ pub(crate) async fn pass(
         seconds: 0.0,
         stopped: None,
     };
-    walk(engine, dir, &mut p, &mut seen).await;
+    let e = engine.clone();
+    let fetch = move |start: usize| {
+        let e = e.clone();
+        async move { e.list_page(start, page_size).await }
+    };
+    walk(fetch, engine.concurrency(), dir, &mut p, &mut seen).await;
     for (i, listed) in seen.iter().enumerate() {
         if !listed && engine.holds_user(i) {
             p.missing += 1;
@@ -159,81 +171,99 @@ pub(crate) async fn pass(
     p
 }
 
-/// Pages through the listing, marking this run's users in `seen`.
-async fn walk(engine: &Arc<Engine>, dir: &Directory, p: &mut Pass, seen: &mut [bool]) {
-    // Nothing a server says makes the walk endless: at most this many resources are read.
-    let most = dir.users.len().saturating_mul(4).saturating_add(100_000);
-    let window = engine.concurrency().max(1);
-    let mut start = 1usize;
-    let mut stride = p.page_size;
-    loop {
-        let count = if p.pages == 0 { 1 } else { window };
-        let starts: Vec<usize> = (0..count).map(|k| start + k * stride).collect();
-        let pages = fetch(engine, &starts, p.page_size).await;
-        for (k, page) in pages.into_iter().enumerate() {
-            p.pages += 1;
-            let Some(got) = read(page, p) else {
-                return;
-            };
-            if p.pages == 1 {
-                p.total_results = got.total;
-                stride = got.resources.len().max(1);
-            }
-            let n = got.resources.len();
-            for r in &got.resources {
-                note(dir, r, p, seen);
-            }
-            p.listed += n;
-            start = starts[k] + n;
-            let total = p.total_results.unwrap_or(0) as usize;
-            if n == 0 || p.listed >= total {
-                return;
-            }
-            if p.listed >= most {
-                p.stopped = Some(format!(
-                    "{} resources listed and the listing has not ended",
-                    p.listed
-                ));
-                return;
-            }
-            if n != stride {
-                // A short page: the window's later starts assumed full pages; go on from here.
-                break;
-            }
+/// Pages asked ahead, by `startIndex`, in the order they are read; dropping them aborts the
+/// requests still in flight.
+struct Ahead(VecDeque<(usize, tokio::task::JoinHandle<Page>)>);
+
+impl Ahead {
+    fn discard(&mut self) {
+        for (_, task) in self.0.drain(..) {
+            task.abort();
         }
     }
 }
 
-/// Fetches the pages at `starts` at once.
-async fn fetch(engine: &Arc<Engine>, starts: &[usize], count: usize) -> Vec<Page> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (k, &s) in starts.iter().enumerate() {
-        let e = engine.clone();
-        tasks.spawn(async move { (k, e.list_page(s, count).await) });
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.discard();
     }
-    let mut out: Vec<Option<Page>> = (0..starts.len()).map(|_| None).collect();
-    while let Some(Ok((k, page))) = tasks.join_next().await {
-        out[k] = Some(page);
-    }
-    out.into_iter()
-        .map(|p| {
-            p.unwrap_or(Page {
-                status: 0,
-                json: None,
-                failure: Some("the request did not finish".into()),
-            })
-        })
-        .collect()
 }
 
-/// A page's `totalResults` and resources.
+/// Pages through the listing with `fetch(startIndex)`, up to `window` pages in flight, marking
+/// this run's users in `seen`.
+async fn walk<F, Fut>(fetch: F, window: usize, dir: &Directory, p: &mut Pass, seen: &mut [bool])
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Page> + Send + 'static,
+{
+    // Nothing a server says makes the walk endless: at most this many resources are read, and
+    // every page read either ends the walk or lists at least one.
+    let most = dir.users.len().saturating_mul(4).saturating_add(100_000);
+    // Page 1 alone: its length is the stride later pages are asked at, its totalResults where
+    // the listing ends.
+    p.pages = 1;
+    let Some(first) = read(fetch(1).await, dir, p) else {
+        return;
+    };
+    p.total_results = first.total;
+    let stride = first.count.max(1);
+    let mut start = 1;
+    let mut got = first;
+    let mut ahead = Ahead(VecDeque::new());
+    let mut next = 1 + got.count;
+    loop {
+        let n = got.count;
+        for &i in &got.ours {
+            note(dir, i, p, seen);
+        }
+        p.listed += n;
+        start += n;
+        let total = p.total_results.unwrap_or(0) as usize;
+        if n == 0 || p.listed >= total {
+            return;
+        }
+        if p.listed >= most {
+            p.stopped = Some(format!(
+                "{} resources listed and the listing has not ended",
+                p.listed
+            ));
+            return;
+        }
+        if n != stride {
+            // A short page: the pages asked ahead assumed full ones; go on from here.
+            ahead.discard();
+            next = start;
+        }
+        // Keep the window full, not past where totalResults says the listing ends; when
+        // nothing is in flight `next` is `start`, so the page there is always asked.
+        while ahead.0.len() < window.max(1) && (ahead.0.is_empty() || next <= total) {
+            ahead.0.push_back((next, tokio::spawn(fetch(next))));
+            next = next.saturating_add(stride);
+        }
+        let (at, task) = ahead.0.pop_front().expect("a page is in flight");
+        debug_assert_eq!(at, start);
+        let page = task.await.unwrap_or_else(|_| Page {
+            status: 0,
+            body: Vec::new(),
+            failure: Some("the request did not finish".into()),
+        });
+        p.pages += 1;
+        got = match read(page, dir, p) {
+            Some(g) => g,
+            None => return,
+        };
+    }
+}
+
+/// A page's `totalResults`, its number of resources, and this run's users among them.
 struct Got {
     total: Option<u64>,
-    resources: Vec<Value>,
+    count: usize,
+    ours: Vec<usize>,
 }
 
 /// Reads a page; a failed or unreadable one stops the pass (`p.stopped`).
-fn read(page: Page, p: &mut Pass) -> Option<Got> {
+fn read(page: Page, dir: &Directory, p: &mut Pass) -> Option<Got> {
     let at = p.pages;
     if let Some(f) = page.failure {
         p.stopped = Some(format!("page {at}: {f}"));
@@ -243,40 +273,220 @@ fn read(page: Page, p: &mut Pass) -> Option<Got> {
         p.stopped = Some(format!("page {at} answered {}", page.status));
         return None;
     }
-    let j = page.json.unwrap_or(Value::Null);
-    let total = j.get("totalResults").and_then(Value::as_u64);
-    let Some(Value::Array(resources)) = j.get("Resources").cloned() else {
-        if total == Some(0) || j.get("totalResults").is_some() {
+    let l = listing::parse(&page.body, dir).unwrap_or_default();
+    let Some(resources) = l.resources else {
+        if l.total_given {
             return Some(Got {
-                total,
-                resources: Vec::new(),
+                total: l.total,
+                count: 0,
+                ours: Vec::new(),
             });
         }
         p.stopped = Some(format!("page {at} is not a ListResponse"));
         return None;
     };
-    if at == 1 && total.is_none() {
+    if at == 1 && l.total.is_none() {
         p.stopped = Some("page 1 has no totalResults".into());
         return None;
     }
-    Some(Got { total, resources })
+    Some(Got {
+        total: l.total,
+        count: resources.count,
+        ours: resources.ours,
+    })
 }
 
-/// Marks resource `r` in `seen` when it is one of this run's users; a second sighting is a
-/// duplicate.
-fn note(dir: &Directory, r: &Value, p: &mut Pass, seen: &mut [bool]) {
-    let Some(i) = r
-        .get("userName")
-        .and_then(Value::as_str)
-        .and_then(|n| dir.user_index(n))
-    else {
-        return;
-    };
+/// Marks user `i` in `seen`; a second sighting is a duplicate.
+fn note(dir: &Directory, i: usize, p: &mut Pass, seen: &mut [bool]) {
     if std::mem::replace(&mut seen[i], true) {
         p.duplicates += 1;
         if p.examples.len() < EXAMPLES {
             p.examples
                 .push(format!("listed twice {}", dir.user_name(i)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    const USERS: usize = 230;
+
+    fn dir() -> Directory {
+        Directory::generate("abcd1234", 1, USERS, 0, 0)
+    }
+
+    fn pass_record() -> Pass {
+        Pass {
+            after: "initial".into(),
+            page_size: 10,
+            pages: 0,
+            listed: 0,
+            total_results: None,
+            duplicates: 0,
+            missing: 0,
+            examples: Vec::new(),
+            seconds: 0.0,
+            stopped: None,
+        }
+    }
+
+    /// A ListResponse of the resources named `names`.
+    fn page(total: usize, names: &[String]) -> Page {
+        let resources: Vec<Value> = names
+            .iter()
+            .map(|n| json!({"id": n, "userName": n, "emails": [{"value": n}], "active": true}))
+            .collect();
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": total, "Resources": resources});
+        Page {
+            status: 200,
+            body: body.to_string().into_bytes(),
+            failure: None,
+        }
+    }
+
+    /// Walks a target holding `held` (by name) whose page at `startIndex` is what `serve`
+    /// answers, `window` at once; with a delay that makes later pages finish first.
+    async fn walk_over(
+        serve: impl Fn(&[String], usize) -> Page + Send + Sync + 'static,
+        window: usize,
+    ) -> (Pass, Vec<bool>, Vec<usize>) {
+        let d = dir();
+        // Every other user of the directory, then a stranger after every ten.
+        let mut held = Vec::new();
+        for i in (0..USERS).step_by(2) {
+            held.push(d.user_name(i));
+            if i % 20 == 0 {
+                held.push(format!("stranger{i}@example.com"));
+            }
+        }
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let (held, serve, a) = (Arc::new(held), Arc::new(serve), asked.clone());
+        let fetch = move |start: usize| {
+            let (held, serve, a) = (held.clone(), serve.clone(), a.clone());
+            async move {
+                a.lock().unwrap().push(start);
+                let late = 3_u64.saturating_sub((start % 4) as u64);
+                tokio::time::sleep(std::time::Duration::from_millis(late)).await;
+                serve(&held, start)
+            }
+        };
+        let (mut p, mut seen) = (pass_record(), vec![false; USERS]);
+        walk(fetch, window, &d, &mut p, &mut seen).await;
+        let asked = asked.lock().unwrap().clone();
+        (p, seen, asked)
+    }
+
+    /// Resources `from` (1-based) on, `count` of them.
+    fn slice(held: &[String], from: usize, count: usize) -> Vec<String> {
+        held.iter()
+            .skip(from.max(1) - 1)
+            .take(count)
+            .cloned()
+            .collect()
+    }
+
+    fn every_other(seen: &[bool]) -> bool {
+        seen.iter().enumerate().all(|(i, s)| *s == (i % 2 == 0))
+    }
+
+    #[tokio::test]
+    async fn a_faithful_listing_is_read_once_in_full_pages() {
+        for window in [1, 4, 16] {
+            let (p, seen, asked) = walk_over(|h, s| page(h.len(), &slice(h, s, 10)), window).await;
+            assert_eq!((p.listed, p.duplicates, p.pages), (127, 0, 13), "{p:?}");
+            assert!(p.stopped.is_none() && every_other(&seen), "{p:?}");
+            // Never asked past totalResults.
+            assert_eq!(asked.len(), 13, "window {window}: {asked:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn short_pages_discard_the_pages_asked_ahead_and_go_on_from_where_they_ended() {
+        // Pages end early at every fifth resource (a server capping by bytes, say).
+        let (p, seen, asked) = walk_over(
+            |h, s| {
+                let count = 10 - (s % 5).min(4);
+                page(h.len(), &slice(h, s, count))
+            },
+            8,
+        )
+        .await;
+        assert_eq!((p.listed, p.duplicates), (127, 0), "{p:?}");
+        assert!(p.stopped.is_none() && every_other(&seen), "{p:?} {asked:?}");
+    }
+
+    #[tokio::test]
+    async fn pages_that_overlap_list_users_twice() {
+        // Each page after the first starts two resources early.
+        let (p, seen, _) = walk_over(
+            |h, s| page(h.len(), &slice(h, s.saturating_sub(2).max(1), 10)),
+            16,
+        )
+        .await;
+        assert!(p.duplicates > 0, "{p:?}");
+        assert!(p.examples[0].starts_with("listed twice "), "{p:?}");
+        assert!(every_other(&seen));
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_never_ends_is_stopped() {
+        // startIndex ignored, and a totalResults no listing reaches.
+        let (p, _, asked) = walk_over(|h, _| page(usize::MAX / 2, &slice(h, 1, 10)), 16).await;
+        assert_eq!(p.listed, USERS * 4 + 100_000, "{p:?}");
+        assert!(p.stopped.as_deref().unwrap().contains("has not ended"));
+        assert!(p.duplicates > 0);
+        // Nothing asked beyond what was read, but the window.
+        assert!(asked.len() <= p.pages + 16, "{}", asked.len());
+    }
+
+    /// A page 2 (and after) that is `body`, answered `status`.
+    fn then(status: u16, body: &'static str) -> impl Fn(&[String], usize) -> Page + Send + Sync {
+        move |h, s| {
+            if s == 1 {
+                return page(h.len(), &slice(h, 1, 10));
+            }
+            Page {
+                status,
+                body: body.as_bytes().to_vec(),
+                failure: None,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_the_pass_cannot_use_stop_it() {
+        let stopped = |p: Pass| p.stopped.unwrap_or_default();
+        let (p, _, _) = walk_over(then(500, "{}"), 4).await;
+        assert_eq!(stopped(p), "page 2 answered 500");
+        let (p, _, _) = walk_over(then(200, "<html>"), 4).await;
+        assert_eq!(stopped(p), "page 2 is not a ListResponse");
+        let (p, _, _) = walk_over(then(200, r#"{"Resources": {}}"#), 4).await;
+        assert_eq!(stopped(p), "page 2 is not a ListResponse");
+        // No totalResults on page 1: where the listing ends is unknown.
+        let untold = |h: &[String], _: usize| {
+            let mut p = page(0, &slice(h, 1, 10));
+            p.body = String::from_utf8(p.body)
+                .unwrap()
+                .replace("\"totalResults\":0,", "")
+                .into_bytes();
+            p
+        };
+        let (p, _, _) = walk_over(untold, 4).await;
+        assert_eq!(stopped(p), "page 1 has no totalResults");
+        let failed = |_: &[String], _: usize| Page {
+            status: 0,
+            body: Vec::new(),
+            failure: Some("connection refused".into()),
+        };
+        let (p, _, _) = walk_over(failed, 4).await;
+        assert_eq!(stopped(p), "page 1: connection refused");
+        // A page with totalResults and no Resources ends the listing, as an empty one does.
+        let (p, seen, _) = walk_over(then(200, r#"{"totalResults": 127}"#), 4).await;
+        assert_eq!((p.stopped, p.listed), (None, 10));
+        assert_eq!(seen.iter().filter(|s| **s).count(), 9);
     }
 }

@@ -82,6 +82,8 @@ struct Answer {
     throttled: u32,
     /// `METHOD /path?query`, as the provisioning log names the request.
     request: String,
+    /// The body as read, from an `unparsed` client (`list_page`); empty otherwise.
+    body: Vec<u8>,
 }
 
 /// Counters shared by all workers.
@@ -228,6 +230,18 @@ impl Engine {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Answer {
+        self.call_on(&self.http, method, path, query, body).await
+    }
+
+    /// `call`, through `http`.
+    async fn call_on(
+        &self,
+        http: &Http,
+        method: reqwest::Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Answer {
         self.pacer.wait().await;
         let query: Vec<(String, String)> = query
             .iter()
@@ -259,10 +273,10 @@ impl Engine {
             body: body.map(|b| serde_json::to_vec(b).expect("JSON values serialise")),
             auth: crate::model::Auth::Default,
         };
-        let got = self.http.send_typed(req).await;
-        let (exchange, json, transport) = match got {
-            Ok(r) => (r.exchange, r.json, None),
-            Err((ex, e)) => (ex, None, Some(e)),
+        let got = http.send_typed(req).await;
+        let (exchange, json, raw, transport) = match got {
+            Ok(r) => (r.exchange, r.json, r.body, None),
+            Err((ex, e)) => (ex, None, Vec::new(), Some(e)),
         };
         let kind = transport.as_ref().map(|t| t.kind);
         let transport = transport.map(|t| t.message);
@@ -293,19 +307,24 @@ impl Engine {
             kind,
             throttled,
             request,
+            body: raw,
         }
     }
 
-    /// One Account Discovery page: `GET /Users?startIndex=K&count=N` (no filter).
+    /// One Account Discovery page: `GET /Users?startIndex=K&count=N` (no filter), its body as
+    /// read: the pass reads the few members it needs without building the JSON tree.
     pub(crate) async fn list_page(&self, start: usize, count: usize) -> super::discovery::Page {
         let q = [
             ("startIndex", start.to_string()),
             ("count", count.to_string()),
         ];
-        let a = self.call(reqwest::Method::GET, "/Users", &q, None).await;
+        let http = self.http.unparsed();
+        let a = self
+            .call_on(&http, reqwest::Method::GET, "/Users", &q, None)
+            .await;
         super::discovery::Page {
             status: a.status,
-            json: a.json,
+            body: a.body,
             failure: a.transport,
         }
     }
