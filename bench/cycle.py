@@ -16,9 +16,13 @@ In one run, against one `scimtest serve` process on loopback:
    verification, over their wall time; cleanup excluded), and its peak RSS (wait4).
    The goal (issue 25): at least 40 % of wrk's rate.
 3. With RSS_USERS > 0, against a fresh server: the same for that many users (1 group of
-   100), for the peak RSS (goal: under 200 MB). When the binary has `--account-discovery`,
-   that run also lists every user after each cycle (pages of 100, up to 16 in flight), and
-   wrk then measures the server's plain GET rate on the same page request
+   100), everything cleaned up, no Account Discovery: the same work for every binary, so two
+   binaries compare on it (issue 23: within 10 % of the old time and memory). Printed: the
+   cycles' own seconds, the process's wall time from start to exit (cleanup included) and its
+   peak RSS (issue 25: under 200 MB).
+4. When the binary has `--account-discovery`, against another fresh server: that run again
+   with every user listed after each cycle (pages of 100, up to 16 in flight) and the users
+   kept; wrk then measures the server's plain GET rate on the same page request
    (`GET /Users?startIndex=1&count=100`) with those users stored.
    THE comparison (issue 25's goal: no less than half): a pass's pages per second against
    wrk -t2 -c16 on that request, 10 s — the server's top rate on this machine, wrk sharing
@@ -26,9 +30,10 @@ In one run, against one `scimtest serve` process on loopback:
    context only. A page of the pass costs the reference server what the first page costs
    (it walks on from where an earlier page ended, src/server/store.rs), so startIndex=1
    stands for every page.
-   Binaries with `--deletion-threshold` get `--deletion-threshold 0`: the round's 1 % deletes
-   and 3 % disables go out as they did before the threshold existed, so before/after compare
-   the same work.
+Binaries with `--deletion-threshold` get `--deletion-threshold 0`: the round's 1 % deletes
+and 3 % disables go out as they did before the threshold existed, so before/after compare
+the same work. Compare binaries on a quiet machine (nothing else compiling): the figures
+move by 10-20 % with other load on two cores.
 """
 import json
 import os
@@ -112,25 +117,35 @@ print(f"scimtest cycle {users} users, {groups} groups x {members} members, 1 inc
       f"requests/s ({100 * rps / wrk_rps:.0f} % of wrk); errors {result['errors']}; "
       f"exit {code}; process wall {wall:.1f} s; peak RSS {rss:.0f} MiB")
 
-if rss_users > 0:
+def large(extra=()):
     server, url = serve()
     try:
-        extra = ["--account-discovery", "--keep"] if DISCOVERY else []
         result, rss, wall, code = cycle(url, rss_users, 1, 100, extra)
         # With the users kept, the server's plain rate on the page request Discovery sends.
         page = url + "/Users?startIndex=1&count=100"
-        page_rps = wrk(page) if DISCOVERY else None
-        page_rps_1 = wrk(page, 1, 1) if DISCOVERY else None
+        page_rps = wrk(page) if extra else None
+        page_rps_1 = wrk(page, 1, 1) if extra else None
     finally:
         server.terminate()
         server.wait()
-    print(f"scimtest cycle {rss_users} users: {result['requests']} requests in "
-          f"{result['seconds']:.1f} s ({result['requests_per_second']:.0f}/s), exit {code}, "
+    return result, rss, wall, code, page_rps, page_rps_1
+
+
+if rss_users > 0:
+    result, rss, wall, code, _, _ = large()
+    print(f"scimtest cycle {rss_users} users, 1 group x 100 members, 1 incremental round, "
+          f"cleaned up: {result['requests']} requests in {result['seconds']:.1f} s "
+          f"({result['requests_per_second']:.0f}/s), exit {code}; process wall {wall:.1f} s "
+          f"(cleanup included); peak RSS {rss:.0f} MiB")
+
+if rss_users > 0 and DISCOVERY:
+    result, rss, wall, code, page_rps, page_rps_1 = large(["--account-discovery", "--keep"])
+    print(f"scimtest cycle {rss_users} users with --account-discovery, users kept: "
+          f"{result['requests']} requests in {result['seconds']:.1f} s, exit {code}, "
           f"peak RSS {rss:.0f} MiB")
-    if DISCOVERY:
-        print(f"  wrk on GET /Users?startIndex=1&count=100, {rss_users} users stored: "
-              f"{page_rps:.0f}/s at 2 threads x 16 connections (the comparison); "
-              f"{page_rps_1:.0f}/s at 1 connection (context only)")
+    print(f"  wrk on GET /Users?startIndex=1&count=100, {rss_users} users stored: "
+          f"{page_rps:.0f}/s at 2 threads x 16 connections (the comparison); "
+          f"{page_rps_1:.0f}/s at 1 connection (context only)")
     for p in result.get("account_discovery", []):
         print(f"  Account Discovery after {p['after']}: {p['listed']} users in {p['pages']} "
               f"pages of {p['page_size']}, {p['seconds']:.2f} s = {p['requests_per_second']:.0f} "
