@@ -54,6 +54,22 @@ pub(crate) struct Pass {
 const EXAMPLES: usize = 5;
 
 impl Pass {
+    /// A pass after cycle `after` that has listed nothing yet.
+    fn new(after: &str, page_size: usize) -> Pass {
+        Pass {
+            after: after.to_string(),
+            page_size,
+            pages: 0,
+            listed: 0,
+            total_results: None,
+            duplicates: 0,
+            missing: 0,
+            examples: Vec::new(),
+            seconds: 0.0,
+            stopped: None,
+        }
+    }
+
     /// Pages per second.
     pub(crate) fn requests_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
@@ -141,18 +157,7 @@ pub(crate) async fn pass(
 ) -> Pass {
     let started = Instant::now();
     let mut seen = vec![false; dir.users.len()];
-    let mut p = Pass {
-        after: after.to_string(),
-        page_size,
-        pages: 0,
-        listed: 0,
-        total_results: None,
-        duplicates: 0,
-        missing: 0,
-        examples: Vec::new(),
-        seconds: 0.0,
-        stopped: None,
-    };
+    let mut p = Pass::new(after, page_size);
     let e = engine.clone();
     let fetch = move |start: usize| {
         let e = e.clone();
@@ -319,18 +324,7 @@ mod tests {
     }
 
     fn pass_record() -> Pass {
-        Pass {
-            after: "initial".into(),
-            page_size: 10,
-            pages: 0,
-            listed: 0,
-            total_results: None,
-            duplicates: 0,
-            missing: 0,
-            examples: Vec::new(),
-            seconds: 0.0,
-            stopped: None,
-        }
+        Pass::new("initial", 10)
     }
 
     /// A ListResponse of the resources named `names`.
