@@ -457,6 +457,52 @@ fn a_cycle_cleanup_on_a_target_without_sw_reads_each_delete_back_by_name() {
     }
 }
 
+/// A group whose matching query finds nothing (django-scim2 0.23 answers `displayName eq`
+/// with an empty list, though `GET /Groups/<id>` shows the name) is not proved this run's:
+/// nothing is written to it, it is left behind and named, and the reason given is the query
+/// that found nothing, not a name the resource does not carry.
+#[test]
+fn a_group_its_query_cannot_find_is_left_with_the_query_named_as_the_reason() {
+    let (_rt, m, base) = mini_in_background(Knobs {
+        groups_unfindable: true,
+        ..Default::default()
+    });
+    let dir = tmp("red-cycle-groups-unfindable");
+    let out = bin()
+        .args(["cycle", "--target", &base, "--users", "4", "--groups", "1"])
+        .args([
+            "--members-per-group",
+            "2",
+            "--incremental",
+            "0",
+            "--seed",
+            "5",
+        ])
+        .arg("--report-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        !m.log()
+            .iter()
+            .any(|l| l.path.contains("/Groups/") && l.method != "GET"),
+        "wrote to a group not proved this run's: {:?}",
+        m.log()
+    );
+    let c: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cycle.json")).unwrap()).unwrap();
+    let left = c["cleanup"]["leftovers"].to_string();
+    assert!(left.contains("/Groups/"), "{left}");
+    assert!(
+        left.contains("the matching query by this run's name finds nothing"),
+        "{left}"
+    );
+    assert!(!left.contains("does not carry"), "{left}");
+    assert!(all.contains("finds nothing"), "{all}");
+}
+
 /// Break 7: a `scimtest.toml` found in the current folder cannot send a secret to a host the
 /// user did not name: without a terminal to confirm at, the run is refused before anything
 /// is sent.

@@ -19,6 +19,9 @@ pub(crate) enum NotOurs {
     GivenBefore,
     /// The resource read back does not carry the identity (another resource, or none).
     NotCarried,
+    /// The matching query on the generated name found nothing: the resource is gone, or the
+    /// server's filter does not find it.
+    NotFound,
     /// The resource carrying the identity has another id than the create's answer.
     OtherId(String),
 }
@@ -34,6 +37,9 @@ impl std::fmt::Display for NotOurs {
             NotOurs::NotCarried => {
                 f.write_str("the resource read back does not carry this run's name")
             }
+            NotOurs::NotFound => f.write_str(
+                "the matching query by this run's name finds nothing (the resource is gone, or the server's filter does not find it)",
+            ),
             NotOurs::OtherId(id) => write!(f, "this run's name is found under another id ({id:?})"),
         }
     }

@@ -38,6 +38,9 @@ pub struct Knobs {
     pub ignore_filter: bool,
     /// A filter with `sw` answers 400 invalidFilter (only `eq` is supported).
     pub refuse_sw: bool,
+    /// A filter on /Groups finds nothing, though the group is there to read by id (as
+    /// django-scim2 0.23 answers `displayName eq`).
+    pub groups_unfindable: bool,
     /// Every response body is replaced by this many bytes of JSON.
     pub huge_body: Option<usize>,
     /// While set, DELETE answers 204 and keeps the resource.
@@ -218,6 +221,7 @@ async fn handle(State(m): State<Arc<Mini>>, method: Method, uri: Uri, body: Byte
                 .iter()
                 .filter(|(c, _, _)| c == coll)
                 .filter(|(_, _, r)| match (&filter, m.knobs.ignore_filter) {
+                    (Some(_), false) if m.knobs.groups_unfindable && coll == "Groups" => false,
                     (Some(f), false) => {
                         // `attr eq "v"` or `attr sw "v"`, case-insensitive.
                         let mut parts = f.splitn(3, ' ');

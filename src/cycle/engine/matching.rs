@@ -245,7 +245,7 @@ impl Engine {
         let verdict = match &found {
             None => return false,
             Some(Found::One(r)) => ownership::proves(&entry, id, r),
-            Some(Found::Nothing) => Err(NotOurs::NotCarried),
+            Some(Found::Nothing) => Err(NotOurs::NotFound),
             Some(Found::Many(n)) => {
                 out.fail(
                     "DuplicateTargetEntries",
@@ -281,7 +281,7 @@ impl Engine {
         why: &NotOurs,
         out: &mut Outcome,
     ) {
-        let gone = matches!(why, NotOurs::NotCarried);
+        let gone = matches!(why, NotOurs::NotCarried | NotOurs::NotFound);
         if !lock(&self.proved).contains(&format!("/{}/{id}", what.collection)) {
             self.journal.set(
                 ticket,
