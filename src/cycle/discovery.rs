@@ -7,7 +7,7 @@
 //! 250K accounts might take 12 hours or more").
 //!
 //! A pass pages until `totalResults` resources were listed or a page comes back empty, and
-//! compares the listing with what this run provisioned: a user listed twice (`duplicates`) or
+//! compares the listing with what this run provisioned: a user listed more than once (`duplicates`) or
 //! never (`missing`) gives Entra a wrong picture of the application. Up to `--concurrency`
 //! pages are in flight, each at the `startIndex` the pages before it lead to when they are
 //! full, and they are read in order; a short page discards the pages asked ahead of it and
@@ -48,6 +48,11 @@ pub(crate) struct Pass {
     pub seconds: f64,
     /// Why the pass stopped before the listing ended, if it did.
     pub stopped: Option<String>,
+    /// The first page whose answer gave another `startIndex` than the one asked: (asked,
+    /// answered). RFC 7644 §3.4.2.4 makes it "the 1-based index of the first result in the
+    /// current set": a server that answers 1 to every page ignores the parameter, the likely
+    /// cause of duplicates and missing users. Shown, not judged on its own.
+    pub wrong_start: Option<(usize, u64)>,
 }
 
 /// Users named in the examples, at most.
@@ -67,6 +72,7 @@ impl Pass {
             examples: Vec::new(),
             seconds: 0.0,
             stopped: None,
+            wrong_start: None,
         }
     }
 
@@ -108,6 +114,7 @@ impl Pass {
             "requests_per_second": (self.requests_per_second() * 10.0).round() / 10.0,
             "projected_seconds_250k": self.projected_seconds_250k().round(),
             "stopped": self.stopped,
+            "start_index_answered": self.wrong_start.map(|(asked, answered)| json!({"asked": asked, "answered": answered})),
             "passed": !self.failed(),
         })
     }
@@ -115,9 +122,9 @@ impl Pass {
     /// One line for the console.
     pub(crate) fn line(&self) -> String {
         let mut l = format!(
-            "Account Discovery after {}: {} pages of {}, {} listed (totalResults {}), {} duplicates, {} missing, {:.2} s ({:.0} pages/s; 250,000 accounts ≈ {:.0} s)",
+            "Account Discovery after {}: {} (count={}), {} listed (totalResults {}), {} duplicates, {} missing, {:.2} s ({:.0} pages/s; 250,000 accounts ≈ {:.0} s)",
             self.after,
-            self.pages,
+            crate::words::count(self.pages, "page"),
             self.page_size,
             self.listed,
             self.total_results
@@ -134,7 +141,28 @@ impl Pass {
         if !self.examples.is_empty() {
             l.push_str(&format!("; e.g. {}", self.examples.join(", ")));
         }
+        if let Some(note) = self.start_note() {
+            l.push_str(&format!("; {note}"));
+        }
         l
+    }
+
+    /// `pass` or `FAIL`, with why and the users named, for the report's table.
+    pub(crate) fn verdict_words(&self) -> String {
+        let mut parts = vec![if self.failed() { "FAIL" } else { "pass" }.to_string()];
+        parts.extend(self.stopped.clone());
+        if !self.examples.is_empty() {
+            parts.push(self.examples.join(", "));
+        }
+        parts.extend(self.start_note());
+        parts.join("; ")
+    }
+
+    /// The page answered at another `startIndex` than asked, in words.
+    pub(crate) fn start_note(&self) -> Option<String> {
+        self.wrong_start.map(|(asked, answered)| {
+            format!("the page asked at startIndex={asked} answered startIndex {answered} (RFC 7644 §3.4.2.4)")
+        })
     }
 }
 
@@ -207,7 +235,7 @@ where
     // Page 1 alone: its length is the stride later pages are asked at, its totalResults where
     // the listing ends.
     p.pages = 1;
-    let Some(first) = read(fetch(1).await, dir, p) else {
+    let Some(first) = read(fetch(1).await, 1, dir, p) else {
         return;
     };
     p.total_results = first.total;
@@ -253,7 +281,7 @@ where
             failure: Some("the request did not finish".into()),
         });
         p.pages += 1;
-        got = match read(page, dir, p) {
+        got = match read(page, at, dir, p) {
             Some(g) => g,
             None => return,
         };
@@ -267,8 +295,9 @@ struct Got {
     ours: Vec<usize>,
 }
 
-/// Reads a page; a failed or unreadable one stops the pass (`p.stopped`).
-fn read(page: Page, dir: &Directory, p: &mut Pass) -> Option<Got> {
+/// Reads the page asked at startIndex `asked`; a failed or unreadable one stops the pass
+/// (`p.stopped`).
+fn read(page: Page, asked: usize, dir: &Directory, p: &mut Pass) -> Option<Got> {
     let at = p.pages;
     if let Some(f) = page.failure {
         p.stopped = Some(format!("page {at}: {f}"));
@@ -279,6 +308,9 @@ fn read(page: Page, dir: &Directory, p: &mut Pass) -> Option<Got> {
         return None;
     }
     let l = listing::parse(&page.body, dir).unwrap_or_default();
+    if let Some(answered) = l.start.filter(|&s| s != asked as u64) {
+        p.wrong_start.get_or_insert((asked, answered));
+    }
     let Some(resources) = l.resources else {
         if l.total_given {
             return Some(Got {
@@ -307,7 +339,7 @@ fn note(dir: &Directory, i: usize, p: &mut Pass, seen: &mut [bool]) {
         p.duplicates += 1;
         if p.examples.len() < EXAMPLES {
             p.examples
-                .push(format!("listed twice {}", dir.user_name(i)));
+                .push(format!("listed again {}", dir.user_name(i)));
         }
     }
 }
@@ -422,8 +454,43 @@ mod tests {
         )
         .await;
         assert!(p.duplicates > 0, "{p:?}");
-        assert!(p.examples[0].starts_with("listed twice "), "{p:?}");
+        assert!(p.examples[0].starts_with("listed again "), "{p:?}");
         assert!(every_other(&seen));
+    }
+
+    /// `page`, its answer giving `startIndex` `start`.
+    fn page_at(total: usize, names: &[String], start: usize) -> Page {
+        let mut pg = page(total, names);
+        let mut j: Value = serde_json::from_slice(&pg.body).unwrap();
+        j["startIndex"] = json!(start);
+        pg.body = j.to_string().into_bytes();
+        pg
+    }
+
+    #[tokio::test]
+    async fn a_page_answered_at_another_start_index_is_named() {
+        // Faithful answers echo the startIndex asked: nothing to say.
+        let (p, _, _) = walk_over(|h, s| page_at(h.len(), &slice(h, s, 10), s), 4).await;
+        assert_eq!((p.duplicates, p.wrong_start), (0, None), "{p:?}");
+        // startIndex ignored (SCIMMY's example handlers): every page is the first, and says so.
+        let (p, _, _) = walk_over(|h, _| page_at(h.len(), &slice(h, 1, 10), 1), 4).await;
+        assert!(p.duplicates > 0 && p.failed(), "{p:?}");
+        assert_eq!(p.wrong_start, Some((11, 1)), "{p:?}");
+        assert!(
+            p.line()
+                .contains("the page asked at startIndex=11 answered startIndex 1"),
+            "{}",
+            p.line()
+        );
+        assert!(
+            p.verdict_words().starts_with("FAIL; "),
+            "{}",
+            p.verdict_words()
+        );
+        assert_eq!(
+            p.to_json()["start_index_answered"],
+            json!({"asked": 11, "answered": 1})
+        );
     }
 
     #[tokio::test]

@@ -150,7 +150,7 @@ impl CycleRecord {
         }
         for p in self.discovery.iter().filter(|p| p.failed()) {
             parts.push(format!(
-                "Account Discovery after {}: {} duplicates, {} missing{}",
+                "Account Discovery after {}: {} duplicates, {} missing{}{}",
                 p.after,
                 p.duplicates,
                 p.missing,
@@ -158,7 +158,8 @@ impl CycleRecord {
                     ", listing cut short"
                 } else {
                     ""
-                }
+                },
+                p.start_note().map_or(String::new(), |n| format!(" ({n})"))
             ));
         }
         parts
@@ -476,15 +477,7 @@ impl CycleRecord {
                 p.seconds,
                 p.requests_per_second(),
                 p.projected_seconds_250k(),
-                if p.failed() {
-                    esc(&format!(
-                        "FAIL {}{}",
-                        p.stopped.clone().unwrap_or_default(),
-                        p.examples.join(", ")
-                    ))
-                } else {
-                    "pass".to_string()
-                }
+                esc(&p.verdict_words())
             );
         }
         out.push_str("</table>");

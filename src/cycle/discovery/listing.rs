@@ -21,6 +21,8 @@ pub(super) struct Listing {
     pub total_given: bool,
     /// `totalResults`, when it is a non-negative integer.
     pub total: Option<u64>,
+    /// `startIndex`, when it is a non-negative integer.
+    pub start: Option<u64>,
     /// `Resources`, when it is an array.
     pub resources: Option<Resources>,
 }
@@ -54,8 +56,8 @@ pub(super) fn parse(body: &[u8], dir: &Directory) -> Option<Listing> {
 enum What {
     /// The whole answer.
     Page,
-    /// `totalResults`.
-    Total,
+    /// `totalResults` or `startIndex`.
+    Number,
     /// `Resources`.
     Resources,
     /// One entry of `Resources`.
@@ -68,7 +70,7 @@ enum What {
 enum Got {
     Nothing,
     Page(Listing),
-    Total(u64),
+    Number(u64),
     Resources(Resources),
     Ours(usize),
 }
@@ -92,10 +94,10 @@ impl<'a> Read<'a> {
             match key {
                 Key::TotalResults => {
                     l.total_given = true;
-                    l.total = match map.next_value_seed(self.at(What::Total))? {
-                        Got::Total(t) => Some(t),
-                        _ => None,
-                    };
+                    l.total = self.number(&mut map)?;
+                }
+                Key::StartIndex => {
+                    l.start = self.number(&mut map)?;
                 }
                 Key::Resources => {
                     l.resources = match map.next_value_seed(self.at(What::Resources))? {
@@ -109,6 +111,14 @@ impl<'a> Read<'a> {
             }
         }
         Ok(Got::Page(l))
+    }
+
+    /// A member's value, when it is a non-negative integer.
+    fn number<'de, A: MapAccess<'de>>(self, map: &mut A) -> Result<Option<u64>, A::Error> {
+        Ok(match map.next_value_seed(self.at(What::Number))? {
+            Got::Number(n) => Some(n),
+            _ => None,
+        })
     }
 
     /// One resource: whose user it is, if one of this run's.
@@ -154,7 +164,7 @@ impl<'de> Visitor<'de> for Read<'_> {
 
     fn visit_u64<E>(self, v: u64) -> Result<Got, E> {
         Ok(match self.what {
-            What::Total => Got::Total(v),
+            What::Number => Got::Number(v),
             _ => Got::Nothing,
         })
     }
@@ -205,6 +215,7 @@ impl<'de> Visitor<'de> for Read<'_> {
 #[derive(Debug, PartialEq)]
 enum Key {
     TotalResults,
+    StartIndex,
     Resources,
     UserName,
     Other,
@@ -228,6 +239,7 @@ impl Visitor<'_> for KeyVisitor {
     fn visit_str<E>(self, v: &str) -> Result<Key, E> {
         Ok(match v {
             "totalResults" => Key::TotalResults,
+            "startIndex" => Key::StartIndex,
             "Resources" => Key::Resources,
             "userName" => Key::UserName,
             _ => Key::Other,
@@ -247,6 +259,7 @@ mod tests {
         Some(Listing {
             total_given: j.contains_key("totalResults"),
             total: j.get("totalResults").and_then(Value::as_u64),
+            start: j.get("startIndex").and_then(Value::as_u64),
             resources: j
                 .get("Resources")
                 .and_then(Value::as_array)
@@ -273,7 +286,7 @@ mod tests {
             ),
             // Repeated members: the last counts.
             format!(
-                r#"{{"totalResults":"many","totalResults":5,"Resources":[{{"userName":"{u0}","userName":"other"}}],"Resources":[{{"userName":"other","userName":"{u3}"}},{{"userName":"{u0}"}}]}}"#
+                r#"{{"totalResults":"many","totalResults":5,"startIndex":21,"startIndex":"1","Resources":[{{"userName":"{u0}","userName":"other"}}],"Resources":[{{"userName":"other","userName":"{u3}"}},{{"userName":"{u0}"}}]}}"#
             ),
             // Entries that are not resources, names that are not strings, other casings.
             format!(
