@@ -743,6 +743,15 @@ fn a_404_on_a_query_quarantines_entras_job_and_is_no_match_for_okta() {
         "{first}"
     );
     assert!(all.contains("first request: GET /Users?filter="), "{all}");
+    // The keys the messages cite are resolved under the summary, before the verdict.
+    let legend = all
+        .find("sources cited above:")
+        .expect("a legend of sources");
+    let quarantine = "[QUARANTINE]  https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status";
+    assert!(all[legend..].contains(quarantine), "{all}");
+    assert!(all.find("Verdict: ").unwrap() > legend, "{all}");
+    let html = std::fs::read_to_string(dir.join("cycle.html")).unwrap();
+    assert!(html.contains("<h2>Sources</h2>"), "{html}");
     // Okta: a 404 is "another acceptable response" when nothing matches.
     let dir = tmp("cycle-query-404-okta");
     let out = small_cycle(&dir, &["--profile", "okta", "--defect", "empty-query-404"]);

@@ -362,7 +362,11 @@ impl Engine {
             action,
             error: outcome.error,
             detail: outcome.detail.map(|d| {
-                let d = crate::report::terminal_safe(&self.http.redactor().redact(&d));
+                // One line: a server's multi-line detail (a stack of validation errors) would
+                // break the console's and the log's layout.
+                let d = one_line(&crate::report::terminal_safe(
+                    &self.http.redactor().redact(&d),
+                ));
                 let mut kept: String = d.chars().take(DETAIL_MAX).collect();
                 if kept.len() < d.len() {
                     kept.push_str(" …");
@@ -917,6 +921,11 @@ impl Engine {
 /// with the number of actions, never with what a server answers.
 pub(crate) const DETAIL_MAX: usize = 300;
 
+/// `text` on one line: each run of white space, line breaks included, one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn describe(a: &Answer) -> String {
     let detail = a
         .json
@@ -928,8 +937,8 @@ fn describe(a: &Answer) -> String {
     let cut = |t: &str| t.chars().take(DETAIL_MAX * 8).collect::<String>();
     match (&a.transport, detail) {
         (Some(t), _) => cut(t),
-        (None, Some(d)) => format!("{} ({})", a.status, cut(d)),
-        (None, None) => a.status.to_string(),
+        (None, Some(d)) if !d.trim().is_empty() => format!("{} ({})", a.status, cut(d)),
+        (None, _) => a.status.to_string(),
     }
 }
 
@@ -1045,4 +1054,28 @@ struct Creating<'a> {
     attr: &'static str,
     /// Its value: this run's name for the object.
     name: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_described_by_its_status_and_a_detail_that_says_something() {
+        let answer = |json: Option<Value>| Answer {
+            status: 501,
+            json,
+            ..Default::default()
+        };
+        assert_eq!(describe(&answer(None)), "501");
+        assert_eq!(describe(&answer(Some(json!({"detail": " "})))), "501");
+        assert_eq!(
+            describe(&answer(Some(json!({"detail": "not implemented"})))),
+            "501 (not implemented)"
+        );
+        assert_eq!(
+            one_line("1 validation error\n  manager\n\tInput should be a dict"),
+            "1 validation error manager Input should be a dict"
+        );
+    }
 }

@@ -15,6 +15,40 @@
 //!   (https://learn.microsoft.com/en-us/graph/api/resources/synchronization-synchronizationquarantine).
 //! - [HOW] https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-provisioning-works
 
+/// The sources the cycle's messages cite by key, for the legend under its console summary
+/// and its HTML report.
+pub(crate) const SOURCES: &[(&str, &str)] = &[
+    (
+        "[HOW]",
+        "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-provisioning-works",
+    ),
+    (
+        "[LOGS]",
+        "https://learn.microsoft.com/en-us/entra/identity/monitoring-health/howto-analyze-provisioning-logs",
+    ),
+    (
+        "[QUARANTINE]",
+        "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/application-provisioning-quarantine-status",
+    ),
+    (
+        "[DELETIONS]",
+        "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/accidental-deletions",
+    ),
+    (
+        "[DISCOVERY]",
+        "https://learn.microsoft.com/en-us/entra/identity/app-provisioning/how-to-account-discovery",
+    ),
+];
+
+/// The sources `text` cites, in the order of `SOURCES`.
+pub(crate) fn cited_in(text: &str) -> Vec<(&'static str, &'static str)> {
+    SOURCES
+        .iter()
+        .copied()
+        .filter(|(key, _)| text.contains(key))
+        .collect()
+}
+
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write as _;

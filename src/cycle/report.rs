@@ -275,7 +275,15 @@ impl CycleRecord {
                 self.failed_parts().join("; ")
             )
         };
-        let _ = writeln!(out, "Verdict: {verdict}");
+        let verdict = format!("Verdict: {verdict}");
+        let cited = super::log::cited_in(&format!("{out}{verdict}"));
+        if !cited.is_empty() {
+            let _ = writeln!(out, "  sources cited above:");
+            for (key, url) in cited {
+                let _ = writeln!(out, "    {key:<13} {url}");
+            }
+        }
+        let _ = writeln!(out, "{verdict}");
         out
     }
 
@@ -285,7 +293,7 @@ impl CycleRecord {
         let h = &self.health;
         let _ = writeln!(
             out,
-            "  {} would be: {}{} ({})",
+            "  {} would be: {}{} — {}",
             h.client,
             h.state,
             h.graph_reason
@@ -410,6 +418,14 @@ impl CycleRecord {
         self.differences_html(&mut out);
         self.health_html(&mut out);
         self.discovery_html(&mut out);
+        let cited = super::log::cited_in(&out);
+        if !cited.is_empty() {
+            out.push_str("<h2>Sources</h2><ul>");
+            for (key, url) in cited {
+                let _ = write!(out, "<li>{key} <a href=\"{url}\">{url}</a></li>");
+            }
+            out.push_str("</ul>");
+        }
         out.push_str("</body></html>\n");
         out
     }
