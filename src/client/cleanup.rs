@@ -52,29 +52,49 @@ pub(crate) fn gone_by_id(delete: &Answer, read: &Answer) -> Result<(), DeleteErr
 }
 
 /// After an accepted DELETE: whether the query `attr eq "name"` no longer lists it (by id
-/// or by name). A query the target refuses proves nothing either way and is not held against
-/// the delete (the read by id decided).
+/// or by name). A query the target refuses (4xx, or 501: it does not filter on `attr`) proves
+/// nothing either way and is not held against the delete: the read by id decided. A query
+/// that is not answered, fails (5xx), or answers 200 without a list to read has not shown the
+/// resource gone: it may remain.
 pub(crate) fn gone_by_name(
     delete: &Answer,
     query: &Answer,
     t: Target<'_>,
 ) -> Result<(), DeleteError> {
-    if query.transport.is_some() || query.status != 200 {
-        return Ok(());
+    let unread = |why: String| DeleteError::NameUnread {
+        status: delete.status,
+        attr: t.attr.to_string(),
+        why,
+    };
+    if let Some(why) = &query.transport {
+        return Err(unread(why.clone()));
     }
-    let listed = query
-        .json
-        .as_ref()
+    match query.status {
+        200 => {}
+        400..=499 | 501 => return Ok(()),
+        s => return Err(unread(format!("it answered {s}"))),
+    }
+    let list = query.json.as_ref();
+    let Some(resources) = list
         .and_then(|j| j.get("Resources"))
         .and_then(Value::as_array)
-        .is_some_and(|rs| {
-            rs.iter().any(|r| {
-                id_text(r).is_some_and(|i| i == t.id)
-                    || r.get(t.attr)
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.eq_ignore_ascii_case(t.name))
-            })
-        });
+    else {
+        // RFC 7644 §3.4.2: `Resources` may be left out of an empty list only.
+        if list
+            .and_then(|j| j.get("totalResults"))
+            .and_then(Value::as_u64)
+            == Some(0)
+        {
+            return Ok(());
+        }
+        return Err(unread("it answered 200 without a list of resources".into()));
+    };
+    let listed = resources.iter().any(|r| {
+        id_text(r).is_some_and(|i| i == t.id)
+            || r.get(t.attr)
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(t.name))
+    });
     if listed {
         return Err(DeleteError::StillListed {
             status: delete.status,
@@ -177,6 +197,28 @@ mod tests {
         assert!(gone_by_name(&deleted, &listed, t).is_err());
         let empty = answer(200, Some(json!({"Resources": []})));
         assert!(gone_by_name(&deleted, &empty, t).is_ok());
+        let none = answer(200, Some(json!({"totalResults": 0})));
+        assert!(gone_by_name(&deleted, &none, t).is_ok());
+        // A query refused proves nothing: the read by id decided.
+        for refused in [400, 404, 501] {
+            assert!(gone_by_name(&deleted, &answer(refused, None), t).is_ok());
+        }
+        // A query unanswered, failed or unreadable has not shown it gone.
+        let timed_out = Answer {
+            transport: Some("timed out after 5 s".into()),
+            ..Answer::default()
+        };
+        for unread in [
+            timed_out,
+            answer(500, None),
+            answer(503, None),
+            answer(200, None),
+            answer(200, Some(json!({"totalResults": 1}))),
+        ] {
+            let e = gone_by_name(&deleted, &unread, t).unwrap_err();
+            assert!(matches!(e, DeleteError::NameUnread { .. }), "{e}");
+            assert!(e.to_string().contains("it may remain"), "{e}");
+        }
         assert_eq!(name_filter(t), "userName eq \"scimtest-a-x\"");
     }
 }

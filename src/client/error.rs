@@ -75,6 +75,18 @@ pub enum DeleteError {
         /// The attribute queried.
         attr: String,
     },
+    /// The query by name was not answered, failed, or could not be read.
+    #[error(
+        "DELETE answered {status}, and the query by {attr} did not show it gone ({why}): it may remain"
+    )]
+    NameUnread {
+        /// The DELETE's status.
+        status: u16,
+        /// The attribute queried.
+        attr: String,
+        /// What the query got.
+        why: String,
+    },
 }
 
 /// Why an OAuth access token could not be had. URLs and server words are already redacted.
