@@ -191,7 +191,17 @@ pub(crate) async fn pass(
         let e = e.clone();
         async move { e.list_page(start, page_size).await }
     };
-    walk(fetch, engine.concurrency(), dir, &mut p, &mut seen).await;
+    let e = engine.clone();
+    let go_on = move || {
+        if e.go_on() {
+            None
+        } else if e.past_deadline() {
+            Some("the run's --deadline passed")
+        } else {
+            Some("interrupted")
+        }
+    };
+    walk((fetch, go_on), engine.concurrency(), dir, &mut p, &mut seen).await;
     for (i, listed) in seen.iter().enumerate() {
         if !listed && engine.holds_user(i) {
             p.missing += 1;
@@ -223,17 +233,28 @@ impl Drop for Ahead {
 }
 
 /// Pages through the listing with `fetch(startIndex)`, up to `window` pages in flight, marking
-/// this run's users in `seen`.
-async fn walk<F, Fut>(fetch: F, window: usize, dir: &Directory, p: &mut Pass, seen: &mut [bool])
-where
+/// this run's users in `seen`, while `halt()` gives no reason to stop (the run's deadline, an
+/// interrupt): then the pass ends there, stopped, and the pages in flight are dropped.
+async fn walk<F, Fut, H>(
+    (fetch, halt): (F, H),
+    window: usize,
+    dir: &Directory,
+    p: &mut Pass,
+    seen: &mut [bool],
+) where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = Page> + Send + 'static,
+    H: Fn() -> Option<&'static str>,
 {
     // Nothing a server says makes the walk endless: at most this many resources are read, and
     // every page read either ends the walk or lists at least one.
     let most = dir.users.len().saturating_mul(4).saturating_add(100_000);
     // Page 1 alone: its length is the stride later pages are asked at, its totalResults where
     // the listing ends.
+    if let Some(why) = halt() {
+        p.stopped = Some(format!("{why} before the first page"));
+        return;
+    }
     p.pages = 1;
     let Some(first) = read(fetch(1).await, 1, dir, p) else {
         return;
@@ -258,6 +279,13 @@ where
         if p.listed >= most {
             p.stopped = Some(format!(
                 "{} resources listed and the listing has not ended",
+                p.listed
+            ));
+            return;
+        }
+        if let Some(why) = halt() {
+            p.stopped = Some(format!(
+                "{why} after {} listed: the pass was cut short",
                 p.listed
             ));
             return;
@@ -401,7 +429,7 @@ mod tests {
             }
         };
         let (mut p, mut seen) = (pass_record(), vec![false; USERS]);
-        walk(fetch, window, &d, &mut p, &mut seen).await;
+        walk((fetch, || None), window, &d, &mut p, &mut seen).await;
         let asked = asked.lock().unwrap().clone();
         (p, seen, asked)
     }
@@ -490,6 +518,43 @@ mod tests {
         assert_eq!(
             p.to_json()["start_index_answered"],
             json!({"asked": 11, "answered": 1})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_pass_stops_at_the_deadline_or_an_interrupt() {
+        // A listing that would go on for ever, one resource a page; the deadline passes
+        // after the fifth page read.
+        let d = dir();
+        let asked = Arc::new(Mutex::new(0_usize));
+        let a = asked.clone();
+        let fetch = move |_start: usize| {
+            *a.lock().unwrap() += 1;
+            async { page(usize::MAX / 2, &["stranger@example.com".to_string()]) }
+        };
+        let checks = std::cell::Cell::new(0);
+        let halt = || {
+            checks.set(checks.get() + 1);
+            (checks.get() > 5).then_some("the run's --deadline passed")
+        };
+        let (mut p, mut seen) = (pass_record(), vec![false; USERS]);
+        walk((fetch, halt), 16, &d, &mut p, &mut seen).await;
+        assert_eq!(p.listed, 5, "{p:?}");
+        assert!(p.failed(), "{p:?}");
+        let why = p.stopped.as_deref().unwrap();
+        assert!(
+            why.starts_with("the run's --deadline passed after 5 listed"),
+            "{why}"
+        );
+        // Nothing more asked than the window ahead of what was read.
+        assert!(*asked.lock().unwrap() <= 5 + 16);
+        // Halted before it starts: nothing asked.
+        let (mut p, mut seen) = (pass_record(), vec![false; USERS]);
+        let none = |_start: usize| async { unreachable!("no page is asked") };
+        walk((none, || Some("interrupted")), 16, &d, &mut p, &mut seen).await;
+        assert_eq!(
+            p.stopped.as_deref(),
+            Some("interrupted before the first page")
         );
     }
 

@@ -192,7 +192,7 @@ impl Engine {
     }
 
     /// Whether new work may start: not interrupted, deadline not passed.
-    fn go_on(&self) -> bool {
+    pub(crate) fn go_on(&self) -> bool {
         let late = lock(&self.deadline).is_some_and(|d| Instant::now() >= d);
         !late && (self.cleaning.load(Ordering::Relaxed) || !self.stop.is_set())
     }
