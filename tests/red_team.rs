@@ -354,6 +354,52 @@ fn a_delete_that_keeps_the_resource_is_caught_and_only_a_signed_journal_is_swept
     assert_eq!(m.count(), 1, "{all}");
 }
 
+/// A cycle whose own cycles pass (no round deletes anything) but whose final cleanup cannot
+/// show its objects deleted (DELETE 204, the object kept) fails: leaving a tenant's data
+/// behind is not a PASS, and CI sees it in the exit code, as `run` fails a case whose cleanup
+/// fails.
+#[test]
+fn a_cycle_whose_cleanup_cannot_delete_does_not_pass() {
+    let (_rt, m, base) = mini_in_background(Knobs {
+        delete_keeps: Arc::new(AtomicBool::new(true)),
+        ..Default::default()
+    });
+    let dir = tmp("red-cycle-cleanup-keeps");
+    let out = bin()
+        .args(["cycle", "--target", &base, "--users", "6", "--groups", "0"])
+        .args(["--incremental", "0", "--report-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let c: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cycle.json")).unwrap()).unwrap();
+    assert_eq!(c["cleanup"]["not_deleted"], 6, "{}", c["cleanup"]);
+    assert!(
+        all.contains("the cleanup could not show 6 objects deleted (LEFT BEHIND)"),
+        "{all}"
+    );
+    assert_eq!(m.count(), 6);
+    // With --keep nothing is deleted by design: the objects are listed, not held against the
+    // target. (mini keeps no manager: the cycle's comparison differs, by design.)
+    let (_rt, _m, base) = mini_in_background(Knobs::default());
+    let dir = tmp("red-cycle-keep");
+    let out = bin()
+        .args(["cycle", "--target", &base, "--users", "6", "--groups", "0"])
+        .args(["--incremental", "0", "--keep", "--report-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    let c: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cycle.json")).unwrap()).unwrap();
+    assert_eq!(c["cleanup"]["not_deleted"], 0, "{}", c["cleanup"]);
+    assert!(all.contains("kept (--keep)"), "{all}");
+    assert!(!all.contains("the cleanup could not show"), "{all}");
+    assert!(!all.contains("outcome is unknown"), "{all}");
+}
+
 /// Break 4 (cycle): the cycle reads every DELETE back; a 204 that keeps the user is a failure
 /// in the provisioning log, and the cleanup says what remains.
 #[test]

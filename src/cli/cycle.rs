@@ -66,7 +66,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
         rt.block_on(engine.cleanup(&crate::cycle::directory::name_prefix(&run_id)));
     }
     // What the cleanup could not delete, it journaled with why: the journal is the one list.
-    let leftovers = remaining(&journal, args.keep, &run_id, &shown, &report_dir);
+    let (leftovers, not_deleted) = remaining(&journal, args.keep, &run_id, &shown, &report_dir);
     progress.abort();
     signals.abort();
     if std::io::stderr().is_terminal() {
@@ -86,6 +86,7 @@ pub(super) fn main(mut args: CycleArgs) -> Result<Exit, Error> {
             own_reads,
             seconds,
             leftovers,
+            not_deleted,
         },
         &log_path,
     );
@@ -261,6 +262,8 @@ struct Figures {
     own_reads: u64,
     seconds: f64,
     leftovers: Vec<String>,
+    /// Objects the cleanup set out to delete and could not show deleted.
+    not_deleted: usize,
 }
 
 /// Closes the provisioning log and gathers everything into the record.
@@ -310,6 +313,7 @@ fn finish(
         per_second,
         cleanup_requests: engine.requests.load(Ordering::Relaxed) - figures.requests,
         leftovers: figures.leftovers,
+        not_deleted: figures.not_deleted,
     }
 }
 
@@ -439,27 +443,34 @@ fn run_cycles(
 }
 
 /// What the journal says may still be on the target: kept, not proved ours, or not deleted
-/// (those the cleanup listed with the DELETE's answer are left out). `scimtest sweep` finds
-/// them by the run id.
+/// (those the cleanup listed with the DELETE's answer are left out), each with why, then the
+/// `scimtest sweep` command that finds them by the run id; and how many of them the cleanup
+/// left (none with `--keep`: it did not run).
 fn remaining(
     journal: &Journal,
     keep: bool,
     run_id: &str,
     shown_target: &str,
     report_dir: &Path,
-) -> Vec<String> {
+) -> (Vec<String>, usize) {
     let remaining = journal.remaining();
     let mut lines = Vec::new();
+    let mut not_deleted = 0;
     for e in &remaining {
         let why = match &e.state {
             crate::run::journal::State::Remains(why) => why.clone(),
             crate::run::journal::State::Created(id) if keep => {
                 format!("id {id}, kept (--keep)")
             }
+            // Answered, never written to again, so never proved this run's: kept all the same.
+            crate::run::journal::State::Pending if keep && e.answered.is_some() => {
+                "kept (--keep)".to_string()
+            }
             // Listed by the cleanup with the DELETE's answer.
             crate::run::journal::State::Created(_) => continue,
             _ => "the create's outcome is unknown".to_string(),
         };
+        not_deleted += usize::from(!keep);
         let what = e
             .lookup()
             .map(|(a, v)| format!(" {a} {v:?}"))
@@ -483,7 +494,7 @@ fn remaining(
             report_dir.join("journal.jsonl").display()
         ));
     }
-    lines
+    (lines, not_deleted)
 }
 
 /// Leftover lines listed one by one at most.

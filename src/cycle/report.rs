@@ -64,6 +64,8 @@ pub(crate) struct CycleRecord {
     pub cleanup_requests: u64,
     /// What could not be deleted.
     pub leftovers: Vec<String>,
+    /// Objects the cleanup set out to delete and could not show deleted (0 with `--keep`).
+    pub not_deleted: usize,
 }
 
 /// The `p`-th percentile of sorted `v`, in milliseconds.
@@ -127,6 +129,7 @@ impl CycleRecord {
             && self.tally.skipped == 0
             && self.cycles.iter().all(|c| c.differences.is_empty())
             && self.discovery.iter().all(|p| !p.failed())
+            && self.not_deleted == 0
     }
 
     /// What failed, in a few words each, for the verdict line.
@@ -160,6 +163,12 @@ impl CycleRecord {
                     ""
                 },
                 p.start_note().map_or(String::new(), |n| format!(" ({n})"))
+            ));
+        }
+        if self.not_deleted > 0 {
+            parts.push(format!(
+                "the cleanup could not show {} deleted (LEFT BEHIND)",
+                count(self.not_deleted, "object")
             ));
         }
         parts
@@ -200,7 +209,7 @@ impl CycleRecord {
                 // The first 1,000 are listed; the count is exact.
                 "differences_listed": c.differences.iter().take(1000).map(diff).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
-            "cleanup": {"requests": self.cleanup_requests, "leftovers": self.leftovers},
+            "cleanup": {"requests": self.cleanup_requests, "not_deleted": self.not_deleted, "leftovers": self.leftovers},
             "passed": self.passed(),
         })
     }
