@@ -652,12 +652,13 @@ fn url_keys_and_echoed_tokens_are_masked_in_every_report() {
     }
 }
 
-/// The cycle against a server that takes `delay` per create, with `extra` arguments; its
-/// exit code, stderr, report folder, and the server.
+/// The cycle against a server that takes `delay` per create, with `extra` arguments, sent
+/// `signals` SIGINTs 50 ms apart after the time given; its exit code, stderr, report folder, and
+/// the server.
 fn slow_cycle(
     name: &str,
     extra: &[&str],
-    interrupt_after: Option<Duration>,
+    interrupt_after: Option<(Duration, usize)>,
 ) -> (
     Option<i32>,
     String,
@@ -667,6 +668,8 @@ fn slow_cycle(
 ) {
     let (rt, m, base) = mini_in_background(Knobs {
         create_delay: Some(Duration::from_millis(300)),
+        // The cleanup outlasts the moment in which a second signal counts as the first.
+        delete_delay: Some(Duration::from_millis(100)),
         ..Default::default()
     });
     let dir = tmp(name);
@@ -681,12 +684,14 @@ fn slow_cycle(
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    if let Some(after) = interrupt_after {
+    if let Some((after, signals)) = interrupt_after {
         std::thread::sleep(after);
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
+        let pid = child.id().to_string();
+        for _ in 0..signals {
+            // Apart enough to be delivered one by one, close enough to be "at once".
+            Command::new("kill").args(["-INT", &pid]).status().unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
     let started = std::time::Instant::now();
     let out = child.wait_with_output().unwrap();
@@ -711,9 +716,24 @@ fn log_is_whole(dir: &std::path::Path) {
 #[test]
 fn a_cycle_interrupted_cleans_up_and_says_so() {
     let (code, stderr, dir, m, _rt) =
-        slow_cycle("red-cycle-int", &[], Some(Duration::from_millis(2500)));
+        slow_cycle("red-cycle-int", &[], Some((Duration::from_millis(2500), 1)));
     assert_ne!(code, Some(0), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
+    log_is_whole(&dir);
+    assert_eq!(m.count(), 0, "{stderr}");
+}
+
+/// Two signals at once (`timeout` signals the child and its process group) are one interrupt:
+/// the cycle still cleans up, where it used to take the second for "leave at once".
+#[test]
+fn a_cycle_given_two_signals_at_once_still_cleans_up() {
+    let (code, stderr, dir, m, _rt) = slow_cycle(
+        "red-cycle-int2",
+        &[],
+        Some((Duration::from_millis(2500), 2)),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("left at once"), "{stderr}");
     log_is_whole(&dir);
     assert_eq!(m.count(), 0, "{stderr}");
 }

@@ -30,6 +30,8 @@ pub struct Knobs {
     pub list_lies: Option<(String, String, String)>,
     /// After a create is stored, wait this long before answering.
     pub create_delay: Option<Duration>,
+    /// Before a DELETE is carried out, wait this long.
+    pub delete_delay: Option<Duration>,
     /// After the answer, the resource moves to `<id>-moved`.
     pub rekey: bool,
     /// List queries ignore startIndex: every page is the first page.
@@ -284,6 +286,9 @@ async fn handle(State(m): State<Arc<Mini>>, method: Method, uri: Uri, body: Byte
             StatusCode::NO_CONTENT.into_response()
         }
         ("DELETE", [coll, id]) => {
+            if let Some(d) = m.knobs.delete_delay {
+                tokio::time::sleep(d).await;
+            }
             let mut g = m.inner.lock().unwrap();
             let before = g.resources.len();
             g.resources.retain(|(c, i, _)| !(c == coll && i == id));
