@@ -193,13 +193,7 @@ impl Journal {
 /// One journal line: the entry as JSON, secrets masked, then this machine's signature of it
 /// (`"mac"`, last) when there is a key.
 fn line(t: Ticket, e: &Entry, r: &Redactor) -> String {
-    let (state, id, why) = match &e.state {
-        State::Pending => ("pending", e.answered.as_deref(), None),
-        State::Created(id) => ("created", Some(id.as_str()), None),
-        State::Refused => ("refused", None, None),
-        State::Deleted => ("deleted", None, None),
-        State::Remains(why) => ("remains", None, Some(why.as_str())),
-    };
+    let (state, id, why) = state_fields(e);
     let text = serde_json::to_string(&Line {
         entry: t,
         case: &e.case,
@@ -223,6 +217,17 @@ fn line(t: Ticket, e: &Entry, r: &Redactor) -> String {
             format!("{},\"mac\":\"{mac}\"}}", &text[..text.len() - 1])
         }
         None => text,
+    }
+}
+
+/// An entry's `state`, `id` and `why` as a line writes them.
+fn state_fields(e: &Entry) -> (&'static str, Option<&str>, Option<&str>) {
+    match &e.state {
+        State::Pending => ("pending", e.answered.as_deref(), None),
+        State::Created(id) => ("created", Some(id.as_str()), None),
+        State::Refused => ("refused", None, None),
+        State::Deleted => ("deleted", None, None),
+        State::Remains(why) => ("remains", None, Some(why.as_str())),
     }
 }
 
@@ -377,13 +382,7 @@ mod tests {
         ];
         for (state, answered) in states {
             let e = entry(state, answered);
-            let (state, id, why) = match &e.state {
-                State::Pending => ("pending", e.answered.as_deref(), None),
-                State::Created(id) => ("created", Some(id.as_str()), None),
-                State::Refused => ("refused", None, None),
-                State::Deleted => ("deleted", None, None),
-                State::Remains(why) => ("remains", None, Some(why.as_str())),
-            };
+            let (state, id, why) = state_fields(&e);
             // The form the lines were written in before: a JSON tree.
             let tree = json!({
                 "entry": 3,
